@@ -1,0 +1,7 @@
+# The offline builder: rpmbuild, rpmlint and Python tooling on Debian bookworm.
+ARG BASE
+FROM ${BASE}
+COPY files/ /usr/lib/rpmkit/
+RUN sh /usr/lib/rpmkit/setup-rpm.sh \
+ && install -d -m 0755 /work
+WORKDIR /work

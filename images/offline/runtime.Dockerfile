@@ -1,0 +1,13 @@
+# The offline runtime: what a fresh server has. Like Amazon Linux it enables
+# nothing on install: a `disable *` default preset, no nginx default site, and
+# the units Debian's maintainer scripts enabled are disabled again.
+ARG BASE
+FROM ${BASE}
+COPY files/ /usr/lib/rpmkit/
+RUN sh /usr/lib/rpmkit/setup-rpm.sh \
+ && install -m 0644 /usr/lib/rpmkit/99-default-disable.preset /usr/lib/systemd/system-preset/ \
+ && rm -f /etc/nginx/sites-enabled/default \
+ && for unit in $(find /etc/systemd/system -path '*.wants/*.service' -printf '%f\n' | sort -u); do \
+        systemctl disable "$unit"; \
+    done \
+ && rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*

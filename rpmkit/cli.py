@@ -1,0 +1,86 @@
+"""The `rpmkit` command: parses arguments, calls the pipeline, prints results."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from rpmkit import __version__
+from rpmkit.commands.common import State
+from rpmkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, RpmkitError
+from rpmkit.progress import Reporter
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="rpmkit")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-v", "--verbose", count=True, help="More output (build logs, commands run).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and results.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
+    """Know in a second whether an RPM installs, boots and passes its health check.
+
+    rpmkit builds the RPM inside a builder container, installs it into a fresh
+    container as the AMI bake would, boots it with systemd and checks it, all
+    before anyone spends fifteen minutes baking an AMI.
+
+    \b
+    First time on a machine:
+      rpmkit doctor                          # is Docker up, are images built?
+      rpmkit images build --profile offline  # make the offline images (~1 min)
+    """
+    verbosity = -1 if quiet else verbose
+    ctx.obj = State(debug=debug, verbosity=verbosity, reporter=Reporter(verbosity))
+
+
+def _register() -> None:
+    from rpmkit.commands import doctor, images
+
+    cli.add_command(doctor.doctor)
+    cli.add_command(images.images)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: the one place errors become exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="rpmkit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except RpmkitError as exc:
+        if debug:
+            traceback.print_exc()
+        _show_error(exc)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+            sys.exit(EXIT_BUG)
+        click.echo(
+            f"rpmkit: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+            "for the traceback, and report it)",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)
+    sys.exit(0)
+
+
+def _show_error(exc: RpmkitError) -> None:
+    # The first line says what, where and what to do; evidence follows, indented.
+    line = f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
+    click.echo(line, err=True)
+    if exc.details:
+        for detail in exc.details.rstrip().splitlines():
+            click.echo(f"  | {detail}", err=True)

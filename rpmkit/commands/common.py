@@ -1,0 +1,57 @@
+"""Options and helpers shared by several commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from rpmkit import images, profiles
+from rpmkit.progress import Reporter
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+
+@dataclass
+class State:
+    """Global options, shared with every command through click's context."""
+
+    debug: bool = False
+    verbosity: int = 0
+    reporter: Reporter = field(default_factory=Reporter)
+
+
+pass_state = click.make_pass_decorator(State, ensure=True)
+
+
+def echo_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as an aligned plain-text table on stdout."""
+    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        click.echo("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+
+
+def profile_option(func: Any) -> Any:
+    """`--profile NAME`: which target platform to build and check for."""
+    return click.option(
+        "--profile",
+        "profile_name",
+        metavar="NAME",
+        help="Target platform: offline, al2023 or al2. Default: the app's config, else al2023 "
+        "when its base image is present locally, else offline.",
+    )(func)
+
+
+def select_profile(
+    client: DockerClient, explicit: str | None, configured: str | None, reporter: Reporter
+) -> profiles.Profile:
+    """Choose the profile by the documented rule, saying so when it falls back."""
+    name, note = profiles.choose(
+        explicit, configured, lambda ref: images.image_id(client, ref) is not None
+    )
+    if note:
+        reporter.info(note)
+    return profiles.get(name)

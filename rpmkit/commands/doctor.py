@@ -1,0 +1,39 @@
+"""`rpmkit doctor`."""
+
+from __future__ import annotations
+
+import click
+
+from rpmkit import doctor as checks
+from rpmkit import engine
+from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.errors import EXIT_CHECK_FAILED
+
+
+@click.command()
+@profile_option
+@pass_state
+def doctor(state: State, profile_name: str | None) -> None:
+    """Check that this machine can run the pipeline, one line per check.
+
+    Reports the Docker engine (version and socket; DOCKER_HOST is honoured),
+    the docker CLI, the selected profile's images and free disk space.
+    Exits 2 when the engine is not reachable, 1 when another check fails.
+
+    \b
+    Example:
+      rpmkit doctor --profile offline
+    """
+    client = engine.connect()
+    findings = [checks.engine_finding(client), checks.cli_finding()]
+    profile = select_profile(client, profile_name, None, state.reporter)
+    findings.append(checks.Finding("profile", True, f"{profile.name} ({profile.description})"))
+    findings += checks.image_findings(client, profile)
+    findings.append(checks.disk_finding(client))
+    for f in findings:
+        mark = "ok  " if f.ok else "FAIL"
+        hint = f" -> {f.hint}" if f.hint else ""
+        click.echo(f"{mark}  {f.name}: {f.detail}{hint}")
+    blocking = [f for f in findings if not f.ok and not f.name.endswith("image")]
+    if blocking:
+        raise SystemExit(EXIT_CHECK_FAILED)

@@ -1,0 +1,70 @@
+"""`rpmkit images build|list|prune`."""
+
+from __future__ import annotations
+
+import click
+
+from rpmkit import engine
+from rpmkit import images as imgs
+from rpmkit.commands.common import State, echo_table, pass_state, profile_option, select_profile
+
+
+@click.group()
+def images() -> None:
+    """Build, list and remove the images rpmkit keeps as caches.
+
+    Each profile has a builder image (rpmbuild, rpmlint) and a runtime image
+    (what a fresh server has). Their tags are a hash of the Dockerfile and
+    every input, so an unchanged profile is never rebuilt.
+    """
+
+
+@images.command("build")
+@profile_option
+@click.option(
+    "--base-image", metavar="NAME", help="Build on this local image instead of the profile's base."
+)
+@click.option("--force", is_flag=True, help="Rebuild even when the images are up to date.")
+@pass_state
+def build(state: State, profile_name: str | None, base_image: str | None, force: bool) -> None:
+    """Build the profile's builder and runtime images if their inputs changed.
+
+    \b
+    Examples:
+      rpmkit images build --profile offline
+      rpmkit images build --profile al2023 --base-image registry.example.com/al2023:hardened
+    """
+    client = engine.connect()
+    profile = select_profile(client, profile_name, None, state.reporter)
+    for plan, built in imgs.build(client, profile, state.reporter, base_image, force):
+        status = "built" if built else "up to date"
+        click.echo(f"{plan.role:8} {plan.tag}  {status}")
+
+
+@images.command("list")
+def list_() -> None:
+    """List the images rpmkit keeps (label rpmkit.cache).
+
+    \b
+    Example:
+      rpmkit images list
+    """
+    rows = imgs.list_images(engine.connect())
+    echo_table(rows, ["tags", "kind", "profile", "size_mb", "created"])
+
+
+@images.command("prune")
+@click.option("--keep-current", is_flag=True, help="Keep the images of the current profile inputs.")
+@pass_state
+def prune(state: State, keep_current: bool) -> None:
+    """Remove rpmkit's cached images and anything a run left behind (found by label).
+
+    \b
+    Example:
+      rpmkit images prune --keep-current
+    """
+    removed = imgs.prune(engine.connect(), keep_current)
+    for item in removed:
+        click.echo(f"removed {item}")
+    if not removed:
+        click.echo("nothing to remove")

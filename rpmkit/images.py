@@ -1,0 +1,263 @@
+"""A profile's builder and runtime images: content-addressed, built once, kept as caches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rpmkit import labels
+from rpmkit.errors import BuildError, ImageMissing
+from rpmkit.profiles import ROLES, Profile
+from rpmkit.progress import Reporter
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+# Bump when the way a root filesystem is made changes, so old bases are not reused.
+ROOTFS_RECIPE = 1
+
+
+@dataclass(frozen=True)
+class ImagePlan:
+    """One image of a profile: its tag (derived from its inputs) and the base it starts from."""
+
+    profile: str
+    role: str
+    tag: str
+    base: str
+    base_is_rootfs: bool
+
+
+def rootfs_command(profile: Profile, role: str, target: str) -> list[str]:
+    """The mmdebstrap command that makes a role's root filesystem tarball."""
+    packages = ",".join(profile.base.packages[role])
+    cmd = [
+        "mmdebstrap",
+        f"--variant={profile.base.variant}",
+        f"--include={packages}",
+        # Start services never; the runtime image decides what is enabled.
+        "--dpkgopt=path-exclude=/usr/share/doc/*",
+        "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/locale/*",
+        profile.base.suite,
+        target,
+    ]
+    mirror = os.environ.get("RPMKIT_DEBIAN_MIRROR")
+    if mirror:
+        cmd.append(mirror)
+    return cmd
+
+
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _tree_digest(directory: Path, exclude: tuple[str, ...] = ("profile.toml",)) -> str:
+    parts: list[str | bytes] = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name not in exclude and "__pycache__" not in path.parts:
+            parts += [str(path.relative_to(directory)), path.read_bytes()]
+    return _digest(*parts)
+
+
+def base_ref(profile: Profile, role: str, base_image: str | None = None) -> tuple[str, bool]:
+    """The image a role's Dockerfile builds FROM, and whether rpmkit makes it from a rootfs."""
+    if base_image:
+        return base_image, False
+    if profile.base.kind == "rootfs":
+        key = _digest(
+            str(ROOTFS_RECIPE),
+            json.dumps(rootfs_command(profile, role, "-")),
+        )[:12]
+        return f"rpmkit/{profile.name}-rootfs-{role}:{key}", True
+    return profile.base.image, False
+
+
+def plan(
+    profile: Profile, base_image: str | None = None, base_id: str | None = None
+) -> list[ImagePlan]:
+    """The images a profile needs, tagged by a hash of the Dockerfile, every input and the base."""
+    files = _tree_digest(profile.directory)
+    plans = []
+    for role in ROLES:
+        base, from_rootfs = base_ref(profile, role, base_image)
+        # An existing base image is identified by its id, so a re-pulled base rebuilds.
+        key = _digest(profile.dockerfiles[role], files, base, "" if from_rootfs else base_id or "")
+        tag = f"{profile.image_repository(role)}:{key[:12]}"
+        plans.append(ImagePlan(profile.name, role, tag, base, from_rootfs))
+    return plans
+
+
+def image_id(client: DockerClient, ref: str) -> str | None:
+    """The id of a local image, or None when it is absent. Never contacts a registry."""
+    from docker.errors import ImageNotFound
+
+    try:
+        return str(client.images.get(ref).id)
+    except ImageNotFound:
+        return None
+
+
+def resolve(
+    client: DockerClient, profile: Profile, base_image: str | None = None
+) -> list[ImagePlan]:
+    """Plan the profile's images against what is present locally."""
+    base_id = None
+    if base_image or profile.base.kind == "image":
+        ref = base_image or profile.base.image
+        base_id = image_id(client, ref)
+        if base_id is None:
+            raise ImageMissing(
+                f"base image {ref} for profile {profile.name} is not present locally",
+                hint=profile.base.pull_hint
+                or f"provide it with `docker pull {ref}`, `docker load -i FILE`, "
+                "or choose another with --base-image NAME",
+            )
+    return plan(profile, base_image, base_id)
+
+
+def missing(client: DockerClient, plans: list[ImagePlan]) -> list[ImagePlan]:
+    """The planned images not present locally."""
+    return [p for p in plans if image_id(client, p.tag) is None]
+
+
+def build(
+    client: DockerClient,
+    profile: Profile,
+    reporter: Reporter,
+    base_image: str | None = None,
+    force: bool = False,
+) -> list[tuple[ImagePlan, bool]]:
+    """Build what is missing; return each plan and whether it was built now."""
+    plans = resolve(client, profile, base_image)
+    results = []
+    for p in plans:
+        if not force and image_id(client, p.tag) is not None:
+            results.append((p, False))
+            continue
+        if p.base_is_rootfs and (force or image_id(client, p.base) is None):
+            _make_rootfs_image(client, profile, p, reporter)
+        with reporter.step(f"building {p.tag}"):
+            _docker_build(client, profile, p, reporter)
+        results.append((p, True))
+    return results
+
+
+def _make_rootfs_image(
+    client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter
+) -> None:
+    if shutil.which("mmdebstrap") is None:
+        raise BuildError(
+            "mmdebstrap is not installed; it makes the offline profile's root filesystem",
+            hint="install it with `apt-get install mmdebstrap` (or run `make setup`)",
+        )
+    repository, tag = p.base.rsplit(":", 1)
+    with tempfile.TemporaryDirectory(prefix="rpmkit-rootfs-") as tmp:
+        target = str(Path(tmp) / "rootfs.tar")
+        cmd = rootfs_command(profile, p.role, target)
+        with reporter.step(f"making {p.role} root filesystem ({profile.base.suite}, mmdebstrap)"):
+            reporter.detail(" ".join(cmd))
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise BuildError(
+                    f"mmdebstrap failed making the {profile.name} {p.role} root filesystem "
+                    f"(exit {proc.returncode})",
+                    hint="check that Debian's mirror is reachable, or set RPMKIT_DEBIAN_MIRROR",
+                    details=_tail(proc.stderr),
+                )
+        with reporter.step(f"importing {p.base}"):
+            client.api.import_image_from_file(
+                target,
+                repository=repository,
+                tag=tag,
+                changes=[f'LABEL {labels.CACHE}="rootfs" {labels.PROFILE}="{profile.name}"'],
+            )
+
+
+def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
+    log: list[str] = []
+    stream = client.api.build(
+        path=str(profile.directory),
+        dockerfile=profile.dockerfiles[p.role],
+        tag=p.tag,
+        buildargs={"BASE": p.base},
+        labels={labels.CACHE: "image", labels.PROFILE: profile.name, labels.KEY: p.tag},
+        rm=True,
+        forcerm=True,
+        pull=False,
+        decode=True,
+    )
+    for chunk in stream:
+        _follow(chunk, log, reporter)
+    if image_id(client, p.tag) is None:
+        raise BuildError(f"building {p.tag} did not produce an image", details=_tail("".join(log)))
+
+
+def _follow(chunk: dict[str, Any], log: list[str], reporter: Reporter) -> None:
+    if "stream" in chunk:
+        text = str(chunk["stream"])
+        log.append(text)
+        if text.strip():
+            reporter.detail(text.rstrip())
+    if "error" in chunk:
+        raise BuildError(
+            f"image build failed: {str(chunk['error']).strip().splitlines()[0][:200]}",
+            details=_tail("".join(log)),
+        )
+
+
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def list_images(client: DockerClient) -> list[dict[str, str]]:
+    """Every image rpmkit keeps as a cache, newest first."""
+    rows = []
+    for image in client.images.list(filters={"label": labels.CACHE}):
+        lab = image.labels or {}
+        rows.append(
+            {
+                "tags": ", ".join(image.tags) or image.short_id,
+                "kind": lab.get(labels.CACHE, ""),
+                "profile": lab.get(labels.PROFILE, ""),
+                "size_mb": f"{(image.attrs.get('Size') or 0) / 1e6:.0f}",
+                "created": str(image.attrs.get("Created", ""))[:19],
+            }
+        )
+    return sorted(rows, key=lambda r: r["created"], reverse=True)
+
+
+def prune(client: DockerClient, keep_current: bool = False) -> list[str]:
+    """Remove rpmkit's leftover run objects and its cached images."""
+    removed = labels.remove_run(client)
+    current: set[str] = set()
+    if keep_current:
+        from rpmkit import profiles
+
+        for name in profiles.names():
+            try:
+                for p in resolve(client, profiles.get(name)):
+                    current |= {p.tag, p.base}
+            except ImageMissing:
+                continue
+    cached = client.images.list(filters={"label": labels.CACHE})
+    # Images built on a root filesystem go before it, or the engine refuses.
+    cached.sort(key=lambda image: (image.labels or {}).get(labels.CACHE) == "rootfs")
+    for image in cached:
+        if current & set(image.tags):
+            continue
+        client.images.remove(image.id, force=True)
+        removed.append(f"image {', '.join(image.tags) or image.short_id}")
+    return removed
