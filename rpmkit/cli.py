@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def _show_error(exc: RpmkitError) -> None:
     # The first line says what, where and what to do; evidence follows, indented.
-    line = f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
-    click.echo(line, err=True)
+    # A message of several lines lists several problems, one per line.
+    lines = exc.message.splitlines() or [""]
+    for line in lines[:-1]:
+        click.echo(f"error: {line}", err=True)
+    click.echo(f"error: {lines[-1]}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
     if exc.details:
         for detail in exc.details.rstrip().splitlines():
             click.echo(f"  | {detail}", err=True)

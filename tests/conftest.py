@@ -1,0 +1,58 @@
+"""Shared fixtures: the Docker engine, the offline images, and a leak check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _connect() -> Any:
+    from rpmkit import engine
+    from rpmkit.errors import DockerUnavailable
+
+    try:
+        return engine.connect(timeout=300)
+    except DockerUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"Docker tests must run in CI: {exc.message}", pytrace=False)
+        pytest.skip(f"no Docker engine: {exc.message}")
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    """A client for the local engine; skips without one, except in CI where it fails."""
+    return _connect()
+
+
+@pytest.fixture(scope="session")
+def offline_images(docker_client: Any) -> dict[str, str]:
+    """The offline profile's images, built if missing: role -> tag."""
+    from rpmkit import images, profiles
+    from rpmkit.progress import Reporter
+
+    results = images.build(docker_client, profiles.get("offline"), Reporter(verbosity=-1))
+    return {plan.role: plan.tag for plan, _ in results}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the whole suite, no container, image or network of a run may remain."""
+    yield
+    if "docker_client" not in request.session._fixturemanager._arg2fixturedefs:  # pragma: no cover
+        return
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception:  # noqa: BLE001 - no engine, nothing can be left
+        return
+    left = [c.name for c in client.containers.list(all=True, filters={"label": "rpmkit.run"})]
+    left += [i.short_id for i in client.images.list(filters={"label": "rpmkit.run"})]
+    left += [n.name for n in client.networks.list(filters={"label": "rpmkit.run"})]
+    assert not left, f"left behind by the test run: {left}"
