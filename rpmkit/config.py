@@ -59,7 +59,9 @@ def _one_line(value: str) -> str:
 def _text_block(value: str) -> str:
     for line in value.splitlines():
         if line.lstrip().startswith("%"):
-            raise ValueError(f"line {line.strip()!r} starts with '%', which would open a spec section")
+            raise ValueError(
+                f"line {line.strip()!r} starts with '%', which would open a spec section"
+            )
     return _no_macro(value)
 
 
@@ -102,6 +104,8 @@ RelPath = Annotated[str, AfterValidator(_rel_path)]
 Unit = Annotated[str, _pattern(_UNIT, "a valid systemd unit name")]
 Mode = Annotated[str, _pattern(_MODE, "an octal file mode such as 0644")]
 Port = Annotated[int, Field(ge=1, le=65535)]
+EnvName = Annotated[str, _pattern(_ENV_NAME, "an environment variable name")]
+HostPort = Annotated[str, _pattern(re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$"), "host:port")]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 
 
@@ -116,7 +120,7 @@ class Service(_Model):
     command: Line
     user: User | None = None  # default: the app's name
     working_directory: AbsPath | None = None  # default: /opt/<name>/app
-    environment: dict[Annotated[str, _pattern(_ENV_NAME, "an environment variable name")], Line] = {}
+    environment: dict[EnvName, Line] = {}
     port: Port | None = None  # what the service listens on
     enabled: bool = True  # enabled at boot through the app's preset file
 
@@ -132,9 +136,7 @@ class Nginx(_Model):
     """nginx in front of the app's service."""
 
     port: Port = 80
-    upstream: Annotated[str, _pattern(re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$"), "host:port")] | None = (
-        None  # default: 127.0.0.1:<first service port>
-    )
+    upstream: HostPort | None = None  # default: 127.0.0.1:<first service port>
     server_name: Annotated[str, _pattern(re.compile(r"^[A-Za-z0-9._*-]+$"), "a server name")] = "_"
 
 
@@ -226,8 +228,10 @@ class AppConfig(_Model):
     @model_validator(mode="after")
     def _template_or_spec(self) -> AppConfig:
         if (self.template is None) == (self.spec is None):
-            raise ValueError("set exactly one of 'template' (python-web, python-worker, "
-                             "static-site) or 'spec' (a hand-written spec file)")
+            raise ValueError(
+                "set exactly one of 'template' (python-web, python-worker, "
+                "static-site) or 'spec' (a hand-written spec file)"
+            )
         if self.template in ("python-web", "python-worker") and not self.services:
             raise ValueError(f"template {self.template} needs at least one [[services]] entry")
         return self

@@ -142,48 +142,61 @@ def build(
 ) -> list[tuple[ImagePlan, bool]]:
     """Build what is missing; return each plan and whether it was built now."""
     plans = resolve(client, profile, base_image)
-    results = []
-    for p in plans:
-        if not force and image_id(client, p.tag) is not None:
-            results.append((p, False))
-            continue
-        if p.base_is_rootfs and (force or image_id(client, p.base) is None):
-            _make_rootfs_image(client, profile, p, reporter)
+    todo = [p for p in plans if force or image_id(client, p.tag) is None]
+    rootfs = [p for p in todo if p.base_is_rootfs and (force or image_id(client, p.base) is None)]
+    if rootfs:
+        _make_rootfs_images(client, profile, rootfs, reporter)
+    for p in todo:
         with reporter.step(f"building {p.tag}"):
             _docker_build(client, profile, p, reporter)
-        results.append((p, True))
-    return results
+    return [(p, p in todo) for p in plans]
 
 
-def _make_rootfs_image(
-    client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter
+def _make_rootfs_images(
+    client: DockerClient, profile: Profile, plans: list[ImagePlan], reporter: Reporter
 ) -> None:
+    """Make the root filesystems the plans need, side by side (mostly download-bound)."""
     if shutil.which("mmdebstrap") is None:
         raise BuildError(
-            "mmdebstrap is not installed; it makes the offline profile's root filesystem",
+            "mmdebstrap is not installed; it makes the offline profile's root filesystems",
             hint="install it with `apt-get install mmdebstrap` (or run `make setup`)",
         )
-    repository, tag = p.base.rsplit(":", 1)
+    roles = ", ".join(p.role for p in plans)
     with tempfile.TemporaryDirectory(prefix="rpmkit-rootfs-") as tmp:
-        target = str(Path(tmp) / "rootfs.tar")
-        cmd = rootfs_command(profile, p.role, target)
-        with reporter.step(f"making {p.role} root filesystem ({profile.base.suite}, mmdebstrap)"):
-            reporter.detail(" ".join(cmd))
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise BuildError(
-                    f"mmdebstrap failed making the {profile.name} {p.role} root filesystem "
-                    f"(exit {proc.returncode})",
-                    hint="check that Debian's mirror is reachable, or set RPMKIT_DEBIAN_MIRROR",
-                    details=_tail(proc.stderr),
+        running = []
+        with reporter.step(f"making {roles} root filesystem ({profile.base.suite}, mmdebstrap)"):
+            for p in plans:
+                target = str(Path(tmp) / f"{p.role}.tar")
+                cmd = rootfs_command(profile, p.role, target)
+                reporter.detail(" ".join(cmd))
+                log = open(Path(tmp) / f"{p.role}.log", "w+")  # noqa: SIM115 - closed below
+                running.append((p, target, log, subprocess.Popen(cmd, stdout=log, stderr=log)))
+            try:
+                for p, _, log, proc in running:
+                    if proc.wait() != 0:
+                        log.seek(0)
+                        raise BuildError(
+                            f"mmdebstrap failed making the {profile.name} {p.role} root "
+                            f"filesystem (exit {proc.returncode})",
+                            hint="check that Debian's mirror is reachable, "
+                            "or set RPMKIT_DEBIAN_MIRROR",
+                            details=_tail(log.read()),
+                        )
+            finally:
+                for _, _, log, proc in running:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+                    log.close()
+        for p, target, _, _ in running:
+            repository, tag = p.base.rsplit(":", 1)
+            with reporter.step(f"importing {p.base}"):
+                client.api.import_image_from_file(
+                    target,
+                    repository=repository,
+                    tag=tag,
+                    changes=[f'LABEL {labels.CACHE}="rootfs" {labels.PROFILE}="{profile.name}"'],
                 )
-        with reporter.step(f"importing {p.base}"):
-            client.api.import_image_from_file(
-                target,
-                repository=repository,
-                tag=tag,
-                changes=[f'LABEL {labels.CACHE}="rootfs" {labels.PROFILE}="{profile.name}"'],
-            )
 
 
 def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:

@@ -145,3 +145,22 @@ def choose(
         f"using profile {FALLBACK}: {default.base.image} is not present locally "
         f"(pass --profile, or provide the image, to test on {DEFAULT})"
     )
+
+
+def boot_options(profile: Profile) -> dict[str, Any]:
+    """docker-py `containers.run` keyword arguments that boot systemd as PID 1."""
+    boot = profile.boot
+    volumes: dict[str, dict[str, str]] = {}
+    for spec in boot.volumes:
+        host, _, rest = spec.partition(":")
+        bind, _, mode = rest.partition(":")
+        volumes[host] = {"bind": bind, "mode": mode or "rw"}
+    return {
+        "command": list(boot.init),
+        "cap_add": list(boot.cap_add),
+        "security_opt": list(boot.security_opt),
+        "tmpfs": {path: "" for path in boot.tmpfs},
+        "volumes": volumes,
+        "environment": dict(boot.environment),
+        "stop_signal": boot.stop_signal,
+    }

@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` (the main job on the bundled
+# example) and `make test` (the whole suite, as CI runs it).
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILE ?= offline
+
+.PHONY: setup images demo test lint typecheck unit integration clean
+
+setup:
+	@sh scripts/setup.sh
+
+images: setup
+	$(BIN)/rpmkit images build --profile $(PROFILE)
+
+demo: images
+	$(BIN)/rpmkit doctor --profile $(PROFILE)
+
+lint: setup
+	$(BIN)/ruff check rpmkit tests bench
+	$(BIN)/ruff format --check rpmkit tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests/unit -q
+
+integration: images
+	$(BIN)/pytest tests/integration -q
+
+test: lint typecheck images
+	$(BIN)/pytest tests -q
+
+clean: setup
+	$(BIN)/rpmkit images prune

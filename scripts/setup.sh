@@ -1,0 +1,59 @@
+#!/bin/sh
+# Idempotent set-up on a Debian machine: Docker engine, mmdebstrap, and a
+# virtual environment with rpmkit and its test tools. A second run with
+# everything in place only checks and returns.
+set -eu
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root to run: $*"; fi
+}
+
+# 1. System packages: the Docker engine and CLI, and mmdebstrap for the offline images.
+missing=""
+command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+command -v docker >/dev/null 2>&1 || missing="$missing docker.io"
+command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
+if [ -n "$missing" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "install$missing with your package manager"
+    say "installing$missing"
+    as_root apt-get update -qq
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# 2. A running engine. DOCKER_HOST, if set, names an engine someone else runs.
+if ! docker info >/dev/null 2>&1; then
+    [ -z "${DOCKER_HOST:-}" ] || die "no engine answers at DOCKER_HOST=$DOCKER_HOST"
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        say "starting docker (systemctl)"
+        as_root systemctl start docker || true
+    fi
+    if ! docker info >/dev/null 2>&1; then
+        say "starting dockerd in the background (log: /var/log/rpmkit-dockerd.log)"
+        as_root sh -c 'nohup dockerd >/var/log/rpmkit-dockerd.log 2>&1 &'
+    fi
+    i=0
+    until docker info >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ "$i" -le 120 ] || die "dockerd did not come up in 60 s; see /var/log/rpmkit-dockerd.log"
+        sleep 0.5
+    done
+    say "docker engine is up"
+fi
+
+# 3. The virtual environment, reinstalled only when pyproject.toml changed.
+stamp=.venv/.rpmkit-setup
+want=$(sha256sum pyproject.toml | cut -c1-64)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "creating .venv and installing rpmkit with its test extras"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    echo "$want" > "$stamp"
+fi
+say "ready ($(.venv/bin/rpmkit --version))"

@@ -1,0 +1,54 @@
+"""`rpmkit images build` is content-addressed and `rpmkit doctor` reports a ready machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.docker
+
+
+def _rpmkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rpmkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_second_images_build_rebuilds_nothing(
+    offline_images: dict[str, str], docker_client: Any
+) -> None:
+    before = {role: docker_client.images.get(tag).id for role, tag in offline_images.items()}
+    started = time.monotonic()
+    proc = _rpmkit("images", "build", "--profile", "offline")
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("up to date") == 2, proc.stdout
+    assert "building" not in proc.stderr
+    assert "mmdebstrap" not in proc.stderr
+    after = {role: docker_client.images.get(tag).id for role, tag in offline_images.items()}
+    assert before == after
+    print(f"warm `rpmkit images build`: {elapsed:.2f}s")
+
+
+def test_doctor_with_the_engine_up(offline_images: dict[str, str]) -> None:
+    proc = _rpmkit("doctor", "--profile", "offline")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "docker engine:" in proc.stdout
+    assert f"{offline_images['runtime']} up to date" in proc.stdout
+    assert "FAIL" not in proc.stdout
+
+
+def test_images_list_shows_cached_images(offline_images: dict[str, str]) -> None:
+    proc = _rpmkit("images", "list")
+    assert proc.returncode == 0, proc.stderr
+    for tag in offline_images.values():
+        assert tag in proc.stdout

@@ -1,0 +1,101 @@
+"""The CLI skeleton: version, help on every command, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from rpmkit import __version__, cli
+from rpmkit.errors import CheckFailed, ConfigError
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli.cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+@pytest.mark.parametrize("path", sorted(_all_commands(cli.cli)), ids=" ".join)
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli.cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    command = cli.cli
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    if not isinstance(command, click.Group):
+        assert "Example" in result.output, f"`rpmkit {' '.join(path)} --help` shows no example"
+
+
+@pytest.fixture
+def failing_command() -> Iterator[list[BaseException]]:
+    """A command registered for the test that raises whatever the test puts in the list."""
+    raised: list[BaseException] = []
+
+    @cli.cli.command("raise-for-test")
+    def _raise() -> None:
+        raise raised[0]
+
+    yield raised
+    del cli.cli.commands["raise-for-test"]
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "needle"),
+    [
+        (ConfigError("rpmkit.toml: name: required field is missing"), 2, "name: required"),
+        (CheckFailed("health check failed"), 1, "health check failed"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (ZeroDivisionError("boom"), 3, "--debug"),
+    ],
+)
+def test_errors_become_exit_codes(
+    failing_command: list[BaseException],
+    capsys: pytest.CaptureFixture[str],
+    exc: BaseException,
+    code: int,
+    needle: str,
+) -> None:
+    failing_command.append(exc)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["raise-for-test"])
+    assert exit_info.value.code == code
+    err = capsys.readouterr().err
+    assert needle in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback(
+    failing_command: list[BaseException], capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing_command.append(ZeroDivisionError("boom"))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--debug", "raise-for-test"])
+    assert exit_info.value.code == 3
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_hint_stays_on_the_same_line(
+    failing_command: list[BaseException], capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing_command.append(ConfigError("bad thing in x.toml", hint="fix x"))
+    with pytest.raises(SystemExit):
+        cli.main(["raise-for-test"])
+    assert capsys.readouterr().err.strip() == "error: bad thing in x.toml; fix x"
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["images", "build", "--no-such-option"])
+    assert exit_info.value.code == 2
+    assert "No such option" in capsys.readouterr().err
