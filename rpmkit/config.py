@@ -56,6 +56,13 @@ def _one_line(value: str) -> str:
     return _no_macro(value)
 
 
+def _no_percent(value: str) -> str:
+    # rpm turns '%%' into '%', which systemd then reads as a specifier in a unit file.
+    if "%" in value:
+        raise ValueError("contains '%', which systemd reads as a specifier in a unit file")
+    return value
+
+
 def _text_block(value: str) -> str:
     for line in value.splitlines():
         if line.lstrip().startswith("%"):
@@ -95,6 +102,7 @@ def _rel_path(value: str) -> str:
 
 
 Line = Annotated[str, AfterValidator(_one_line)]
+UnitLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_percent)]
 Text = Annotated[str, AfterValidator(_text_block)]
 Name = Annotated[str, _pattern(_NAME, "a valid RPM name (letters, digits, ._+- )")]
 Version = Annotated[str, _pattern(_VERSION, "a valid RPM version (letters, digits, ._+~^; no '-')")]
@@ -117,10 +125,10 @@ class Service(_Model):
     """A long-running process under systemd."""
 
     name: Unit | None = None  # default: the app's name (first service) or name-N
-    command: Line
+    command: UnitLine  # a bare first word is the venv's: /opt/<name>/venv/bin/<word>
     user: User | None = None  # default: the app's name
     working_directory: AbsPath | None = None  # default: /opt/<name>/app
-    environment: dict[EnvName, Line] = {}
+    environment: dict[EnvName, UnitLine] = {}
     port: Port | None = None  # what the service listens on
     enabled: bool = True  # enabled at boot through the app's preset file
 
@@ -234,7 +242,45 @@ class AppConfig(_Model):
             )
         if self.template in ("python-web", "python-worker") and not self.services:
             raise ValueError(f"template {self.template} needs at least one [[services]] entry")
+        if self.template == "static-site" and self.services:
+            raise ValueError(
+                "template static-site is served by nginx and runs no [[services]]; "
+                "use python-web or python-worker for an app with services"
+            )
+        upstream = self.nginx.upstream if self.nginx else None
+        if (
+            self.template == "python-web"
+            and not upstream
+            and not any(s.port for s in self.services)
+        ):
+            raise ValueError(
+                "template python-web needs a [[services]] port, or nginx.upstream, "
+                "for nginx to proxy to"
+            )
         return self
+
+    @model_validator(mode="after")
+    def _unit_names(self) -> AppConfig:
+        names = self.service_names()
+        for i, (service, unit) in enumerate(zip(self.services, names, strict=True)):
+            if not _UNIT.match(unit) or names.index(unit) != i:
+                raise ValueError(
+                    f"services[{i}]: unit name {unit!r} is invalid or already taken; "
+                    f"set services[{i}].name"
+                )
+            if service.user is None and not _USER.match(self.name):
+                raise ValueError(
+                    f"services[{i}]: the app's name {self.name!r} is not a valid "
+                    f"user name; set services[{i}].user"
+                )
+        return self
+
+    def service_names(self) -> list[str]:
+        """Each service's unit name (no `.service`): its own, else the app's name, else name-N."""
+        return [
+            (s.name or (self.name if i == 0 else f"{self.name}-{i + 1}")).removesuffix(".service")
+            for i, s in enumerate(self.services)
+        ]
 
 
 @dataclass(frozen=True)
@@ -285,6 +331,8 @@ def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
         problems.append(f"{source}: requirements: file {app.requirements!r} not found")
     if app.spec and not (app_dir / app.spec).is_file():
         problems.append(f"{source}: spec: file {app.spec!r} not found")
+    if app.template == "static-site" and not (app_dir / app.static_root).is_dir():
+        problems.append(f"{source}: static_root: folder {app.static_root!r} not found")
     for i, entry in enumerate(app.files):
         if not (app_dir / entry.source).is_file():
             problems.append(f"{source}: files[{i}].source: file {entry.source!r} not found")
