@@ -3,5 +3,6 @@ ARG BASE
 FROM ${BASE}
 COPY files/ /usr/lib/rpmkit/
 RUN sh /usr/lib/rpmkit/setup-rpm.sh \
+ && install -D -m 0644 /usr/lib/rpmkit/rpmlint.toml /etc/xdg/rpmlint/rpmkit-offline.toml \
  && install -d -m 0755 /work
 WORKDIR /work

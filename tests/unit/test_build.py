@@ -1,0 +1,175 @@
+"""The build stage's commands and container settings, built without running anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rpmkit import build, cli, labels
+
+
+def test_rpmbuild_argv() -> None:
+    argv = build.rpmbuild_argv("/tmp/rpmbuild/SPECS/web.spec")
+    assert argv[:2] == ["rpmbuild", "-ba"]
+    assert argv[-1] == "/tmp/rpmbuild/SPECS/web.spec"
+    defines = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--define"]
+    assert defines == [
+        "_topdir /tmp/rpmbuild",
+        "_buildhost rpmkit",
+        "clamp_mtime_to_source_date_epoch 1",
+        "use_source_date_epoch_as_buildtime 1",
+        "source_date_epoch_from_changelog 0",
+    ]
+    # Every other argument is an option's value: nothing for a shell to split.
+    assert len(argv) == 2 + 2 * len(defines) + 1
+
+
+def test_rpmbuild_argv_topdir() -> None:
+    assert "_topdir /b" in build.rpmbuild_argv("/b/SPECS/x.spec", topdir="/b")
+
+
+def test_container_settings_basics() -> None:
+    settings = build.container_settings("rpmkit/offline-builder:abc", "r1", "web", 1234, {})
+    assert settings.image == "rpmkit/offline-builder:abc"
+    assert settings.labels == labels.run_labels("r1", "web")
+    assert settings.name == "rpmkit-build-web-r1"
+    assert settings.environment["SOURCE_DATE_EPOCH"] == "1234"
+    assert settings.volumes == {}
+    kwargs = settings.create_kwargs()
+    assert kwargs["command"] == ["sleep", "infinity"]
+    assert kwargs["labels"] == {labels.RUN: "r1", labels.APP: "web"}
+    assert kwargs["environment"] is settings.environment
+
+
+def test_proxy_variables_pass_through() -> None:
+    environ = {
+        "HTTPS_PROXY": "http://proxy:3128",
+        "no_proxy": "localhost,.corp",
+        "HTTP_PROXY": "",  # set but empty: nothing to pass
+        "AWS_SECRET_ACCESS_KEY": "never",
+    }
+    env = build.container_settings("img", "r", "web", 1, environ).environment
+    assert env["HTTPS_PROXY"] == "http://proxy:3128"
+    assert env["no_proxy"] == "localhost,.corp"
+    assert "HTTP_PROXY" not in env
+    assert "AWS_SECRET_ACCESS_KEY" not in env
+
+
+def test_ca_bundles_are_mounted_read_only(tmp_path: Path) -> None:
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    link = tmp_path / "link.pem"
+    link.symlink_to(bundle)
+    other = tmp_path / "other.pem"
+    other.write_text("-----BEGIN CERTIFICATE-----\n")
+    environ = {
+        "PIP_CERT": str(link),
+        "SSL_CERT_FILE": str(bundle),
+        "REQUESTS_CA_BUNDLE": str(other),
+    }
+    settings = build.container_settings("img", "r", "web", 1, environ)
+    # One mount per distinct file (the symlink is resolved), each read-only.
+    assert settings.volumes == {
+        str(bundle): {"bind": f"{build.CA_DIR}/0.pem", "mode": "ro"},
+        str(other): {"bind": f"{build.CA_DIR}/1.pem", "mode": "ro"},
+    }
+    env = settings.environment
+    assert env["PIP_CERT"] == env["SSL_CERT_FILE"] == f"{build.CA_DIR}/0.pem"
+    assert env["REQUESTS_CA_BUNDLE"] == f"{build.CA_DIR}/1.pem"
+
+
+def test_a_missing_ca_bundle_is_not_mounted(tmp_path: Path) -> None:
+    settings = build.container_settings(
+        "img", "r", "web", 1, {"PIP_CERT": str(tmp_path / "gone.pem")}
+    )
+    assert settings.volumes == {}
+    assert "PIP_CERT" not in settings.environment
+
+
+INSTALL_FAILED = """\
+Executing(%prep): /bin/sh -e /var/tmp/rpm-tmp.abc
++ exit 0
+Executing(%install): /bin/sh -e /var/tmp/rpm-tmp.def
++ cp missing.conf /tmp/rpmbuild/BUILDROOT/web/etc/
+cp: cannot stat 'missing.conf': No such file or directory
+error: Bad exit status from /var/tmp/rpm-tmp.def (%install)
+
+RPM build errors:
+    Bad exit status from /var/tmp/rpm-tmp.def (%install)
+"""
+
+FILES_FAILED = """\
+Executing(%install): /bin/sh -e /var/tmp/rpm-tmp.def
++ exit 0
+Processing files: web-1.0-1.noarch
+error: File not found: /tmp/rpmbuild/BUILDROOT/web-1.0-1.x86_64/usr/bin/web
+
+RPM build errors:
+    File not found: /tmp/rpmbuild/BUILDROOT/web-1.0-1.x86_64/usr/bin/web
+"""
+
+SPEC_FAILED = """\
+error: line 7: Unknown tag: Nmae: web
+"""
+
+
+@pytest.mark.parametrize(
+    ("log", "section"),
+    [
+        (INSTALL_FAILED, "%install"),
+        (INSTALL_FAILED.replace("%install", "%build"), "%build"),
+        (FILES_FAILED, "%files"),
+        (SPEC_FAILED, "the spec"),
+        ("error: something else entirely\n", None),
+    ],
+)
+def test_failed_section(log: str, section: str | None) -> None:
+    assert build.failed_section(log) == section
+
+
+def test_log_name() -> None:
+    assert build.log_name("web", "1.2", "3") == "web-1.2-3.build.log"
+
+
+def test_rpm_paths() -> None:
+    rpm = build.Rpm(
+        name="web",
+        version="1",
+        release="1",
+        path=Path("d/web-1-1.noarch.rpm"),
+        sha256="0" * 64,
+        srpm=Path("d/web-1-1.src.rpm"),
+        log=Path("d/web-1-1.build.log"),
+        profile="offline",
+        subpackages=(Path("d/web-extra-1-1.noarch.rpm"),),
+    )
+    assert rpm.paths == (Path("d/web-1-1.noarch.rpm"), Path("d/web-extra-1-1.noarch.rpm"))
+
+
+def test_cli_without_a_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(tmp_path), "--profile", "offline"])
+    assert exit_info.value.code == 2
+    assert f"error: {tmp_path}: no rpmkit.toml" in capsys.readouterr().err
+
+
+def test_cli_bad_wheelhouse_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.cli, ["build", str(tmp_path), "--wheelhouse", "/nonexistent"])
+    assert result.exit_code == 2
+    assert "'/nonexistent' does not exist" in result.output
+
+
+def test_cli_version_and_release_override_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "rpmkit.toml").write_text(
+        'name = "web"\nversion = "1.0"\nsummary = "Web"\nlicense = "MIT"\nspec = "web.spec"\n'
+    )
+    (tmp_path / "web.spec").write_text("Name: web\n")
+    # The overrides are validated like the config: a release with '-' stops before Docker.
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(tmp_path), "--version", "2.0", "--release", "1-2"])
+    assert exit_info.value.code == 2
+    assert "release: '1-2' is not a valid RPM version" in capsys.readouterr().err
