@@ -14,6 +14,7 @@ images: setup
 
 demo: images
 	$(BIN)/rpmkit doctor --profile $(PROFILE)
+	$(BIN)/rpmkit run examples/hello-world --profile $(PROFILE)
 
 lint: setup
 	$(BIN)/ruff check rpmkit tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 
@@ -12,8 +13,32 @@ from rpmkit.commands.common import State
 from rpmkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
 
+# Commands are imported when used, so `rpmkit check` does not pay for the
+# imports of `rpmkit build` (pydantic, jinja2): start-up time is part of the answer.
+COMMANDS = {
+    "build": "rpmkit.commands.build:build",
+    "check": "rpmkit.commands.check:check",
+    "doctor": "rpmkit.commands.doctor:doctor",
+    "images": "rpmkit.commands.images:images",
+    "run": "rpmkit.commands.run:run",
+    "spec": "rpmkit.commands.spec:spec",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="rpmkit")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("-v", "--verbose", count=True, help="More output (build logs, commands run).")
@@ -33,16 +58,6 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     """
     verbosity = -1 if quiet else verbose
     ctx.obj = State(debug=debug, verbosity=verbosity, reporter=Reporter(verbosity))
-
-
-def _register() -> None:
-    from rpmkit.commands import doctor, images
-
-    cli.add_command(doctor.doctor)
-    cli.add_command(images.images)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,3 +37,58 @@ def sh(container: Any, script: str) -> tuple[int, str]:
     """Run a shell script in a running container; exit code and combined output."""
     code, out = container.exec_run(["sh", "-c", script])
     return int(code), out.decode(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def rpm_factory(
+    docker_client: Any, offline_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Any]]:
+    """Build a hand-written spec with rpmbuild in one builder container; returns the RPM path.
+
+    For tests that need deliberately broken packages without going through templates.
+    """
+    import io
+    import tarfile
+    from pathlib import Path
+
+    out_dir = tmp_path_factory.mktemp("rpms")
+    container = docker_client.containers.run(
+        offline_images["builder"],
+        ["sleep", "infinity"],
+        detach=True,
+        labels=labels.run_labels(labels.new_run_id(), "tests"),
+    )
+    count = 0
+
+    def build(spec: str) -> Path:
+        nonlocal count
+        count += 1
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo(f"spec{count}.spec")
+            data = spec.encode()
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        container.put_archive("/tmp", buf.getvalue())
+        code, out = container.exec_run(
+            [
+                "sh", "-c",
+                f"rpmbuild -bb --define '_topdir /tmp/rb{count}' /tmp/spec{count}.spec "
+                f">/tmp/log{count} 2>&1 || {{ cat /tmp/log{count}; exit 1; }}; "
+                f"ls /tmp/rb{count}/RPMS/*/*.rpm",
+            ]
+        )  # fmt: skip
+        assert code == 0, out.decode()
+        path = out.decode().split()[-1]
+        stream, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            assert member is not None
+            fh = tar.extractfile(member)
+            assert fh is not None
+            target = out_dir / Path(path).name
+            target.write_bytes(fh.read())
+        return target
+
+    yield build
+    container.remove(force=True)

@@ -1,0 +1,142 @@
+"""`rpmkit check APP | RPM...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.errors import CheckFailed, ConfigError
+
+if TYPE_CHECKING:
+    from rpmkit.pipeline import CheckPlan
+    from rpmkit.profiles import Profile
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@profile_option
+@click.option("--no-boot", is_flag=True, help="Install and check statically only (fastest tier).")
+@click.option("--no-health", is_flag=True, help="Skip the HTTP health check (no HTTP served).")
+@click.option("--health-path", metavar="PATH", help="Health check path [default: /health_check].")
+@click.option("--health-port", type=int, metavar="PORT", help="Health check port [default: 80].")
+@click.option("--expect-status", type=int, metavar="CODE", help="Healthy status [default: 200].")
+@click.option("--dist", type=click.Path(path_type=Path), help="Where the app's RPMs are.")
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."
+)
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
+@click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
+@click.option(
+    "--upgrade-from",
+    "upgrade_from",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Install this (older) RPM first, boot it, then upgrade to the one checked. Repeatable.",
+)
+@click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
+@pass_state
+def check(
+    state: State,
+    targets: tuple[Path, ...],
+    profile_name: str | None,
+    no_boot: bool,
+    no_health: bool,
+    health_path: str | None,
+    health_port: int | None,
+    expect_status: int | None,
+    dist: Path | None,
+    json_path: Path | None,
+    junit_xml: Path | None,
+    keep: bool,
+    upgrade_from: tuple[Path, ...],
+    erase: bool,
+) -> None:
+    """Install RPMs into a fresh container as the bake would, boot and check them.
+
+    TARGETS is an app directory (its RPM from `rpmkit build`, checked with
+    what its config declares) or one or more RPM files (checked together).
+
+    Stages: install (dependencies resolved, every scriptlet run, services not
+    running), boot (systemd as PID 1), verify (testinfra: package, files,
+    users, units enabled and active, ports), health (HTTP, with the load
+    balancer's semantics), app tests (`tests/infra/test_*.py` in the app).
+    On pass, a receipt bound to the RPM's sha256 is written next to it.
+    Exits 1 when a check fails.
+
+    \b
+    Examples:
+      rpmkit check examples/hello-world
+      rpmkit check dist/myapp-1.2-1.x86_64.rpm --health-path /status
+      rpmkit check worker.rpm --no-health --junit-xml report.xml
+      rpmkit check --upgrade-from dist/myapp-1.1-1.x86_64.rpm dist/myapp-1.2-1.x86_64.rpm
+    """
+    from rpmkit import engine, pipeline
+
+    apps = [t for t in targets if t.is_dir()]
+    rpms = [t for t in targets if not t.is_dir()]
+    if apps and (rpms or len(apps) > 1):
+        raise ConfigError("give one app directory, or RPM files, not both")
+    for rpm in rpms:
+        if not rpm.is_file():
+            raise ConfigError(f"{rpm}: no such file")
+        if rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
+            raise ConfigError(f"{rpm}: not a binary RPM (expected NAME-VERSION-RELEASE.ARCH.rpm)")
+    if upgrade_from and no_boot:
+        raise ConfigError("--upgrade-from needs a booted instance; drop --no-boot")
+    configured = None
+    if apps:
+        from rpmkit import config
+
+        loaded = config.load(apps[0])
+        configured = loaded.app.profile
+        plan = pipeline.app_plan(loaded, pipeline.find_rpms(loaded, dist), health=not no_health)
+    else:
+        plan = pipeline.rpm_plan(rpms, health=not no_health)
+    plan = pipeline.adjust(
+        plan,
+        path=health_path,
+        port=health_port,
+        expected_status=expect_status,
+        boot=not no_boot,
+        keep=keep,
+        upgrade_from=upgrade_from,
+        erase=erase,
+    )
+    client = engine.connect()
+    profile = select_profile(client, profile_name, configured, state.reporter)
+    execute(state, client, profile, plan, json_path, junit_xml)
+
+
+def execute(
+    state: State,
+    client: Any,
+    profile: Profile,
+    plan: CheckPlan,
+    json_path: Path | None,
+    junit_xml: Path | None,
+) -> None:
+    """Run the check, print and write its report, and the receipts on pass."""
+    from rpmkit import images, pipeline, receipt
+    from rpmkit import report as reports
+
+    runtime = images.build(client, profile, state.reporter)[1][0].tag
+    outcome = pipeline.check(client, profile, runtime, plan, state.reporter)
+    report = outcome.report
+    click.echo(reports.render(report, verbose=state.verbosity > 0))
+    if json_path:
+        reports.write_json(report, json_path)
+    if junit_xml:
+        reports.write_junit(report, junit_xml)
+    if outcome.kept is not None:
+        click.echo(
+            f"kept: docker exec -it {outcome.kept.name} bash   (remove: docker rm -f "
+            f"{outcome.kept.name})"
+        )
+    if not report.ok:
+        raise CheckFailed(f"check failed at the {report.failed_stage} stage")
+    for rpm in plan.rpms:
+        written = receipt.write(report, rpm, outcome.image_id)
+        click.echo(f"receipt: {written.path}")

@@ -1,0 +1,283 @@
+"""The check, stage by stage: install -> verify -> app tests -> report (-> receipt).
+
+Everything one check makes carries the run's labels and is removed when it
+ends, on pass, failure and Ctrl-C, unless `keep` asks otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rpmkit import labels, upgrade
+from rpmkit.errors import ConfigError, InstallError
+from rpmkit.health import Probe
+from rpmkit.install import Instance, install
+from rpmkit.profiles import Profile
+from rpmkit.progress import Reporter
+from rpmkit.report import Report
+from rpmkit.verify import Check, Expectations, verify
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+    from rpmkit.config import AppConfig, LoadedConfig
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """What to check and how."""
+
+    rpms: tuple[Path, ...]
+    app: str  # the name used in labels and the container name
+    expect: Expectations = field(default_factory=Expectations)
+    boot: bool = True
+    app_tests: Path | None = None  # a folder of testinfra tests using the `host` fixture
+    keep: bool = False
+    upgrade_from: tuple[Path, ...] = ()  # install these first, boot, then upgrade to `rpms`
+    erase: bool = False  # erase at the end and report what is left behind
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The report, and the instance when it was kept."""
+
+    report: Report
+    kept: Instance | None
+    image_id: str
+
+
+def check(
+    client: DockerClient, profile: Profile, image: str, plan: CheckPlan, reporter: Reporter
+) -> CheckOutcome:
+    """Install, boot and verify the RPMs in a fresh container; never raises for a failed check."""
+    run_id = labels.new_run_id()
+    start = time.monotonic()
+    timings: dict[str, float] = {}
+    checks: list[Check] = []
+    instance: Instance | None = None
+    subject = ", ".join(p.name for p in plan.rpms)
+    image_id = ""
+    try:
+        publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
+        first = plan.upgrade_from or plan.rpms
+        names = ", ".join(p.name for p in first)
+        with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
+            try:
+                instance = install(
+                    client, profile, image, list(first), run_id, plan.app,
+                    boot=plan.boot or bool(plan.upgrade_from), publish=publish,
+                )  # fmt: skip
+            except InstallError as exc:
+                checks.append(Check("install", "install", False, exc.message, exc.details or ""))
+        timings["install"] = time.monotonic() - start
+        if instance is not None:
+            image_id = instance.image_id
+            checks.append(_installed(instance))
+            if plan.upgrade_from:
+                instance = _upgrade(instance, profile, plan, checks, timings, reporter)
+        if instance is not None:
+            subject = ", ".join(p.nevra for p in instance.packages)
+            label = "booting and checking" if plan.boot else "checking (no boot)"
+            with reporter.step(label):
+                verification = verify(instance, plan.expect)
+            checks += verification.checks
+            timings.update(verification.timings)
+            if plan.app_tests is not None:
+                t = time.monotonic()
+                with reporter.step(f"running the app's own tests in {plan.app_tests}"):
+                    checks += run_app_tests(instance, plan.app_tests)
+                timings["app-tests"] = time.monotonic() - t
+            if plan.erase:
+                t = time.monotonic()
+                with reporter.step(f"erasing {subject}"):
+                    checks += upgrade.erase(instance, profile)
+                timings["erase"] = time.monotonic() - t
+        timings["total"] = time.monotonic() - start
+        report = Report(subject, profile.name, tuple(checks), timings)
+        kept = instance if plan.keep else None
+        return CheckOutcome(report, kept, image_id)
+    finally:
+        if not plan.keep:
+            labels.remove_run(client, run_id)
+
+
+def _installed(instance: Instance) -> Check:
+    nevras = ", ".join(p.nevra for p in instance.packages)
+    return Check(
+        "install",
+        f"{nevras} installed, every scriptlet succeeded",
+        True,
+        f"{instance.install_seconds:.2f}s",
+    )
+
+
+def _upgrade(
+    instance: Instance,
+    profile: Profile,
+    plan: CheckPlan,
+    checks: list[Check],
+    timings: dict[str, float],
+    reporter: Reporter,
+) -> Instance | None:
+    """Boot the old version, check it is healthy, then upgrade it in place."""
+    with reporter.step("booting the old version"):
+        before = verify(instance, plan.expect)
+    if not all(c.ok or c.warning for c in before.checks):
+        bad = [c for c in before.checks if not (c.ok or c.warning)]
+        checks.append(
+            Check(
+                "upgrade", "old version healthy before the upgrade", False,
+                "; ".join(f"{c.name}: {c.detail}" for c in bad),
+                "\n".join(c.evidence for c in bad if c.evidence),
+            )
+        )  # fmt: skip
+        return None
+    checks.append(Check("upgrade", "old version healthy before the upgrade", True))
+    t = time.monotonic()
+    with reporter.step(f"upgrading to {', '.join(p.name for p in plan.rpms)}"):
+        try:
+            upgraded, upgrade_checks = upgrade.upgrade(instance, profile, list(plan.rpms))
+        except InstallError as exc:
+            checks.append(Check("upgrade", exc.message, False, "", exc.details or ""))
+            return None
+    timings["upgrade"] = time.monotonic() - t
+    checks += upgrade_checks
+    return upgraded
+
+
+def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]:
+    """pytest with testinfra's `host` fixture pointed at the instance."""
+    return [
+        sys.executable, "-m", "pytest", str(tests),
+        f"--hosts=docker://{instance_name}",
+        "-p", "no:cacheprovider",
+        "-c", "/dev/null",
+        f"--rootdir={tests}",
+        "-q", "--no-header",
+        f"--junitxml={junit}",
+    ]  # fmt: skip
+
+
+def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
+    """Run the app's testinfra tests against the instance; one check per test."""
+    with tempfile.TemporaryDirectory(prefix="rpmkit-tests-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        proc = subprocess.run(
+            app_tests_command(tests, instance.name, junit),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if not junit.is_file():
+            return [
+                Check(
+                    "app-tests", f"tests in {tests}", False, f"pytest exited {proc.returncode}",
+                    (proc.stdout + proc.stderr)[-3000:],
+                )
+            ]  # fmt: skip
+        checks = []
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
+            if case.find("skipped") is not None:
+                checks.append(Check("app-tests", name, True, "skipped", warning=True))
+                continue
+            checks.append(
+                Check(
+                    "app-tests",
+                    name,
+                    problem is None,
+                    "" if problem is None else (problem.get("message") or "failed")[:300],
+                    "" if problem is None else (problem.text or "")[-3000:],
+                )
+            )
+        if proc.returncode == 5 or not checks:
+            checks.append(Check("app-tests", f"tests in {tests}", False, "no tests collected"))
+        return checks
+
+
+def expectations(app: AppConfig, health: bool = True) -> Expectations:
+    """What an app's config says its instance must show."""
+    ports = [s.port for s in app.services if s.port]
+    if app.nginx is not None:
+        ports.append(app.nginx.port)
+    users = {s.user or app.name for s in app.services}
+    files = [(f.dest, f.owner, f.group) for f in app.files]
+    files += [(d.path, d.owner, d.group) for d in app.directories]
+    hc = app.health_check
+    probe = Probe(
+        hc.path, hc.port, hc.expected_status, hc.interval, hc.timeout,
+        hc.healthy_threshold, hc.deadline,
+    )  # fmt: skip
+    serves_http = app.template != "python-worker"
+    return Expectations(
+        ports=tuple(dict.fromkeys(ports)),
+        users=tuple(sorted(users)),
+        files=tuple(files),
+        probe=probe if health and serves_http else None,
+    )
+
+
+def app_plan(loaded: LoadedConfig, rpms: list[Path], health: bool = True) -> CheckPlan:
+    """The check an app's config asks for, with its own testinfra tests if it has any."""
+    infra = loaded.app_dir / "tests" / "infra"
+    return CheckPlan(
+        tuple(rpms),
+        loaded.app.name,
+        expectations(loaded.app, health),
+        app_tests=infra if any(infra.glob("test_*.py")) else None,
+    )
+
+
+def rpm_plan(rpms: list[Path], health: bool = True) -> CheckPlan:
+    """The check of bare RPMs: the default health check, what the RPMs themselves ship."""
+    # NAME-VERSION-RELEASE.ARCH.rpm: labels only need the name part.
+    name = rpms[0].name.rsplit("-", 2)[0] or "rpm"
+    return CheckPlan(tuple(rpms), name, Expectations(probe=Probe() if health else None))
+
+
+def adjust(
+    plan: CheckPlan,
+    *,
+    path: str | None = None,
+    port: int | None = None,
+    expected_status: int | None = None,
+    **changes: Any,
+) -> CheckPlan:
+    """The plan with command-line overrides of the health check and the check's options."""
+    expect = plan.expect
+    if expect.probe is not None:
+        probe_changes: dict[str, Any] = {
+            "path": path,
+            "port": port,
+            "expected_status": expected_status,
+        }
+        probe = dataclasses.replace(
+            expect.probe, **{k: v for k, v in probe_changes.items() if v is not None}
+        )
+        expect = dataclasses.replace(expect, probe=probe)
+    return dataclasses.replace(plan, expect=expect, **changes)
+
+
+def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
+    """The binary RPMs `rpmkit build` wrote for the app's current name, version and release."""
+    app = loaded.app
+    where = dist or loaded.app_dir / "dist"
+    pattern = f"{app.name}-{app.version}-{app.release}*.rpm"
+    found = sorted(p for p in where.glob(pattern) if not p.name.endswith(".src.rpm"))
+    if not found:
+        raise ConfigError(
+            f"no RPM for {app.name} {app.version}-{app.release} in {where}",
+            hint=f"build it first with `rpmkit build {loaded.app_dir}`, or use `rpmkit run`",
+        )
+    return found

@@ -1,0 +1,153 @@
+"""Upgrade and erase on a booted instance: what `yum upgrade` and `yum remove` would do.
+
+An upgrade must not run erase-only cleanup: after it, the service users and
+whatever the old package's directories held are still there. An erase must
+leave nothing behind but `%config(noreplace)` files an admin may have edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shlex
+import tarfile
+import time
+from pathlib import Path
+
+from rpmkit.errors import InstallError
+from rpmkit.install import MARK, Instance, parse_output, transaction_script
+from rpmkit.profiles import Profile
+from rpmkit.verify import Check
+
+NEW_DIR = "/rpmkit/upgrade"
+MARKER = ".rpmkit-upgrade-marker"
+# Where packages keep data; a marker left in the package's own directories here
+# must survive an upgrade.
+DATA_ROOTS = ("/opt/", "/var/lib/", "/var/opt/", "/srv/", "/etc/")
+
+
+def data_dirs(instance: Instance) -> list[str]:
+    """The package's own top-level directories under the usual data locations."""
+    paths = {f.path for f in instance.files}
+    dirs = [
+        p
+        for p in sorted(paths)
+        if p.startswith(DATA_ROOTS)
+        and p.count("/") >= 2
+        and p.rsplit("/", 1)[0] not in paths
+        and any(q.startswith(p + "/") for q in paths)
+    ]
+    return dirs
+
+
+def _exec(instance: Instance, script: str) -> str:
+    _, out = instance.container.exec_run(["sh", "-c", script])
+    return bytes(out).decode(errors="replace")
+
+
+def upgrade(instance: Instance, profile: Profile, rpms: list[Path]) -> tuple[Instance, list[Check]]:
+    """Upgrade the running instance to `rpms`; the new instance and the upgrade's own checks."""
+    markers = [f"{d}/{MARKER}" for d in data_dirs(instance)]
+    if markers:
+        _exec(instance, " ".join(["touch", *map(shlex.quote, markers)]))
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for i, rpm in enumerate(rpms):
+            tar.add(str(rpm), arcname=f"{NEW_DIR.lstrip('/')}/{i:02d}.rpm")
+    instance.container.put_archive("/", buf.getvalue())
+    start = time.monotonic()
+    outcome = parse_output(_exec(instance, transaction_script(profile, NEW_DIR, upgrade=True)))
+    seconds = time.monotonic() - start
+    old = ", ".join(p.nevra for p in instance.packages)
+    new = ", ".join(p.nevra for p in outcome.packages)
+    checks = [
+        Check(
+            "upgrade",
+            f"upgrade {old} -> {new}, every scriptlet succeeded",
+            outcome.rc == 0 and not outcome.scriptlet_failures,
+            "; ".join(outcome.scriptlet_failures)
+            or ("" if outcome.rc == 0 else f"exit {outcome.rc}"),
+            "" if outcome.rc == 0 and not outcome.scriptlet_failures else outcome.log[-3000:],
+        )
+    ]
+    if outcome.rc != 0:
+        raise InstallError(checks[0].name, details=outcome.log[-3000:])
+    if markers:
+        out = _exec(
+            instance,
+            f'for f in {" ".join(map(shlex.quote, markers))}; do [ -e "$f" ] || echo "$f"; done',
+        )
+        gone = [line.rsplit("/", 1)[0] for line in out.splitlines() if line.strip()]
+        _exec(instance, " ".join(["rm", "-f", *map(shlex.quote, markers)]))
+        checks.append(
+            Check(
+                "upgrade",
+                "upgrade kept the data in " + ", ".join(d.rsplit("/", 1)[0] for d in markers),
+                not gone,
+                f"emptied or removed by the upgrade: {', '.join(gone)} (erase-only cleanup "
+                "must be guarded by `if [ $1 -eq 0 ]`)"
+                if gone
+                else "",
+            )
+        )
+    packages = tuple(
+        dataclasses.replace(p, file=str(rpms[i])) for i, p in enumerate(outcome.packages)
+    )
+    upgraded = dataclasses.replace(
+        instance,
+        packages=packages,
+        files=outcome.files,
+        install_log=outcome.log,
+        install_seconds=seconds,
+    )
+    return upgraded, checks
+
+
+def erase(instance: Instance, profile: Profile) -> list[Check]:
+    """Erase the packages; report failed scriptlets and anything left behind."""
+    names = [p.name for p in instance.packages]
+    erase_cmd = " ".join(
+        " ".join(map(shlex.quote, names)) if a == "{packages}" else shlex.quote(a)
+        for a in profile.package_manager.erase
+    )
+    log = _exec(instance, f'{erase_cmd} 2>&1; echo "{MARK} erased rc=$?"')
+    outcome = parse_output(log.replace(f"{MARK} erased", f"{MARK} installed"))
+    ok = outcome.rc == 0 and not outcome.scriptlet_failures
+    checks = [
+        Check(
+            "erase",
+            f"erase {', '.join(names)}, every scriptlet succeeded",
+            ok,
+            "; ".join(outcome.scriptlet_failures)
+            or ("" if outcome.rc == 0 else f"exit {outcome.rc}"),
+            "" if ok else outcome.log[-3000:],
+        )
+    ]
+    keep = {f.path for f in instance.files if f.config}
+    paths = sorted({f.path for f in instance.files} - keep)
+    listing = "\n".join(paths)
+    out = _exec(
+        instance,
+        'while IFS= read -r p; do { [ -e "$p" ] || [ -L "$p" ]; } && echo "$p"; done <<\'EOF\'\n'
+        f"{listing}\nEOF",
+    )
+    left = [line for line in out.splitlines() if line.strip() and not _is_shared_dir(line)]
+    checks.append(
+        Check(
+            "erase",
+            "erase left nothing behind but %config(noreplace) files",
+            not left,
+            f"{len(left)} left: {', '.join(left[:8])}" if left else "",
+            "\n".join(left[:100]),
+        )
+    )
+    return checks
+
+
+def _is_shared_dir(path: str) -> bool:
+    # Standard directories a package may list (e.g. %dir /etc/nginx/conf.d) outlive it.
+    return path.rstrip("/") in {
+        "/etc", "/opt", "/usr", "/usr/lib", "/usr/lib/systemd", "/usr/lib/systemd/system",
+        "/usr/lib/systemd/system-preset", "/etc/nginx", "/etc/nginx/conf.d", "/usr/share",
+        "/var", "/var/lib", "/var/log", "/srv",
+    }  # fmt: skip

@@ -1,0 +1,258 @@
+"""Verify: boot the installed instance and check it with testinfra and the health check.
+
+The health poll starts the moment the install finishes, alongside the boot:
+a load balancer does not wait either. Checks that depend on services having
+started (units active, ports listening) run after the health poll settles, so
+a service that crashes a moment after starting is seen as crashed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from rpmkit.health import HealthResult, Probe, poll
+from rpmkit.install import Instance
+
+BOOT_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    stage: str  # install, boot, verify, health, app-tests
+    name: str
+    ok: bool
+    detail: str = ""
+    evidence: str = ""
+    warning: bool = False  # reported, but does not fail the check
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the instance must show: from the app config, or defaults for a bare RPM."""
+
+    ports: tuple[int, ...] = ()
+    users: tuple[str, ...] = ()
+    files: tuple[tuple[str, str, str], ...] = ()  # (path, owner, group)
+    probe: Probe | None = field(default_factory=Probe)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The checks of the boot, verify and health stages, and each stage's time."""
+
+    checks: tuple[Check, ...]
+    timings: dict[str, float]
+
+
+def testinfra_host(instance: Instance) -> Any:
+    """A testinfra host for the instance, through testinfra's docker backend."""
+    import testinfra
+
+    # testinfra imports a module the first time a check uses it. Import them here,
+    # before the checks run in threads: under pytest every testinfra module goes
+    # through assertion rewriting, and parsing in several threads at once trips a
+    # CPython 3.11 bug ("AST constructor recursion depth mismatch").
+    for module in ("file", "service", "socket", "user"):
+        importlib.import_module(f"testinfra.modules.{module}")
+    importlib.import_module("testinfra.backend.docker")
+    return testinfra.get_host(f"docker://{instance.name}")
+
+
+def verify(instance: Instance, expect: Expectations) -> Verification:
+    """Boot (if booting), then run every check; never raises for a failed check."""
+    timings: dict[str, float] = {}
+    checks: list[Check] = []
+    host = testinfra_host(instance)
+    give_up = threading.Event()
+    # Each check is one or two `docker exec`s: run them side by side.
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
+        health = None
+        if instance.booted and expect.probe is not None:
+            port = instance.ports[expect.probe.port]
+            url = f"http://127.0.0.1:{port}{expect.probe.path}"
+            health = pool.submit(poll, url, expect.probe, give_up)
+        start = time.monotonic()
+        static = [pool.submit(task) for task in _static_tasks(host, instance, expect)]
+        if instance.booted:
+            boot = _wait_booted(instance)
+            timings["boot"] = time.monotonic() - start
+            checks.append(boot)
+            if not (boot.ok or boot.warning):
+                give_up.set()
+        for future in static:
+            checks += future.result()
+        result = health.result() if health is not None else None
+        if instance.booted:
+            # After the health poll settles: a service that crashes a moment after
+            # starting has crashed by now.
+            running = [pool.submit(_unit, host, unit) for unit in instance.units()]
+            running.append(pool.submit(_ports, host, expect))
+            for future in running:
+                checks += future.result()
+        timings["verify"] = time.monotonic() - start - timings.get("boot", 0.0)
+    finally:
+        # On Ctrl-C too: stop the health poll rather than wait out its deadline.
+        give_up.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    if result is not None:
+        timings["health"] = result.seconds
+        checks.append(_health_check(host, result, checks))
+    return Verification(tuple(checks), timings)
+
+
+def _static_tasks(
+    host: Any, instance: Instance, expect: Expectations
+) -> list[Callable[[], list[Check]]]:
+    tasks: list[Callable[[], list[Check]]] = []
+    for pkg in instance.packages:
+        tasks.append(partial(_package, host, pkg.name, f"{pkg.version}-{pkg.release}"))
+        tasks.append(partial(_files_intact, host, pkg.name))
+    tasks.append(partial(_users, host, instance, expect))
+    for path, owner, group in expect.files:
+        tasks.append(partial(_declared_file, host, path, owner, group))
+    if not instance.booted:
+        tasks += [partial(_enabled, host, unit) for unit in instance.units()]
+    return tasks
+
+
+def _wait_booted(instance: Instance) -> Check:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    state = ""
+    while time.monotonic() < deadline:
+        code, out = instance.container.exec_run(
+            ["timeout", str(BOOT_TIMEOUT), "systemctl", "is-system-running", "--wait"]
+        )
+        state = out.decode(errors="replace").strip()
+        if state in ("running", "degraded"):
+            break
+        time.sleep(0.05)  # systemd not up yet: no bus to ask
+    if state == "running":
+        return Check("boot", "systemd reached running", True)
+    if state == "degraded":
+        _, failed = instance.container.exec_run(
+            ["systemctl", "--failed", "--no-legend", "--plain", "--no-pager"]
+        )
+        names = " ".join(line.split()[0] for line in failed.decode().splitlines() if line.strip())
+        # systemd itself booted; the failed units are checked (and blamed) in verify.
+        return Check(
+            "boot", "systemd reached running", False, f"degraded: failed {names}", warning=True
+        )
+    return Check("boot", "systemd reached running", False, f"state {state!r} after {BOOT_TIMEOUT}s")
+
+
+def _package(host: Any, name: str, want: str) -> list[Check]:
+    out = host.run("rpm -q --qf '%%{VERSION}-%%{RELEASE}' %s", name)
+    got = out.stdout.strip()
+    ok = out.rc == 0 and got == want
+    detail = "" if ok else (got if out.rc == 0 else out.stdout.strip() or out.stderr.strip())
+    return [Check("verify", f"package {name} {want} installed", ok, detail)]
+
+
+def _files_intact(host: Any, name: str) -> list[Check]:
+    """rpm -V, minus digests, sizes and times: every file present with its owner and mode."""
+    out = host.run("rpm -V --nofiledigest --nosize --nomtime --nordev --nocaps %s", name)
+    # Config files may be edited by design; anything else deviating is a defect.
+    problems = [line for line in out.stdout.splitlines() if line.strip() and " c /" not in line]
+    return [
+        Check(
+            "verify",
+            f"files of {name} present with their owners and modes",
+            not problems,
+            "; ".join(problems[:5]),
+        )
+    ]
+
+
+def _users(host: Any, instance: Instance, expect: Expectations) -> list[Check]:
+    users = set(expect.users)
+    units = instance.units()
+    if units:
+        out = host.run('for u in %s; do systemctl show -p User --value "$u"; done', " ".join(units))
+        users |= {line.strip() for line in out.stdout.splitlines() if line.strip()}
+    return [
+        Check("verify", f"user {user} exists", host.user(user).exists) for user in sorted(users)
+    ]
+
+
+def _declared_file(host: Any, path: str, owner: str, group: str) -> list[Check]:
+    f = host.file(path)
+    exists = f.exists
+    ok = exists and f.user == owner and f.group == group
+    detail = "" if ok else ("missing" if not exists else f"owned by {f.user}:{f.group}")
+    return [Check("verify", f"{path} exists, owned by {owner}:{group}", ok, detail)]
+
+
+def _enabled(host: Any, unit: str) -> list[Check]:
+    if host.service(unit).is_enabled:
+        return [Check("verify", f"unit {unit} enabled at boot", True)]
+    return [_not_enabled(unit)]
+
+
+def _not_enabled(unit: str) -> Check:
+    return Check(
+        "verify",
+        f"unit {unit} enabled at boot",
+        False,
+        "installed but not enabled at boot: nothing starts it on a new instance",
+        warning=True,
+    )
+
+
+def _unit(host: Any, unit: str) -> list[Check]:
+    service = host.service(unit)
+    if not service.is_enabled:
+        return [_not_enabled(unit)]
+    active = service.is_running
+    return [
+        Check(
+            "verify",
+            f"unit {unit} active",
+            active,
+            "" if active else host.run("systemctl is-active %s", unit).stdout.strip(),
+            "" if active else unit_evidence(host, unit),
+        )
+    ]
+
+
+def unit_evidence(host: Any, unit: str) -> str:
+    """`systemctl status` and the journal tail of a unit."""
+    status = host.run("systemctl status --no-pager -l -n 0 %s", unit).stdout
+    journal = host.run("journalctl -u %s -n 25 --no-pager -o cat", unit).stdout
+    return f"$ systemctl status {unit}\n{status.rstrip()}\n$ journalctl -u {unit}\n{journal}"
+
+
+def _ports(host: Any, expect: Expectations) -> list[Check]:
+    if not expect.ports:
+        return []
+    listening = host.socket.get_listening_sockets()
+    checks = []
+    for port in expect.ports:
+        ok = any(s.startswith("tcp") and s.endswith(f":{port}") for s in listening)
+        checks.append(
+            Check("verify", f"port {port} listening", ok, "" if ok else "nothing listens")
+        )
+    return checks
+
+
+def _health_check(host: Any, result: HealthResult, checks: list[Check]) -> Check:
+    if result.ok:
+        return Check("health", "health check", True, result.summary())
+    evidence = [f"last status: {result.status}", f"last body: {result.body[:500]!r}"]
+    log = host.run("tail -n 20 /var/log/nginx/error.log 2>/dev/null").stdout
+    if log.strip():
+        evidence.append(f"$ tail /var/log/nginx/error.log\n{log.rstrip()}")
+    detail = result.summary()
+    disabled = [c.name.split()[1] for c in checks if c.warning and not c.ok]
+    if disabled:
+        detail += f"; likely cause: {', '.join(disabled)} not enabled at boot"
+    return Check("health", "health check", False, detail, "\n".join(evidence))

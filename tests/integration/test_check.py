@@ -1,0 +1,386 @@
+"""The install check against deliberately broken packages: each fails at the right stage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rpmkit import pipeline, profiles
+from rpmkit.health import Probe
+from rpmkit.progress import Reporter
+from rpmkit.report import Report
+from rpmkit.verify import Check, Expectations
+
+pytestmark = pytest.mark.docker
+
+# A tiny web service in the shape of the real thing: a Python server on 8000
+# under systemd, nginx on 80 in front, enabled at boot through a preset.
+APP = r"""
+import http.server, os, sys, time
+MODE = os.environ.get("MODE", "ok")
+PORT = int(os.environ.get("PORT", "8000"))
+if MODE == "crash":
+    sys.exit("refusing to start: MODE=crash")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if MODE == "slow":
+            time.sleep(3)
+        code = 500 if MODE == "error" else 200
+        self.send_response(code)
+        self.end_headers()
+        self.wfile.write(b"broken on purpose" if code == 500 else b"ok")
+http.server.HTTPServer(("127.0.0.1", PORT), H).serve_forever()
+"""
+
+SPEC = """\
+Name: @NAME@
+Version: @VERSION@
+Release: 1
+Summary: rpmkit test web service
+License: MIT
+BuildArch: noarch
+Requires: python3
+Requires: nginx
+Requires(pre): shadow-utils
+@REQUIRES@
+%description
+A web service that the check tests break in one way at a time.
+%install
+mkdir -p %{buildroot}/opt/@NAME@ %{buildroot}/usr/lib/systemd/system \\
+    %{buildroot}/usr/lib/systemd/system-preset %{buildroot}/etc/nginx/conf.d
+cat > %{buildroot}/opt/@NAME@/app.py <<'END'
+@APP@
+END
+cat > %{buildroot}/usr/lib/systemd/system/@NAME@.service <<'END'
+[Unit]
+Description=@NAME@
+[Service]
+User=@NAME@
+Environment=MODE=@MODE@ PORT=@PORT@
+ExecStart=/usr/bin/python3 /opt/@NAME@/app.py
+@UNIT_EXTRA@
+[Install]
+WantedBy=multi-user.target
+END
+cat > %{buildroot}/usr/lib/systemd/system-preset/50-@NAME@.preset <<'END'
+@PRESET@
+END
+cat > %{buildroot}/etc/nginx/conf.d/@NAME@.conf <<'END'
+server { listen 80 default_server; location / { proxy_pass http://127.0.0.1:@PROXY_PORT@; } }
+END
+%pre
+getent passwd @NAME@ >/dev/null || useradd -r -d /opt/@NAME@ -s /sbin/nologin @NAME@
+%post
+@POST@
+%postun
+@POSTUN@
+%files
+/opt/@NAME@
+/usr/lib/systemd/system/@NAME@.service
+/usr/lib/systemd/system-preset/50-@NAME@.preset
+%config(noreplace) /etc/nginx/conf.d/@NAME@.conf
+"""
+
+
+def web_spec(
+    name: str = "rk-web",
+    *,
+    mode: str = "ok",
+    port: int = 8000,
+    proxy_port: int = 8000,
+    post: str | None = None,
+    preset: str | None = None,
+    requires: str = "",
+    unit_extra: str = "",
+    version: str = "1.0",
+    postun: str = "true",
+) -> str:
+    """A spec for the tiny web service, with knobs to break it in one way at a time."""
+    values = {
+        "NAME": name,
+        "VERSION": version,
+        "MODE": mode,
+        "PORT": str(port),
+        "PROXY_PORT": str(proxy_port),
+        "REQUIRES": requires,
+        "UNIT_EXTRA": unit_extra,
+        "POSTUN": postun,
+        "APP": APP.strip(),
+        "PRESET": preset if preset is not None else f"enable {name}.service\nenable nginx.service",
+        "POST": post
+        if post is not None
+        else f"systemctl --no-reload preset {name}.service nginx.service >/dev/null 2>&1 || :",
+    }
+    text = SPEC
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    return text
+
+
+FAST = Probe(path="/health_check", port=80, interval=0.1, timeout=1.0, deadline=6.0)
+EXPECT = Expectations(ports=(8000, 80), users=("rk-web",), probe=FAST)
+Build = Callable[[str], Path]
+
+
+def run_check(
+    rpm: Path, offline_images: dict[str, str], docker_client: Any, expect: Expectations = EXPECT
+) -> Report:
+    plan = pipeline.CheckPlan((rpm,), "rk-web", expect)
+    outcome = pipeline.check(
+        docker_client,
+        profiles.get("offline"),
+        offline_images["runtime"],
+        plan,
+        Reporter(verbosity=-1),
+    )
+    return outcome.report
+
+
+def failed(report: Report) -> dict[str, Check]:
+    return {c.name: c for c in report.checks if not (c.ok or c.warning)}
+
+
+def test_good_package_passes(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    report = run_check(rpm_factory(web_spec()), offline_images, docker_client)
+    assert report.ok, report.checks
+    names = [c.name for c in report.checks]
+    assert "unit rk-web.service active" in names
+    assert "user rk-web exists" in names
+    assert "port 8000 listening" in names
+    assert "health check" in names
+    assert set(report.timings) >= {"install", "boot", "verify", "health", "total"}
+
+
+def test_post_failing_is_a_failed_install(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    spec = web_spec(post="echo 'setting up the frobnicator'; exit 7")
+    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    assert report.failed_stage == "install"
+    (check,) = failed(report).values()
+    assert "%post(rk-web-1.0-1.noarch) failed: exit status 7" in check.detail
+    assert "setting up the frobnicator" in check.evidence
+
+
+def test_missing_dependency_is_a_failed_install(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    spec = web_spec(requires="Requires: libfrobnicate >= 2")
+    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    assert report.failed_stage == "install"
+    (check,) = failed(report).values()
+    assert "libfrobnicate" in check.detail
+
+
+def test_service_crashing_at_start_fails_verify_with_its_journal(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    report = run_check(rpm_factory(web_spec(mode="crash")), offline_images, docker_client)
+    assert report.failed_stage == "verify"
+    unit = failed(report)["unit rk-web.service active"]
+    assert "refusing to start: MODE=crash" in unit.evidence
+    assert "systemctl status rk-web.service" in unit.evidence
+
+
+def test_service_not_enabled_at_boot_is_named_as_the_cause(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    spec = web_spec(preset="enable nginx.service")
+    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    warned = [c for c in report.checks if c.warning and "enabled at boot" in c.name]
+    assert warned, report.checks
+    assert not report.ok
+    health = failed(report)["health check"]
+    assert "likely cause: rk-web.service not enabled at boot" in health.detail
+
+
+def test_backend_on_another_port_than_nginx_proxies(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    spec = web_spec(port=8001, proxy_port=8000)
+    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    assert report.failed_stage == "verify"
+    problems = failed(report)
+    assert "port 8000 listening" in problems
+    assert "answered 502" in problems["health check"].detail
+    assert "connect() failed" in problems["health check"].evidence  # nginx's error log
+
+
+def test_health_endpoint_returning_500(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    report = run_check(rpm_factory(web_spec(mode="error")), offline_images, docker_client)
+    assert report.failed_stage == "health"
+    health = failed(report)["health check"]
+    assert "answered 500" in health.detail
+    assert "broken on purpose" in health.evidence
+
+
+def test_health_endpoint_slower_than_the_timeout(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    probe = Probe(path="/health_check", port=80, interval=0.1, timeout=1.0, deadline=3.0)
+    expect = Expectations(ports=(8000, 80), users=("rk-web",), probe=probe)
+    report = run_check(rpm_factory(web_spec(mode="slow")), offline_images, docker_client, expect)
+    assert report.failed_stage == "health"
+    health = failed(report)["health check"]
+    assert "the last request timed out" in health.detail
+
+
+def test_unit_file_with_a_syntax_error(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    spec = web_spec(unit_extra="Restart=sometimes-maybe\nExecStart=")
+    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    assert report.failed_stage == "verify"
+    unit = failed(report)["unit rk-web.service active"]
+    assert "rk-web.service" in unit.evidence
+
+
+def _rpmkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rpmkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_cli_pass_writes_receipt_json_and_junit(
+    rpm_factory: Build, offline_images: dict[str, str], tmp_path: Path
+) -> None:
+    rpm = rpm_factory(web_spec(name="rk-cli"))
+    copy = tmp_path / rpm.name
+    copy.write_bytes(rpm.read_bytes())
+    proc = _rpmkit(
+        "check", str(copy), "--profile", "offline",
+        "--json", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "r.xml"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS: rk-cli-1.0-1.noarch on offline" in proc.stdout
+    receipt = json.loads((tmp_path / f"{rpm.name}.receipt.json").read_text())
+    assert receipt["passed"] is True
+    assert receipt["profile"] == "offline"
+    assert receipt["format"] == 1
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["ok"] is True
+    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert int(suite.get("tests", "0")) == len(data["checks"])
+    assert suite.get("failures") == "0"
+
+
+def test_cli_failure_exits_1_and_writes_no_receipt(
+    rpm_factory: Build, offline_images: dict[str, str], tmp_path: Path
+) -> None:
+    rpm = rpm_factory(web_spec(name="rk-bad", mode="error"))
+    copy = tmp_path / rpm.name
+    copy.write_bytes(rpm.read_bytes())
+    proc = _rpmkit("check", str(copy), "--profile", "offline", "--junit-xml", str(tmp_path / "x"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL at health" in proc.stdout
+    assert not (tmp_path / f"{rpm.name}.receipt.json").exists()
+    suite = ET.parse(tmp_path / "x").getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("failures") == "1"
+
+
+def test_upgrade_keeps_user_and_data(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    old = rpm_factory(web_spec(name="rk-up", version="1.0"))
+    new = rpm_factory(web_spec(name="rk-up", version="1.1"))
+    expect = Expectations(ports=(8000, 80), users=("rk-up",), probe=FAST)
+    plan = pipeline.CheckPlan((new,), "rk-up", expect, upgrade_from=(old,), erase=True)
+    report = pipeline.check(
+        docker_client, profiles.get("offline"), offline_images["runtime"], plan,
+        Reporter(verbosity=-1),
+    ).report  # fmt: skip
+    assert report.ok, [c for c in report.checks if not c.ok]
+    names = [c.name for c in report.checks]
+    assert "upgrade rk-up-1.0-1.noarch -> rk-up-1.1-1.noarch, every scriptlet succeeded" in names
+    assert "upgrade kept the data in /opt/rk-up" in names
+    assert "package rk-up 1.1-1 installed" in names
+    assert "erase left nothing behind but %config(noreplace) files" in names
+    assert report.subject == "rk-up-1.1-1.noarch"
+
+
+def test_upgrade_whose_postun_deletes_the_user_fails(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    # The old package's %postun runs on upgrade too ($1 = 1): unguarded cleanup is a bug.
+    old = rpm_factory(
+        web_spec(name="rk-bad-up", version="1.0", postun="userdel rk-bad-up; rm -rf /opt/rk-bad-up")
+    )
+    new = rpm_factory(web_spec(name="rk-bad-up", version="1.1"))
+    expect = Expectations(ports=(8000, 80), users=("rk-bad-up",), probe=FAST)
+    plan = pipeline.CheckPlan((new,), "rk-bad-up", expect, upgrade_from=(old,))
+    report = pipeline.check(
+        docker_client, profiles.get("offline"), offline_images["runtime"], plan,
+        Reporter(verbosity=-1),
+    ).report  # fmt: skip
+    assert not report.ok
+    problems = failed(report)
+    assert "user rk-bad-up exists" in problems
+    assert "upgrade kept the data in /opt/rk-bad-up" in problems
+
+
+def test_two_checks_of_the_same_rpm_at_once_both_pass(
+    rpm_factory: Build, offline_images: dict[str, str]
+) -> None:
+    rpm = rpm_factory(web_spec(name="rk-twice"))
+    cmd = [sys.executable, "-m", "rpmkit", "-q", "check", str(rpm), "--profile", "offline"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for proc, out in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, out
+        assert "PASS: rk-twice-1.0-1.noarch on offline" in out
+
+
+def test_ctrl_c_during_boot_leaves_nothing_behind(
+    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+) -> None:
+    import signal
+    import time
+
+    # A service that takes its time, so the interrupt lands while the instance boots.
+    rpm = rpm_factory(web_spec(name="rk-sigint", unit_extra="ExecStartPre=/bin/sleep 20"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rpmkit", "check", str(rpm), "--profile", "offline"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    selector = {"label": "rpmkit.app=rk-sigint"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        running = docker_client.containers.list(filters=selector)
+        if running:
+            code, out = running[0].exec_run(["systemctl", "is-system-running"])
+            if b"starting" in out or b"running" in out:
+                break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the instance never started booting")
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "interrupted" in out
+    assert docker_client.containers.list(all=True, filters=selector) == []
