@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -30,6 +29,7 @@ from rpmkit.config import LoadedConfig
 from rpmkit.errors import BuildError
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
+from rpmkit.receipt import sha256_file
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -290,7 +290,7 @@ class _Job:
             version=spec.version,
             release=spec.release,
             path=path,
-            sha256=_sha256(path),
+            sha256=sha256_file(path),
             srpm=srpms[0][0],
             log=log,
             profile=profile,
@@ -363,11 +363,3 @@ def _rpmbuild_failed(spec: Spec, code: int, output: str, log: Path) -> BuildErro
 
 def _tail(text: str, lines: int = LOG_TAIL) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

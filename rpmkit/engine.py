@@ -22,6 +22,11 @@ def docker_host() -> str:
     return os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
 
 
+def engine_is_local() -> bool:
+    """Whether the engine runs on this machine (a unix socket), so bind mounts see our files."""
+    return docker_host().startswith("unix://")
+
+
 def connect(timeout: int = 120) -> DockerClient:
     """Return a client for a reachable engine, or raise DockerUnavailable naming the socket."""
     import docker

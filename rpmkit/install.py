@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit import labels
+from rpmkit.engine import engine_is_local
 from rpmkit.errors import InstallError
 from rpmkit.profiles import Profile, boot_options
 
@@ -201,6 +202,13 @@ def install(
     name = f"rpmkit-{app}-{run_id}"
     options = boot_options(profile)
     options["command"] = ["sh", "-c", install_script(profile, boot)]
+    # A local engine sees this machine's files: bind them read-only rather than
+    # copying megabytes through the API. A remote engine gets a copy.
+    local = engine_is_local()
+    if local:
+        for i, rpm in enumerate(rpms):
+            target = f"{RPM_DIR}/{i:02d}.rpm"
+            options["volumes"][str(rpm.resolve())] = {"bind": target, "mode": "ro"}
     start = time.monotonic()
     container = client.containers.create(
         image,
@@ -210,7 +218,8 @@ def install(
         **options,
     )
     try:
-        container.put_archive("/", _rpm_archive(rpms))
+        if not local:
+            container.put_archive("/", _rpm_archive(rpms))
         container.start()
         outcome = parse_output(_read_until_installed(container, timeout))
         seconds = time.monotonic() - start
@@ -229,7 +238,7 @@ def install(
             container=container,
             name=name,
             profile=profile.name,
-            image_id=str(container.image.id),
+            image_id=str(container.attrs.get("Image", "")),
             packages=packages,
             files=outcome.files,
             install_log=outcome.log,

@@ -8,27 +8,11 @@ import click
 
 from rpmkit import build as stage
 from rpmkit import config, engine, spec
-from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.commands.common import State, build_options, pass_state, select_profile
 
 
 @click.command()
-@click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path))
-@profile_option
-@click.option(
-    "--version", "version", metavar="V", help="Build this version instead of the config's."
-)
-@click.option("--release", metavar="R", help="Build this release instead of the config's.")
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the RPM, SRPM and build log here. Default: APP/dist.",
-)
-@click.option(
-    "--wheelhouse",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Take the requirements' wheels from this directory; no index is contacted.",
-)
-@click.option("--index-url", metavar="URL", help="The package index pip downloads wheels from.")
+@build_options
 @click.option("--keep", is_flag=True, help="Keep the builder container for `docker exec`.")
 @pass_state
 def build(

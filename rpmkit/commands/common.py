@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -43,6 +45,32 @@ def profile_option(func: Any) -> Any:
         help="Target platform: offline, al2023 or al2. Default: the app's config, else al2023 "
         "when its base image is present locally, else offline.",
     )(func)
+
+
+def build_options(func: Any) -> Any:
+    """APP, --profile and the options that decide what is built and from which wheels."""
+    options: list[Callable[[Any], Any]] = [
+        click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path)),
+        profile_option,
+        click.option(
+            "--version", "version", metavar="V", help="Build this version, not the config's."
+        ),
+        click.option("--release", metavar="R", help="Build this release instead of the config's."),
+        click.option(
+            "--dist",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write the RPM, SRPM, build log (and receipt) here. Default: APP/dist.",
+        ),
+        click.option(
+            "--wheelhouse",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Take the requirements' wheels from this directory; no index is contacted.",
+        ),
+        click.option("--index-url", metavar="URL", help="The package index pip downloads from."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def select_profile(

@@ -6,27 +6,11 @@ from pathlib import Path
 
 import click
 
-from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.commands.common import State, build_options, pass_state, select_profile
 
 
 @click.command()
-@click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path))
-@profile_option
-@click.option(
-    "--version", "version", metavar="V", help="Build this version instead of the config's."
-)
-@click.option("--release", metavar="R", help="Build this release instead of the config's.")
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the RPM, SRPM, build log and receipt here. Default: APP/dist.",
-)
-@click.option(
-    "--wheelhouse",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Take the requirements' wheels from this directory; no index is contacted.",
-)
-@click.option("--index-url", metavar="URL", help="The package index pip downloads wheels from.")
+@build_options
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check.")
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +39,38 @@ def start_container(docker_client: Any) -> Iterator[Start]:
             container.remove(force=True, v=True)
 
 
+def put_file(container: Any, directory: str, name: str, data: bytes) -> None:
+    """Write one file into a container."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    assert container.put_archive(directory, buf.getvalue())
+
+
+def get_file(container: Any, path: str) -> bytes:
+    """Read one file out of a container."""
+    stream, _ = container.get_archive(path)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.next()
+        assert member is not None
+        extracted = tar.extractfile(member)
+        assert extracted is not None
+        return extracted.read()
+
+
+def rpmkit_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `rpmkit ARGS` as a separate process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "rpmkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
 def sh(container: Any, script: str) -> tuple[int, str]:
     """Run a shell script in a running container; exit code and combined output."""
     code, out = container.exec_run(["sh", "-c", script])
@@ -47,10 +85,6 @@ def rpm_factory(
 
     For tests that need deliberately broken packages without going through templates.
     """
-    import io
-    import tarfile
-    from pathlib import Path
-
     out_dir = tmp_path_factory.mktemp("rpms")
     container = docker_client.containers.run(
         offline_images["builder"],
@@ -63,13 +97,7 @@ def rpm_factory(
     def build(spec: str) -> Path:
         nonlocal count
         count += 1
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            info = tarfile.TarInfo(f"spec{count}.spec")
-            data = spec.encode()
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        container.put_archive("/tmp", buf.getvalue())
+        put_file(container, "/tmp", f"spec{count}.spec", spec.encode())
         code, out = container.exec_run(
             [
                 "sh", "-c",
@@ -80,14 +108,8 @@ def rpm_factory(
         )  # fmt: skip
         assert code == 0, out.decode()
         path = out.decode().split()[-1]
-        stream, _ = container.get_archive(path)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.next()
-            assert member is not None
-            fh = tar.extractfile(member)
-            assert fh is not None
-            target = out_dir / Path(path).name
-            target.write_bytes(fh.read())
+        target = out_dir / Path(path).name
+        target.write_bytes(get_file(container, path))
         return target
 
     yield build

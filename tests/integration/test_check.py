@@ -18,6 +18,7 @@ from rpmkit.health import Probe
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.verify import Check, Expectations
+from tests.integration.conftest import rpmkit_cli
 
 pytestmark = pytest.mark.docker
 
@@ -247,23 +248,13 @@ def test_unit_file_with_a_syntax_error(
     assert "rk-web.service" in unit.evidence
 
 
-def _rpmkit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rpmkit", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-
-
 def test_cli_pass_writes_receipt_json_and_junit(
     rpm_factory: Build, offline_images: dict[str, str], tmp_path: Path
 ) -> None:
     rpm = rpm_factory(web_spec(name="rk-cli"))
     copy = tmp_path / rpm.name
     copy.write_bytes(rpm.read_bytes())
-    proc = _rpmkit(
+    proc = rpmkit_cli(
         "check", str(copy), "--profile", "offline",
         "--json", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "r.xml"),
     )  # fmt: skip
@@ -287,7 +278,9 @@ def test_cli_failure_exits_1_and_writes_no_receipt(
     rpm = rpm_factory(web_spec(name="rk-bad", mode="error"))
     copy = tmp_path / rpm.name
     copy.write_bytes(rpm.read_bytes())
-    proc = _rpmkit("check", str(copy), "--profile", "offline", "--junit-xml", str(tmp_path / "x"))
+    proc = rpmkit_cli(
+        "check", str(copy), "--profile", "offline", "--junit-xml", str(tmp_path / "x")
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL at health" in proc.stdout
     assert not (tmp_path / f"{rpm.name}.receipt.json").exists()

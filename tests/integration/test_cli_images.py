@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
 
+from tests.integration.conftest import rpmkit_cli
+
 pytestmark = pytest.mark.docker
-
-
-def _rpmkit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rpmkit", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def test_second_images_build_rebuilds_nothing(
@@ -28,7 +17,7 @@ def test_second_images_build_rebuilds_nothing(
 ) -> None:
     before = {role: docker_client.images.get(tag).id for role, tag in offline_images.items()}
     started = time.monotonic()
-    proc = _rpmkit("images", "build", "--profile", "offline")
+    proc = rpmkit_cli("images", "build", "--profile", "offline")
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("up to date") == 2, proc.stdout
@@ -40,7 +29,7 @@ def test_second_images_build_rebuilds_nothing(
 
 
 def test_doctor_with_the_engine_up(offline_images: dict[str, str]) -> None:
-    proc = _rpmkit("doctor", "--profile", "offline")
+    proc = rpmkit_cli("doctor", "--profile", "offline")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "docker engine:" in proc.stdout
     assert f"{offline_images['runtime']} up to date" in proc.stdout
@@ -48,7 +37,7 @@ def test_doctor_with_the_engine_up(offline_images: dict[str, str]) -> None:
 
 
 def test_images_list_shows_cached_images(offline_images: dict[str, str]) -> None:
-    proc = _rpmkit("images", "list")
+    proc = rpmkit_cli("images", "list")
     assert proc.returncode == 0, proc.stderr
     for tag in offline_images.values():
         assert tag in proc.stdout

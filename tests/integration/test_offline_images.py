@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 import time
 from typing import Any
 
 import pytest
 
 from rpmkit import profiles
-from tests.integration.conftest import Start, sh
+from tests.integration.conftest import Start, get_file, put_file, sh
 
 pytestmark = pytest.mark.docker
 
@@ -40,25 +38,6 @@ systemctl enable nginx.service
 """
 
 
-def _put(container: Any, path: str, name: str, data: bytes) -> None:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    assert container.put_archive(path, buf.getvalue())
-
-
-def _get(container: Any, path: str) -> bytes:
-    stream, _ = container.get_archive(path)
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        member = tar.next()
-        assert member is not None
-        extracted = tar.extractfile(member)
-        assert extracted is not None
-        return extracted.read()
-
-
 @pytest.fixture(scope="module")
 def probe_rpm(offline_images: dict[str, str], docker_client: Any) -> bytes:
     """rk-probe built by rpmbuild in a fresh builder container."""
@@ -71,7 +50,7 @@ def probe_rpm(offline_images: dict[str, str], docker_client: Any) -> bytes:
         labels=labels.run_labels(labels.new_run_id(), "tests"),
     )
     try:
-        _put(container, "/tmp", "rk-probe.spec", TEST_SPEC.encode())
+        put_file(container, "/tmp", "rk-probe.spec", TEST_SPEC.encode())
         code, out = sh(
             container,
             "rpmbuild -bb --define '_topdir /tmp/rb' /tmp/rk-probe.spec >/tmp/log 2>&1"
@@ -79,7 +58,7 @@ def probe_rpm(offline_images: dict[str, str], docker_client: Any) -> bytes:
         )
         assert code == 0, out
         assert "rk-probe-1.0-1.noarch.rpm" in out
-        return _get(container, "/tmp/rb/RPMS/noarch/rk-probe-1.0-1.noarch.rpm")
+        return get_file(container, "/tmp/rb/RPMS/noarch/rk-probe-1.0-1.noarch.rpm")
     finally:
         container.remove(force=True)
 
@@ -104,7 +83,7 @@ def test_runtime_installs_it_with_dnf_from_a_local_repo(
     offline_images: dict[str, str], probe_rpm: bytes, start_container: Start
 ) -> None:
     container = start_container(offline_images["runtime"], ["sleep", "300"])
-    _put(container, "/tmp", "rk-probe-1.0-1.noarch.rpm", probe_rpm)
+    put_file(container, "/tmp", "rk-probe-1.0-1.noarch.rpm", probe_rpm)
     code, out = sh(
         container,
         "mkdir /tmp/repo && mv /tmp/*.rpm /tmp/repo/ && createrepo_c --quiet /tmp/repo && "
@@ -137,7 +116,7 @@ def test_post_enabling_nginx_makes_it_active_at_boot(
 ) -> None:
     # Install with services not running (as the bake does), then boot the result.
     installer = start_container(offline_images["runtime"], ["sleep", "300"])
-    _put(installer, "/tmp", "rk-probe-1.0-1.noarch.rpm", probe_rpm)
+    put_file(installer, "/tmp", "rk-probe-1.0-1.noarch.rpm", probe_rpm)
     code, out = sh(installer, "rpm -i /tmp/rk-probe-1.0-1.noarch.rpm")
     assert code == 0, out
     installer.stop(timeout=0)
