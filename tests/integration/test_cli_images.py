@@ -41,3 +41,30 @@ def test_images_list_shows_cached_images(offline_images: dict[str, str]) -> None
     assert proc.returncode == 0, proc.stderr
     for tag in offline_images.values():
         assert tag in proc.stdout
+
+
+def test_prune_keep_current_removes_leftovers_and_stale_caches(
+    offline_images: dict[str, str], docker_client: Any
+) -> None:
+    import io
+
+    from rpmkit import labels
+
+    docker_client.images.build(
+        fileobj=io.BytesIO(b"FROM scratch\nLABEL rpmkit.cache=image rpmkit.profile=offline\n"),
+        tag="rpmkit/offline-runtime:000000stale0",
+        rm=True,
+    )
+    leftover = docker_client.containers.create(
+        offline_images["runtime"], ["true"], labels=labels.run_labels("prunetest", "tests")
+    )
+    proc = rpmkit_cli("images", "prune", "--keep-current")
+    assert proc.returncode == 0, proc.stderr
+    assert f"container {leftover.name}" in proc.stdout
+    assert "rpmkit/offline-runtime:000000stale0" in proc.stdout
+    assert docker_client.containers.list(all=True, filters={"label": "rpmkit.run=prunetest"}) == []
+    assert not any(
+        "rpmkit/offline-runtime:000000stale0" in image.tags for image in docker_client.images.list()
+    )
+    for tag in offline_images.values():
+        assert docker_client.images.get(tag) is not None  # the current images stay
