@@ -13,7 +13,6 @@ the same PAYLOADDIGEST included.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import os
 import re
 import shutil
@@ -338,10 +337,8 @@ class _Job:
         return sorted(copied)
 
     def _remove(self, container: Any) -> None:
-        from docker.errors import NotFound
-
         # By name: the create call may have been interrupted after the engine made it.
-        with contextlib.suppress(NotFound):
+        with labels.gone_is_fine():
             (container or self.client.containers.get(self.settings.name)).remove(force=True, v=True)
 
 

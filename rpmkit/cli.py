@@ -16,11 +16,16 @@ from rpmkit.progress import Reporter
 # Commands are imported when used, so `rpmkit check` does not pay for the
 # imports of `rpmkit build` (pydantic, jinja2): start-up time is part of the answer.
 COMMANDS = {
+    "bake": "rpmkit.commands.bake:bake",
     "build": "rpmkit.commands.build:build",
     "check": "rpmkit.commands.check:check",
+    "deploy": "rpmkit.commands.deploy:deploy",
     "doctor": "rpmkit.commands.doctor:doctor",
+    "gate": "rpmkit.commands.gate:gate",
     "images": "rpmkit.commands.images:images",
+    "publish": "rpmkit.commands.publish:publish",
     "run": "rpmkit.commands.run:run",
+    "scaffold": "rpmkit.commands.scaffold:scaffold",
     "spec": "rpmkit.commands.spec:spec",
 }
 

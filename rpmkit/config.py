@@ -8,120 +8,43 @@ the field named.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, ValidationError, model_validator
 
 from rpmkit import toml
 from rpmkit.errors import ConfigError
+from rpmkit.fields import (
+    UNIT_RE,
+    USER_RE,
+    AbsPath,
+    EnvName,
+    HostPort,
+    Line,
+    Mode,
+    Model,
+    Name,
+    Port,
+    RelPath,
+    Seconds,
+    ServerName,
+    Text,
+    Unit,
+    UnitLine,
+    UrlPath,
+    User,
+    Version,
+)
+from rpmkit.handoff_config import Bake, Deploy, ProfileName, Publish, Scaffold
 
 CONFIG_FILE = "rpmkit.toml"
 PYPROJECT = "pyproject.toml"
 TEMPLATES = ("python-web", "python-worker", "static-site")
 
-# RPM's own rules for a package name, and for version and release (no '-').
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+~^]*$")
-# useradd's portable set; no shell metacharacters.
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_PATH_CHARS = re.compile(r"^[A-Za-z0-9._/+@=:,-]+$")
-_UNIT = re.compile(r"^[A-Za-z0-9_.@-]+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MODE = re.compile(r"^0?[0-7]{3,4}$")
-# A lone '%' starts a macro (or `%(shell)`); '%%' is rpm's literal percent sign.
-_MACRO = re.compile(r"%(?!%)")
 
-
-def _no_macro(value: str) -> str:
-    if _MACRO.search(value.replace("%%", "")):
-        raise ValueError("contains '%', which rpm expands as a macro (write %% for a literal %)")
-    return value
-
-
-def _one_line(value: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise ValueError("must be a single line (it contains a newline)")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return _no_macro(value)
-
-
-def _no_percent(value: str) -> str:
-    # rpm turns '%%' into '%', which systemd then reads as a specifier in a unit file.
-    if "%" in value:
-        raise ValueError("contains '%', which systemd reads as a specifier in a unit file")
-    return value
-
-
-def _text_block(value: str) -> str:
-    for line in value.splitlines():
-        if line.lstrip().startswith("%"):
-            raise ValueError(
-                f"line {line.strip()!r} starts with '%', which would open a spec section"
-            )
-    return _no_macro(value)
-
-
-def _pattern(regex: re.Pattern[str], expected: str) -> Any:
-    def check(value: str) -> str:
-        if not regex.match(value):
-            raise ValueError(f"{value!r} is not {expected}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _abs_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be an absolute path")
-    return _safe_path(value)
-
-
-def _safe_path(value: str) -> str:
-    if ".." in value.split("/"):
-        raise ValueError(f"{value!r} must not contain '..'")
-    if not _PATH_CHARS.match(value):
-        raise ValueError(f"{value!r} may only contain letters, digits and ._/+@=:,-")
-    return value
-
-
-def _rel_path(value: str) -> str:
-    if value.startswith("/"):
-        raise ValueError(f"{value!r} must be relative to the app directory")
-    return _safe_path(value)
-
-
-Line = Annotated[str, AfterValidator(_one_line)]
-UnitLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_percent)]
-Text = Annotated[str, AfterValidator(_text_block)]
-Name = Annotated[str, _pattern(_NAME, "a valid RPM name (letters, digits, ._+- )")]
-Version = Annotated[str, _pattern(_VERSION, "a valid RPM version (letters, digits, ._+~^; no '-')")]
-User = Annotated[str, _pattern(_USER, "a valid user name ([a-z_][a-z0-9_-]*, at most 32)")]
-AbsPath = Annotated[str, AfterValidator(_abs_path)]
-RelPath = Annotated[str, AfterValidator(_rel_path)]
-Unit = Annotated[str, _pattern(_UNIT, "a valid systemd unit name")]
-Mode = Annotated[str, _pattern(_MODE, "an octal file mode such as 0644")]
-Port = Annotated[int, Field(ge=1, le=65535)]
-EnvName = Annotated[str, _pattern(_ENV_NAME, "an environment variable name")]
-HostPort = Annotated[str, _pattern(re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$"), "host:port")]
-Seconds = Annotated[float, Field(gt=0, le=3600)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Service(_Model):
+class Service(Model):
     """A long-running process under systemd."""
 
     name: Unit | None = None  # default: the app's name (first service) or name-N
@@ -140,15 +63,15 @@ class Service(_Model):
         return self
 
 
-class Nginx(_Model):
+class Nginx(Model):
     """nginx in front of the app's service."""
 
     port: Port = 80
     upstream: HostPort | None = None  # default: 127.0.0.1:<first service port>
-    server_name: Annotated[str, _pattern(re.compile(r"^[A-Za-z0-9._*-]+$"), "a server name")] = "_"
+    server_name: ServerName = "_"
 
 
-class LoadBalancer(_Model):
+class LoadBalancer(Model):
     """The real load balancer's health check settings, used by deploy hand-offs."""
 
     interval: Seconds = 30.0
@@ -157,12 +80,10 @@ class LoadBalancer(_Model):
     unhealthy_threshold: Annotated[int, Field(ge=1, le=10)] = 5
 
 
-class HealthCheck(_Model):
+class HealthCheck(Model):
     """The HTTP health check, with load-balancer semantics; local timings by default."""
 
-    path: Annotated[str, _pattern(re.compile(r"^/[A-Za-z0-9._~/?=&+-]*$"), "a URL path")] = (
-        "/health_check"
-    )
+    path: UrlPath = "/health_check"
     port: Port = 80
     expected_status: Annotated[int, Field(ge=100, le=599)] = 200
     interval: Seconds = 0.1
@@ -172,7 +93,7 @@ class HealthCheck(_Model):
     load_balancer: LoadBalancer = LoadBalancer()
 
 
-class FileEntry(_Model):
+class FileEntry(Model):
     """An extra file from the app directory, installed at `dest`."""
 
     source: RelPath
@@ -183,7 +104,7 @@ class FileEntry(_Model):
     config: bool = False  # %config(noreplace): kept when the admin edited it
 
 
-class DirEntry(_Model):
+class DirEntry(Model):
     """An extra directory the package owns."""
 
     path: AbsPath
@@ -192,7 +113,7 @@ class DirEntry(_Model):
     group: User = "root"
 
 
-class Scripts(_Model):
+class Scripts(Model):
     """Extra shell lines appended to the package's scriptlets (`$1` as rpm passes it)."""
 
     pre: Text = ""
@@ -201,13 +122,13 @@ class Scripts(_Model):
     postun: Text = ""
 
 
-class Rpmlint(_Model):
+class Rpmlint(Model):
     """rpmlint settings: warnings the app accepts. Errors cannot be filtered."""
 
     filters: list[Line] = []
 
 
-class AppConfig(_Model):
+class AppConfig(Model):
     """Everything rpmkit needs to know about one app."""
 
     name: Name
@@ -219,7 +140,7 @@ class AppConfig(_Model):
     description: Text | None = None  # default: the summary
     template: Literal["python-web", "python-worker", "static-site"] | None = None
     spec: RelPath | None = None  # a hand-written spec, built as it is
-    profile: str | None = None
+    profile: ProfileName | None = None
     requires: list[Line] = []
     build_requires: list[Line] = []
     requirements: RelPath | None = None  # pip requirements file; python-* templates
@@ -232,6 +153,10 @@ class AppConfig(_Model):
     directories: list[DirEntry] = []
     scripts: Scripts = Scripts()
     rpmlint: Rpmlint = Rpmlint()
+    bake: Bake = Bake()
+    publish: Publish = Publish()
+    deploy: Deploy = Deploy()
+    scaffold: Scaffold = Scaffold()
 
     @model_validator(mode="after")
     def _template_or_spec(self) -> AppConfig:
@@ -263,12 +188,12 @@ class AppConfig(_Model):
     def _unit_names(self) -> AppConfig:
         names = self.service_names()
         for i, (service, unit) in enumerate(zip(self.services, names, strict=True)):
-            if not _UNIT.match(unit) or names.index(unit) != i:
+            if not UNIT_RE.match(unit) or names.index(unit) != i:
                 raise ValueError(
                     f"services[{i}]: unit name {unit!r} is invalid or already taken; "
                     f"set services[{i}].name"
                 )
-            if service.user is None and not _USER.match(self.name):
+            if service.user is None and not USER_RE.match(self.name):
                 raise ValueError(
                     f"services[{i}]: the app's name {self.name!r} is not a valid "
                     f"user name; set services[{i}].user"
@@ -298,8 +223,10 @@ def find_config(app_dir: Path) -> Path | None:
     if candidate.is_file():
         return candidate
     pyproject = app_dir / PYPROJECT
-    if pyproject.is_file() and "rpmkit" in toml.load(pyproject).get("tool", {}):
-        return pyproject
+    if pyproject.is_file():
+        tool = toml.load(pyproject).get("tool")
+        if isinstance(tool, dict) and "rpmkit" in tool:
+            return pyproject
     return None
 
 
@@ -311,16 +238,20 @@ def load(app_dir: Path, overrides: dict[str, str] | None = None) -> LoadedConfig
     if source is None:
         raise ConfigError(
             f"{app_dir}: no {CONFIG_FILE} and no [tool.rpmkit] in {PYPROJECT}",
-            hint="run `rpmkit init` to create one",
+            hint=f"create {CONFIG_FILE} (examples/hello-world/{CONFIG_FILE} shows every "
+            "common field) or add a [tool.rpmkit] table to pyproject.toml",
         )
     data = toml.load(source)
     if source.name == PYPROJECT:
         data = data["tool"]["rpmkit"]
-    data = {**data, **(overrides or {})}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: tool.rpmkit: must be a table ([tool.rpmkit])")
+    overrides = overrides or {}
+    data = {**data, **overrides}
     try:
         app = AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format(source, exc)) from None
+        raise ConfigError(_format(source, exc, set(overrides))) from None
     _check_files_exist(app, app_dir, source)
     return LoadedConfig(app, app_dir.resolve(), source)
 
@@ -340,11 +271,15 @@ def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
         raise ConfigError("\n".join(problems))
 
 
-def _format(source: Path, exc: ValidationError) -> str:
+def _format(source: Path, exc: ValidationError, overridden: set[str]) -> str:
     lines = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in err["loc"])
         loc = loc.replace(".[", "[")
+        if loc in overridden:  # the value came from the command line, not the file
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"--{loc}: {msg}")
+            continue
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "required field is missing"

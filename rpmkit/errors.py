@@ -53,3 +53,15 @@ class CheckFailed(RpmkitError):
     """A check ran and found a problem."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+class GateRefused(RpmkitError):
+    """The receipt does not let this RPM through to the bake."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class HandoffError(RpmkitError):
+    """Publishing, aminate or the deploy tool failed or refused."""
+
+    exit_code = EXIT_CHECK_FAILED

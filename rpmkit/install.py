@@ -223,7 +223,7 @@ def install(
         container.start()
         outcome = parse_output(_read_until_installed(container, timeout))
         seconds = time.monotonic() - start
-        _raise_on_failure(outcome, name)
+        _raise_on_failure(outcome)
         container.reload()
         ports = {
             int(key.split("/")[0]): int(value[0]["HostPort"])
@@ -247,7 +247,8 @@ def install(
             booted=boot,
         )
     except BaseException:
-        container.remove(force=True, v=True)
+        with labels.gone_is_fine():
+            container.remove(force=True, v=True)
         raise
 
 
@@ -280,13 +281,13 @@ def _read_until_installed(container: Any, timeout: float) -> str:
     return text[: text.find("\n", marker) + 1 or len(text)]
 
 
-def _raise_on_failure(outcome: InstallOutcome, name: str) -> None:
+def _raise_on_failure(outcome: InstallOutcome) -> None:
     if outcome.rc != 0:
         missing = sorted(set(re.findall(r"nothing provides (.+?) needed by", outcome.log)))
         missing += sorted(set(re.findall(r"^\s+(.+?) is needed by", outcome.log, re.M)))
         what = f"missing dependencies: {', '.join(dict.fromkeys(missing))}" if missing else ""
         raise InstallError(
-            f"install failed in {name} (exit {outcome.rc}" + (f"; {what})" if what else ")"),
+            f"install failed (exit {outcome.rc}" + (f"; {what})" if what else ")"),
             details=_tail(outcome.log, 30),
         )
     if outcome.scriptlet_failures:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
-from typing import TYPE_CHECKING
+import socket
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -13,6 +17,9 @@ APP = "rpmkit.app"
 CACHE = "rpmkit.cache"
 PROFILE = "rpmkit.profile"
 KEY = "rpmkit.key"
+# Which process on which machine owns a run: `images prune` leaves live runs alone.
+OWNER = "rpmkit.owner"
+KEEP = "rpmkit.keep"
 
 
 def new_run_id() -> str:
@@ -20,22 +27,73 @@ def new_run_id() -> str:
     return secrets.token_hex(6)
 
 
-def run_labels(run_id: str, app: str) -> dict[str, str]:
+def owner() -> str:
+    """This process, as `host:pid`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_labels(run_id: str, app: str, keep: bool = False) -> dict[str, str]:
     """Labels for a container, image or network that belongs to one run."""
-    return {RUN: run_id, APP: app}
+    labels = {RUN: run_id, APP: app, OWNER: owner()}
+    if keep:
+        labels[KEEP] = "1"
+    return labels
+
+
+@contextlib.contextmanager
+def gone_is_fine() -> Iterator[None]:
+    """Ignore 'no such object' and 'removal already in progress' while cleaning up."""
+    from docker.errors import APIError, NotFound
+
+    try:
+        yield
+    except NotFound:
+        pass
+    except APIError as exc:
+        if exc.status_code != 409:
+            raise
+
+
+def _owner_alive(labels: dict[str, str]) -> bool:
+    host, _, pid = labels.get(OWNER, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove_run(client: DockerClient, run_id: str | None = None) -> list[str]:
-    """Remove the containers, networks and images of one run (all runs when run_id is None)."""
+    """Remove the containers, networks and images of one run.
+
+    With no run id (`images prune`): of every run whose owning process is gone,
+    or that was kept on purpose; runs still in progress are left alone.
+    """
     selector = f"{RUN}={run_id}" if run_id else RUN
     removed: list[str] = []
+    live: set[str] = set()
     for container in client.containers.list(all=True, filters={"label": selector}):
-        container.remove(force=True, v=True)
-        removed.append(f"container {container.name}")
+        labels: dict[str, Any] = container.labels or {}
+        if run_id is None and not labels.get(KEEP) and _owner_alive(labels):
+            live.add(labels.get(RUN, ""))
+            continue
+        with gone_is_fine():
+            container.remove(force=True, v=True)
+            removed.append(f"container {container.name}")
     for network in client.networks.list(filters={"label": selector}):
-        network.remove()
-        removed.append(f"network {network.name}")
+        if (network.attrs.get("Labels") or {}).get(RUN) in live:
+            continue
+        with gone_is_fine():
+            network.remove()
+            removed.append(f"network {network.name}")
     for image in client.images.list(filters={"label": selector}):
-        client.images.remove(image.id, force=True)
-        removed.append(f"image {image.short_id}")
+        if (image.labels or {}).get(RUN) in live:
+            continue
+        with gone_is_fine():
+            client.images.remove(image.id, force=True)
+            removed.append(f"image {image.short_id}")
     return removed

@@ -7,6 +7,7 @@ ends, on pass, failure and Ctrl-C, unless `keep` asks otherwise.
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,14 @@ def check(
                 verification = verify(instance, plan.expect)
             checks += verification.checks
             timings.update(verification.timings)
-            if plan.app_tests is not None:
+            if plan.app_tests is not None and not instance.booted:
+                checks.append(
+                    Check(
+                        "app-tests", f"tests in {plan.app_tests}", False,
+                        "not run: they test a booted instance (--no-boot)", warning=True,
+                    )
+                )  # fmt: skip
+            elif plan.app_tests is not None:
                 t = time.monotonic()
                 with reporter.step(f"running the app's own tests in {plan.app_tests}"):
                     checks += run_app_tests(instance, plan.app_tests)
@@ -153,6 +161,10 @@ def _upgrade(
     return upgraded
 
 
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["failed"])[0][:300]
+
+
 def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]:
     """pytest with testinfra's `host` fixture pointed at the instance."""
     return [
@@ -197,7 +209,7 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
                     "app-tests",
                     name,
                     problem is None,
-                    "" if problem is None else (problem.get("message") or "failed")[:300],
+                    "" if problem is None else _first_line(problem.get("message") or "failed"),
                     "" if problem is None else (problem.text or "")[-3000:],
                 )
             )
@@ -209,8 +221,8 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
 def expectations(app: AppConfig, health: bool = True) -> Expectations:
     """What an app's config says its instance must show."""
     ports = [s.port for s in app.services if s.port]
-    if app.nginx is not None:
-        ports.append(app.nginx.port)
+    if app.template in ("python-web", "static-site"):  # the templates that run nginx
+        ports.append(app.nginx.port if app.nginx is not None else 80)
     users = {s.user or app.name for s in app.services}
     files = [(f.dest, f.owner, f.group) for f in app.files]
     files += [(d.path, d.owner, d.group) for d in app.directories]
@@ -273,8 +285,16 @@ def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
     """The binary RPMs `rpmkit build` wrote for the app's current name, version and release."""
     app = loaded.app
     where = dist or loaded.app_dir / "dist"
-    pattern = f"{app.name}-{app.version}-{app.release}*.rpm"
-    found = sorted(p for p in where.glob(pattern) if not p.name.endswith(".src.rpm"))
+    # NAME-VERSION-RELEASE[.dist].ARCH.rpm, and not release 10 when asked for 1.
+    exact = re.compile(
+        rf"{re.escape(app.name)}-{re.escape(app.version)}-{re.escape(app.release)}"
+        r"(\.[A-Za-z0-9_+~^]+)+\.rpm"
+    )
+    found = sorted(
+        p
+        for p in where.glob(f"{app.name}-*.rpm")
+        if exact.fullmatch(p.name) and not p.name.endswith(".src.rpm")
+    )
     if not found:
         raise ConfigError(
             f"no RPM for {app.name} {app.version}-{app.release} in {where}",

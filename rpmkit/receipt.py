@@ -55,6 +55,15 @@ def digest(content: dict[str, Any], key: str | None = None) -> dict[str, str]:
     return {"algorithm": "sha256", "value": hashlib.sha256(canonical).hexdigest()}
 
 
+def discard(rpm: Path) -> bool:
+    """Remove an RPM's receipt (a later check failed); True when there was one."""
+    path = receipt_path(rpm)
+    if path.is_file():
+        path.unlink()
+        return True
+    return False
+
+
 def write(report: Report, rpm: Path, image_id: str, dist: Path | None = None) -> Receipt:
     """Write the receipt of a passing check next to the RPM (or into `dist`)."""
     if not report.ok:
@@ -66,6 +75,9 @@ def write(report: Report, rpm: Path, image_id: str, dist: Path | None = None) ->
         "profile": report.profile,
         "runtime_image_id": image_id,
         "passed": True,
+        # "booted": installed, booted and verified; "static": --no-boot, which the gate refuses.
+        "tier": "booted" if any(c.stage == "boot" for c in report.checks) else "static",
+        "health_checked": any(c.stage == "health" for c in report.checks),
         "checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "rpmkit_version": __version__,
         "timings": {k: round(v, 3) for k, v in report.timings.items()},

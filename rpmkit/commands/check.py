@@ -20,8 +20,14 @@ if TYPE_CHECKING:
 @profile_option
 @click.option("--no-boot", is_flag=True, help="Install and check statically only (fastest tier).")
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check (no HTTP served).")
-@click.option("--health-path", metavar="PATH", help="Health check path [default: /health_check].")
-@click.option("--health-port", type=int, metavar="PORT", help="Health check port [default: 80].")
+@click.option(
+    "--health-path",
+    metavar="PATH",
+    help="Health check path [default: the app's, or /health_check].",
+)
+@click.option(
+    "--health-port", type=int, metavar="PORT", help="Health check port [default: the app's, or 80]."
+)
 @click.option("--expect-status", type=int, metavar="CODE", help="Healthy status [default: 200].")
 @click.option("--dist", type=click.Path(path_type=Path), help="Where the app's RPMs are.")
 @click.option(
@@ -136,6 +142,9 @@ def execute(
             f"{outcome.kept.name})"
         )
     if not report.ok:
+        for rpm in plan.rpms:
+            if receipt.discard(rpm):
+                click.echo(f"removed the earlier receipt of {rpm.name}: it no longer passes")
         raise CheckFailed(f"check failed at the {report.failed_stage} stage")
     for rpm in plan.rpms:
         written = receipt.write(report, rpm, outcome.image_id)

@@ -18,7 +18,9 @@ def doctor(state: State, profile_name: str | None) -> None:
 
     Reports the Docker engine (version and socket; DOCKER_HOST is honoured),
     the docker CLI, the selected profile's images and free disk space.
-    Exits 2 when the engine is not reachable, 1 when another check fails.
+    Exits 2 when the engine is not reachable, 1 when the docker CLI is missing
+    or disk space is short. Missing images are reported, not fatal: they are
+    built on first use.
 
     \b
     Example:

@@ -56,7 +56,7 @@ def run(
     profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
     options = stage.BuildOptions(dist=dist, wheelhouse=wheelhouse, index_url=index_url)
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
-    for path in (*rpm.paths, rpm.srpm):
+    for path in (*rpm.paths, rpm.srpm, rpm.log):
         click.echo(f"built: {path}")
     plan = pipeline.adjust(
         pipeline.app_plan(loaded, list(rpm.paths), health=not no_health), keep=keep

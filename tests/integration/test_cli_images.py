@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from typing import Any
 
@@ -55,14 +56,24 @@ def test_prune_keep_current_removes_leftovers_and_stale_caches(
         tag="rpmkit/offline-runtime:000000stale0",
         rm=True,
     )
-    leftover = docker_client.containers.create(
-        offline_images["runtime"], ["true"], labels=labels.run_labels("prunetest", "tests")
+    # A run whose process died without cleaning up, and one still in progress.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    crashed = {
+        **labels.run_labels("prunetest", "tests"),
+        labels.OWNER: f"{labels.owner().split(':')[0]}:{gone.pid}",
+    }
+    leftover = docker_client.containers.create(offline_images["runtime"], ["true"], labels=crashed)
+    live = docker_client.containers.create(
+        offline_images["runtime"], ["true"], labels=labels.run_labels("prunelive", "tests")
     )
     proc = rpmkit_cli("images", "prune", "--keep-current")
     assert proc.returncode == 0, proc.stderr
     assert f"container {leftover.name}" in proc.stdout
     assert "rpmkit/offline-runtime:000000stale0" in proc.stdout
     assert docker_client.containers.list(all=True, filters={"label": "rpmkit.run=prunetest"}) == []
+    assert f"container {live.name}" not in proc.stdout
+    live.remove(force=True)
     assert not any(
         "rpmkit/offline-runtime:000000stale0" in image.tags for image in docker_client.images.list()
     )

@@ -39,7 +39,7 @@ def test_container_settings_basics() -> None:
     assert settings.volumes == {}
     kwargs = settings.create_kwargs()
     assert kwargs["command"] == ["sleep", "infinity"]
-    assert kwargs["labels"] == {labels.RUN: "r1", labels.APP: "web"}
+    assert kwargs["labels"] == {labels.RUN: "r1", labels.APP: "web", labels.OWNER: labels.owner()}
     assert kwargs["environment"] is settings.environment
 
 

@@ -1,0 +1,210 @@
+"""Hand-off settings: how `rpmkit bake`, `publish`, `deploy` and `scaffold` call the real tools.
+
+Commands are argument lists; `{placeholder}`s are filled in per argument and
+never pass through a shell, so a value can never become a second argument.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from rpmkit.fields import EnvName, Line, Model, Seconds, pattern
+
+BAKE_PLACEHOLDERS = frozenset({"name", "version", "release", "arch", "rpm", "base_ami"})
+DEPLOY_PLACEHOLDERS = frozenset(
+    {"name", "version", "release", "env", "ami", "instance_type", "min", "max"}
+)
+SCAFFOLD_PLACEHOLDERS = frozenset(
+    {
+        "name",
+        "env",
+        "health_path",
+        "port",
+        "protocol",
+        "interval",
+        "timeout",
+        "healthy_threshold",
+        "unhealthy_threshold",
+    }
+)
+DEFAULT_BAKE_COMMAND = [
+    "sudo",
+    "/usr/local/bin/aminate",
+    "-B",
+    "{base_ami}",
+    "--vm-type",
+    "hvm",
+    "{name}",
+    "--partition",
+    "1",
+]
+DEFAULT_DEPLOY_COMMAND = [
+    "sfapp",
+    "deploy",
+    "{name}",
+    "--env",
+    "{env}",
+    "--ami",
+    "{ami}",
+    "--instance-type",
+    "{instance_type}",
+    "--min-instances",
+    "{min}",
+    "--max-instances",
+    "{max}",
+]
+DEFAULT_SCAFFOLD_COMMAND = [
+    "sfapp",
+    "create_application",
+    "{name}",
+    "--health-check-url",
+    "{health_path}",
+    "--port",
+    "{port}",
+    "--protocol",
+    "{protocol}",
+    "--env",
+    "{env}",
+]
+AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def template_fields(arg: str) -> list[str]:
+    """The placeholder names in one command argument; ValueError when it is malformed."""
+    fields = []
+    for _, name, spec, conversion in string.Formatter().parse(arg):
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} takes no format spec or conversion")
+        fields.append(name)
+    return fields
+
+
+def _command(allowed: frozenset[str]) -> Any:
+    known = ", ".join(f"{{{name}}}" for name in sorted(allowed))
+
+    def check(value: list[str]) -> list[str]:
+        if not value or not value[0].strip():
+            raise ValueError("must be a non-empty list: the program, then its arguments")
+        for i, arg in enumerate(value):
+            if any(c in arg for c in "\n\r\0"):
+                raise ValueError(f"argument {i} {arg!r} contains a newline or NUL")
+            try:
+                fields = template_fields(arg)
+            except ValueError as exc:
+                raise ValueError(f"argument {i} {arg!r}: {exc}") from None
+            for name in fields:
+                if name not in allowed:
+                    raise ValueError(
+                        f"argument {i} {arg!r}: unknown placeholder {{{name}}} (known: {known})"
+                    )
+        return value
+
+    return AfterValidator(check)
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number of seconds or a string such as `90s`, `30m`, `24h`, `7d`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a duration such as 24h, 30m or a number of seconds")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a duration such as 24h, 30m, 7d or 3600")
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+def _known_profile(value: str) -> str:
+    from rpmkit import profiles
+
+    if value not in profiles.names():
+        raise ValueError(f"unknown profile {value!r} (known: {', '.join(profiles.names())})")
+    return value
+
+
+def _repo(value: str) -> str:
+    if not value.strip() or any(c in value for c in "\n\r\0"):
+        raise ValueError("must be a directory or an http(s) URL, on one line")
+    if "://" in value:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL or a directory")
+        if parsed.username or parsed.password:
+            raise ValueError(
+                "must not carry credentials: name environment variables in "
+                "username_env/password_env, or use a netrc file"
+            )
+        if parsed.query or parsed.fragment or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r}: a repository URL takes no query, fragment or spaces")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+AmiId = Annotated[str, pattern(AMI_ID, "an AMI id (ami- and 8 or 17 hex digits)")]
+ProfileName = Annotated[str, AfterValidator(_known_profile)]
+EnvironmentName = Annotated[
+    str, pattern(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"), "an environment name")
+]
+InstanceType = Annotated[
+    str, pattern(re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"), "an instance type such as m5.large")
+]
+
+
+class Bake(Model):
+    """`rpmkit bake`: the gate's policy and the aminate command."""
+
+    target_profile: ProfileName = "al2023"  # a receipt must come from a check on this profile
+    max_receipt_age: Duration = 86400.0  # seconds; "24h", "30m" or "7d" are accepted
+    base_ami: AmiId | None = None  # RPMKIT_BASE_AMI and --base-ami override it
+    command: Annotated[list[str], _command(BAKE_PLACEHOLDERS)] = DEFAULT_BAKE_COMMAND
+
+
+class Publish(Model):
+    """`rpmkit publish`: where the bake machine's yum repositories find the RPM."""
+
+    repo: Annotated[str, AfterValidator(_repo)] | None = None  # a directory or an http(s) URL
+    username_env: EnvName = "RPMKIT_PUBLISH_USERNAME"
+    password_env: EnvName = "RPMKIT_PUBLISH_PASSWORD"
+    netrc: Line | None = None  # default: $NETRC, else ~/.netrc
+    timeout: Seconds = 300.0
+
+
+class Environment(Model):
+    """One deploy environment's sizing."""
+
+    instance_type: InstanceType
+    min: Annotated[int, Field(ge=1, le=1000)]
+    max: Annotated[int, Field(ge=1, le=1000)]
+
+    @model_validator(mode="after")
+    def _min_max(self) -> Environment:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is larger than max ({self.max})")
+        return self
+
+
+class Deploy(Model):
+    """`rpmkit deploy`: the deploy command and each environment's sizing."""
+
+    command: Annotated[list[str], _command(DEPLOY_PLACEHOLDERS)] = DEFAULT_DEPLOY_COMMAND
+    environments: dict[EnvironmentName, Environment] = {}
+
+
+class Scaffold(Model):
+    """`rpmkit scaffold`: the one-time application-creation command."""
+
+    command: Annotated[list[str], _command(SCAFFOLD_PLACEHOLDERS)] = DEFAULT_SCAFFOLD_COMMAND
+    protocol: Literal["HTTP", "HTTPS"] = "HTTP"

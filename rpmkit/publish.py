@@ -1,0 +1,284 @@
+"""Publishing: put the RPM where the bake machine's yum repositories see it.
+
+A directory repository gets a copy and `createrepo_c --update`; an HTTP
+repository (Artifactory, Nexus, a WebDAV server) gets a PUT with checksum
+headers. A different RPM is never written over one of the same file name: a
+yum repository whose packages change under the same name gives every
+machine that cached the old one a checksum error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import netrc
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+from rpmkit.errors import ConfigError, HandoffError
+
+if TYPE_CHECKING:
+    import requests
+
+CREATEREPO = "createrepo_c"
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A directory path or an http(s) URL."""
+
+    location: str
+
+    @property
+    def is_http(self) -> bool:
+        """True for an HTTP repository."""
+        return self.location.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """The RPM to publish and its checksums."""
+
+    path: Path
+    sha256: str
+    sha1: str
+
+    @property
+    def name(self) -> str:
+        """The file name it is published under."""
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Credentials for an HTTP repository; only `source` is ever shown."""
+
+    source: str  # e.g. "$RPMKIT_PUBLISH_USERNAME/$RPMKIT_PUBLISH_PASSWORD", or "none"
+    pair: tuple[str, str] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the RPM is now."""
+
+    location: str
+    uploaded: bool  # False when the same RPM was already there
+
+
+def repository(value: str, base: Path | None = None) -> Repository:
+    """A repository from config or `--repo`; a relative directory is taken from `base`."""
+    if "://" in value:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigError(f"repository {value!r} is not an http(s) URL or a directory")
+        if parsed.username or parsed.password:
+            raise ConfigError(
+                "the repository URL must not carry credentials",
+                hint="name environment variables in publish.username_env/password_env, "
+                "or use a netrc file",
+            )
+        return Repository(value.rstrip("/"))
+    path = Path(value).expanduser()
+    return Repository(str(path if path.is_absolute() or base is None else base / path))
+
+
+def artifact(rpm: Path) -> Artifact:
+    """The RPM with its sha256 and sha1, read in one pass."""
+    sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # sha1: Artifactory's own checksum
+    with rpm.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha256.update(block)
+            sha1.update(block)
+    return Artifact(rpm, sha256.hexdigest(), sha1.hexdigest())
+
+
+def url_for(repo: Repository, name: str) -> str:
+    """Where an RPM of this file name lives in an HTTP repository."""
+    return f"{repo.location}/{quote(name)}"
+
+
+def put_headers(item: Artifact) -> dict[str, str]:
+    """The headers of the upload: the server checks the body against them."""
+    return {
+        "Content-Type": "application/x-rpm",
+        "X-Checksum-Sha256": item.sha256,
+        "X-Checksum-Sha1": item.sha1,
+    }
+
+
+def createrepo_argv(directory: Path) -> list[str]:
+    """The command that updates a directory repository's metadata."""
+    return [CREATEREPO, "--update", str(directory)]
+
+
+def resolve_auth(
+    url: str,
+    username_env: str,
+    password_env: str,
+    netrc_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Auth:
+    """Credentials from the two environment variables, else the netrc entry for the host."""
+    env = os.environ if environ is None else environ
+    user, password = env.get(username_env), env.get(password_env)
+    if user and password:
+        return Auth(f"${username_env}/${password_env}", (user, password))
+    if user or password:
+        missing = password_env if user else username_env
+        raise ConfigError(
+            f"${missing} is not set (credentials need both ${username_env} and ${password_env})"
+        )
+    path = netrc_file or Path(env.get("NETRC") or Path.home() / ".netrc")
+    host = urlsplit(url).hostname or ""
+    if path.is_file():
+        try:
+            entry = netrc.netrc(str(path)).authenticators(host)
+        except (netrc.NetrcParseError, OSError) as exc:
+            # The parser's message can quote a token of the file: show only where it failed.
+            line = getattr(exc, "lineno", None)
+            raise ConfigError(f"{path}: cannot read it as a netrc file (line {line})") from None
+        if entry and entry[0] and entry[2]:
+            return Auth(f"{path} (machine {host})", (entry[0], entry[2]))
+    return Auth("none")
+
+
+def plan(item: Artifact, repo: Repository, auth: Auth) -> list[str]:
+    """The commands and requests publishing makes, one line each, as `--dry-run` shows them."""
+    if not repo.is_http:
+        directory = Path(repo.location)
+        return [
+            shlex.join(["cp", str(item.path), str(directory / item.name)]),
+            shlex.join(createrepo_argv(directory)),
+        ]
+    url = url_for(repo, item.name)
+    headers = "; ".join(f"{k}: {v}" for k, v in put_headers(item).items())
+    return [
+        f"HEAD {url}",
+        f"PUT {url}  ({item.path.stat().st_size} bytes from {item.path}; {headers}; "
+        f"credentials: {auth.source})",
+    ]
+
+
+def publish(
+    item: Artifact,
+    repo: Repository,
+    auth: Auth,
+    timeout: float = 300.0,
+    on_detail: Callable[[str], None] | None = None,
+) -> Published:
+    """Publish the RPM, or find the same one already there; refuse to replace a different one."""
+    if repo.is_http:
+        return _publish_http(item, repo, auth, timeout)
+    return _publish_dir(item, Path(repo.location), on_detail or (lambda _: None))
+
+
+def _refuse(where: str, item: Artifact, there: str) -> HandoffError:
+    return HandoffError(
+        f"{where} already holds a different {item.name} (sha256 {there[:12]}... there, "
+        f"{item.sha256[:12]}... here): refusing to overwrite it",
+        hint="bump the release (`release` in the app config, or `rpmkit build --release N`) "
+        "and build again",
+    )
+
+
+def _publish_dir(item: Artifact, directory: Path, on_detail: Callable[[str], None]) -> Published:
+    if not directory.is_dir():
+        raise HandoffError(
+            f"{directory}: no such directory repository",
+            hint="create it where the bake machine's yum repository points, or fix publish.repo",
+        )
+    if shutil.which(CREATEREPO) is None:
+        raise HandoffError(
+            f"{CREATEREPO} is not on PATH: a directory repository needs it to update its metadata",
+            hint="install it (dnf install createrepo_c; apt-get install createrepo-c), "
+            "or publish to an HTTP repository",
+        )
+    dest = directory / item.name
+    uploaded = not dest.exists()
+    if not uploaded:
+        there = artifact(dest).sha256
+        if there != item.sha256:
+            raise _refuse(str(directory), item, there)
+    else:
+        part = directory / f".{item.name}.part"
+        shutil.copyfile(item.path, part)
+        os.replace(part, dest)
+    argv = createrepo_argv(directory)
+    on_detail(shlex.join(argv))
+    done = subprocess.run(argv, capture_output=True, text=True, errors="replace", check=False)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
+        raise HandoffError(
+            f"{CREATEREPO} --update {directory} failed (exit {done.returncode})", details=tail
+        )
+    return Published(str(dest), uploaded)
+
+
+def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) -> Published:
+    import requests
+
+    url = url_for(repo, item.name)
+    timeouts = (CONNECT_TIMEOUT, timeout)
+    with requests.Session() as session:
+        session.auth = auth.pair
+        try:
+            there = _remote_sha256(session, url, auth, timeouts)
+            if there is not None:
+                if there != item.sha256:
+                    raise _refuse(url, item, there)
+                return Published(url, uploaded=False)
+            with item.path.open("rb") as body:
+                response = session.put(url, data=body, headers=put_headers(item), timeout=timeouts)
+        except requests.RequestException as exc:
+            raise HandoffError(f"cannot publish to {url}: {type(exc).__name__}") from None
+    if response.status_code not in (200, 201, 204):
+        raise HandoffError(
+            f"PUT {url}: {response.status_code} {response.reason}",
+            hint=_status_hint(response.status_code, auth),
+            details=_scrub(response.text[:500], auth) or None,
+        )
+    return Published(url, uploaded=True)
+
+
+def _scrub(text: str, auth: Auth) -> str:
+    # A server's error page could echo what it was sent: never show the password.
+    if auth.pair:
+        text = text.replace(auth.pair[1], "***")
+    return text
+
+
+def _remote_sha256(
+    session: requests.Session, url: str, auth: Auth, timeouts: tuple[float, float]
+) -> str | None:
+    """The sha256 of what the repository holds under this name, or None when it holds nothing."""
+    head = session.head(url, timeout=timeouts, allow_redirects=True)
+    if head.status_code == 404:
+        return None
+    if head.status_code != 200:
+        raise HandoffError(
+            f"HEAD {url}: {head.status_code} {head.reason}",
+            hint=_status_hint(head.status_code, auth),
+        )
+    given = head.headers.get("X-Checksum-Sha256")
+    if given:
+        return given.strip().lower()
+    # A plain web server sends no checksum: read what it holds.
+    digest = hashlib.sha256()
+    with session.get(url, timeout=timeouts, stream=True) as got:
+        got.raise_for_status()
+        for chunk in got.iter_content(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _status_hint(status: int, auth: Auth) -> str | None:
+    if status in (401, 403):
+        return f"check the repository credentials (from: {auth.source})"
+    return None
