@@ -79,11 +79,15 @@ def naive(rpm: Path, runtime: str, name: str) -> float:
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     try:
-        subprocess.run(["docker", "cp", str(rpm), f"{cid}:/tmp/"], check=True, capture_output=True)
+        # /var/tmp: dnf on the booted instance cannot read a repository under /tmp.
+        subprocess.run(
+            ["docker", "cp", str(rpm), f"{cid}:/var/tmp/"], check=True, capture_output=True
+        )
         subprocess.run(
             ["docker", "exec", cid, "sh", "-c",
-             "mkdir -p /tmp/repo && cp /tmp/*.rpm /tmp/repo/ && createrepo_c -q /tmp/repo && "
-             "dnf -y -q --nogpgcheck --disablerepo='*' --repofrompath=local,/tmp/repo "
+             "mkdir -p /var/tmp/repo && cp /var/tmp/*.rpm /var/tmp/repo/ && "
+             "createrepo_c -q /var/tmp/repo && "
+             "dnf -y -q --nogpgcheck --disablerepo='*' --repofrompath=local,/var/tmp/repo "
              f"--enablerepo=local install {name}"],
             check=True, capture_output=True,
         )  # fmt: skip

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from docker import DockerClient
 
 RPM_DIR = "/rpmkit/rpms"
-REPO_DIR = "/tmp/rpmkit-repo"
+# Not /tmp: on a booted instance dnf cannot read a repository there.
+REPO_DIR = "/var/tmp/rpmkit-repo"
 MARK = "@@rpmkit"
 SCRIPTLET_FAILED = re.compile(
     r"(?:warning|error): %(\w+)\(([^)]*)\) scriptlet failed, (exit status \d+|signal \d+)"

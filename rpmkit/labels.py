@@ -54,7 +54,8 @@ def gone_is_fine() -> Iterator[None]:
             raise
 
 
-def _owner_alive(labels: dict[str, str]) -> bool:
+def owner_alive(labels: dict[str, str]) -> bool:
+    """Whether the process that made an object (its rpmkit.owner label) still runs here."""
     host, _, pid = labels.get(OWNER, "").rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
@@ -78,7 +79,7 @@ def remove_run(client: DockerClient, run_id: str | None = None) -> list[str]:
     live: set[str] = set()
     for container in client.containers.list(all=True, filters={"label": selector}):
         labels: dict[str, Any] = container.labels or {}
-        if run_id is None and not labels.get(KEEP) and _owner_alive(labels):
+        if run_id is None and not labels.get(KEEP) and owner_alive(labels):
             live.add(labels.get(RUN, ""))
             continue
         with gone_is_fine():

@@ -50,7 +50,18 @@ def _nothing_left_behind() -> Iterator[None]:
         client = engine.connect()
     except DockerUnavailable:
         return  # no engine: nothing can have been left in it
-    left = [c.name for c in client.containers.list(all=True, filters={"label": "rpmkit.run"})]
-    left += [i.short_id for i in client.images.list(filters={"label": "rpmkit.run"})]
-    left += [n.name for n in client.networks.list(filters={"label": "rpmkit.run"})]
+    from rpmkit import labels
+
+    def leaked(found: dict[str, str] | None) -> bool:
+        # Ours, or of a process that has ended: a leak. Another live process's run
+        # (a second suite on the same engine) is still in progress, not a leak.
+        found = found or {}
+        return found.get(labels.OWNER) == labels.owner() or not labels.owner_alive(found)
+
+    selector = {"label": labels.RUN}
+    left = [c.name for c in client.containers.list(all=True, filters=selector) if leaked(c.labels)]
+    left += [i.short_id for i in client.images.list(filters=selector) if leaked(i.labels)]
+    left += [
+        n.name for n in client.networks.list(filters=selector) if leaked(n.attrs.get("Labels"))
+    ]
     assert not left, f"left behind by the test run: {left}"

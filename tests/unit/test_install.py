@@ -16,8 +16,9 @@ def test_script_installs_then_execs_init_or_idles() -> None:
 def test_script_falls_back_to_the_package_manager_for_dependencies() -> None:
     script = install.install_script(profiles.get("offline"), boot=True)
     assert "Failed dependencies" in script
-    assert "createrepo_c --quiet /tmp/rpmkit-repo" in script
-    assert "dnf -y --nogpgcheck '--disablerepo=*' --repofrompath=rpmkit,/tmp/rpmkit-repo" in script
+    assert "createrepo_c --quiet /var/tmp/rpmkit-repo" in script
+    repo = "--repofrompath=rpmkit,/var/tmp/rpmkit-repo"
+    assert f"dnf -y --nogpgcheck '--disablerepo=*' {repo}" in script
     assert 'install "$@"' in script
 
 
