@@ -60,6 +60,7 @@ class BuildOptions:
     wheelhouse: Path | None = None  # use these wheels instead of downloading
     index_url: str | None = None  # passed to pip download
     keep: bool = False  # leave the builder container for `docker exec`
+    base_image: str | None = None  # build the profile's images on this local image
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def build(
     dist = (options.dist or loaded.app_dir / "dist").resolve()
     dist.mkdir(parents=True, exist_ok=True)
     epoch = sources.source_date_epoch(loaded.app_dir)
-    builder = builder_image(client, profile, reporter)
+    builder = builder_image(client, profile, reporter, options.base_image)
     settings = container_settings(
         builder, run_id or labels.new_run_id(), spec.name, epoch, os.environ
     )
@@ -205,9 +206,11 @@ def build(
         return job.run(archive, filters, profile.name, options.keep)
 
 
-def builder_image(client: DockerClient, profile: Profile, reporter: Reporter) -> str:
-    """The profile's builder image tag, built first if it is missing."""
-    for plan, _ in images.build(client, profile, reporter):
+def builder_image(
+    client: DockerClient, profile: Profile, reporter: Reporter, base_image: str | None = None
+) -> str:
+    """The profile's builder image tag (on `base_image` if given), built first if missing."""
+    for plan, _ in images.build(client, profile, reporter, base_image):
         if plan.role == "builder":
             return plan.tag
     raise BuildError(f"profile {profile.name} has no builder image")

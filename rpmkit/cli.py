@@ -23,10 +23,14 @@ COMMANDS = {
     "doctor": "rpmkit.commands.doctor:doctor",
     "gate": "rpmkit.commands.gate:gate",
     "images": "rpmkit.commands.images:images",
+    "init": "rpmkit.commands.init:init",
     "publish": "rpmkit.commands.publish:publish",
+    "rehearse": "rpmkit.commands.rehearse:rehearse",
     "run": "rpmkit.commands.run:run",
     "scaffold": "rpmkit.commands.scaffold:scaffold",
+    "shell": "rpmkit.commands.shell:shell",
     "spec": "rpmkit.commands.spec:spec",
+    "tox": "rpmkit.commands.tox:tox",
 }
 
 

@@ -8,6 +8,7 @@ the field named.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -38,10 +39,13 @@ from rpmkit.fields import (
     Version,
 )
 from rpmkit.handoff_config import Bake, Deploy, ProfileName, Publish, Scaffold
+from rpmkit.rehearse_config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
 PYPROJECT = "pyproject.toml"
 TEMPLATES = ("python-web", "python-worker", "static-site")
+# chkconfig and rpmlint want init script names without '.' (or systemd's '@').
+SYSV_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class Service(Model):
@@ -139,6 +143,9 @@ class AppConfig(Model):
     url: Line | None = None
     description: Text | None = None  # default: the summary
     template: Literal["python-web", "python-worker", "static-site"] | None = None
+    # How the services start at boot: systemd units, or SysV init scripts
+    # registered with chkconfig (python-web and python-worker).
+    init: Literal["systemd", "sysv"] = "systemd"
     spec: RelPath | None = None  # a hand-written spec, built as it is
     profile: ProfileName | None = None
     requires: list[Line] = []
@@ -157,6 +164,7 @@ class AppConfig(Model):
     publish: Publish = Publish()
     deploy: Deploy = Deploy()
     scaffold: Scaffold = Scaffold()
+    rehearse: Rehearse = Rehearse()
 
     @model_validator(mode="after")
     def _template_or_spec(self) -> AppConfig:
@@ -197,6 +205,23 @@ class AppConfig(Model):
                 raise ValueError(
                     f"services[{i}]: the app's name {self.name!r} is not a valid "
                     f"user name; set services[{i}].user"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _sysv_scripts(self) -> AppConfig:
+        if self.init != "sysv":
+            return self
+        if self.template not in ("python-web", "python-worker"):
+            raise ValueError(
+                'init = "sysv" applies to the python-web and python-worker templates '
+                "(their services become SysV init scripts)"
+            )
+        for i, unit in enumerate(self.service_names()):
+            if not SYSV_NAME_RE.match(unit):
+                raise ValueError(
+                    f"services[{i}]: {unit!r} cannot name a SysV init script (letters, "
+                    f"digits, '_' and '-' only); set services[{i}].name"
                 )
         return self
 

@@ -76,6 +76,20 @@ def image_findings(client: DockerClient, profile: profiles.Profile) -> list[Find
     return found
 
 
+def boot_finding(profile: profiles.Profile, cgroup: int | None = None) -> Finding:
+    """Whether the profile's systemd can boot on this host's cgroup version."""
+    version = cgroup or profiles.cgroup_version()
+    limit = profiles.boot_limit(profile, version)
+    if limit:
+        return Finding(
+            "boot",
+            False,
+            f"cgroup v{version} host: {limit}",
+            "use --no-boot, or a cgroup v1 host (systemd.unified_cgroup_hierarchy=0)",
+        )
+    return Finding("boot", True, f"cgroup v{version} host: {profile.name} boots systemd as PID 1")
+
+
 def tool_finding(tool: str, install: str) -> Finding:
     """Whether a host tool is on PATH."""
     path = shutil.which(tool)

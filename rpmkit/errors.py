@@ -65,3 +65,9 @@ class HandoffError(RpmkitError):
     """Publishing, aminate or the deploy tool failed or refused."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+class RehearsalError(RpmkitError):
+    """The rehearsal could not go on: the balancer or an instance misbehaved."""
+
+    exit_code = EXIT_CHECK_FAILED

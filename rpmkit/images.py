@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit import labels
-from rpmkit.errors import BuildError, ImageMissing
+from rpmkit.errors import BuildError, ConfigError, ImageMissing
 from rpmkit.profiles import ROLES, Profile
 from rpmkit.progress import Reporter
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 
 # Bump when the way a root filesystem is made changes, so old bases are not reused.
 ROOTFS_RECIPE = 1
+# `{{ name }}` in a profile's Dockerfile: filled in from the profile's data.
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -33,20 +37,27 @@ class ImagePlan:
     tag: str
     base: str
     base_is_rootfs: bool
+    dockerfile: str = field(default="", repr=False)  # the Dockerfile as rendered for `base`
 
 
 def rootfs_command(profile: Profile, role: str, target: str) -> list[str]:
     """The mmdebstrap command that makes a role's root filesystem tarball."""
-    packages = ",".join(profile.base.packages[role])
+    base = profile.base
+    return mmdebstrap_command(base.suite, base.variant, base.packages[role], target)
+
+
+def mmdebstrap_command(
+    suite: str, variant: str, packages: tuple[str, ...], target: str
+) -> list[str]:
+    """mmdebstrap of `packages` from Debian's `suite` into the tarball `target`."""
     cmd = [
         "mmdebstrap",
-        f"--variant={profile.base.variant}",
-        f"--include={packages}",
-        # Start services never; the runtime image decides what is enabled.
+        f"--variant={variant}",
+        f"--include={','.join(packages)}",
         "--dpkgopt=path-exclude=/usr/share/doc/*",
         "--dpkgopt=path-exclude=/usr/share/man/*",
         "--dpkgopt=path-exclude=/usr/share/locale/*",
-        profile.base.suite,
+        suite,
         target,
     ]
     mirror = os.environ.get("RPMKIT_DEBIAN_MIRROR")
@@ -55,7 +66,8 @@ def rootfs_command(profile: Profile, role: str, target: str) -> list[str]:
     return cmd
 
 
-def _digest(*parts: str | bytes) -> str:
+def content_digest(*parts: str | bytes) -> str:
+    """sha256 over length-prefixed parts: what content-addressed tags are made of."""
     h = hashlib.sha256()
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
@@ -69,7 +81,7 @@ def _tree_digest(directory: Path, exclude: tuple[str, ...] = ("profile.toml",)) 
     for path in sorted(directory.rglob("*")):
         if path.is_file() and path.name not in exclude and "__pycache__" not in path.parts:
             parts += [str(path.relative_to(directory)), path.read_bytes()]
-    return _digest(*parts)
+    return content_digest(*parts)
 
 
 def base_ref(profile: Profile, role: str, base_image: str | None = None) -> tuple[str, bool]:
@@ -77,12 +89,39 @@ def base_ref(profile: Profile, role: str, base_image: str | None = None) -> tupl
     if base_image:
         return base_image, False
     if profile.base.kind == "rootfs":
-        key = _digest(
+        key = content_digest(
             str(ROOTFS_RECIPE),
             json.dumps(rootfs_command(profile, role, "-")),
         )[:12]
         return f"rpmkit/{profile.name}-rootfs-{role}:{key}", True
     return profile.base.image, False
+
+
+def render_dockerfile(profile: Profile, role: str, base: str) -> str:
+    """A role's Dockerfile with the profile's data filled in.
+
+    `{{ base }}` is the image it builds FROM; `{{ packages }}` what rpmkit
+    installs for the role; `{{ install }}` and `{{ clean }}` the package
+    manager's shell text for that one layer (see profile.toml).
+    """
+    pm = profile.package_manager
+    values = {
+        "base": base,
+        "packages": " ".join(profile.packages[role]),
+        "install": pm.image_install,
+        "clean": pm.image_clean,
+    }
+    path = profile.directory / profile.dockerfiles[role]
+
+    def fill(match: re.Match[str]) -> str:
+        if match[1] not in values:
+            raise ConfigError(
+                f"{path}: unknown placeholder {match[0]}",
+                hint=f"use {', '.join('{{ ' + k + ' }}' for k in values)}",
+            )
+        return values[match[1]]
+
+    return _PLACEHOLDER.sub(fill, path.read_text(encoding="utf-8"))
 
 
 def plan(
@@ -93,10 +132,11 @@ def plan(
     plans = []
     for role in ROLES:
         base, from_rootfs = base_ref(profile, role, base_image)
+        dockerfile = render_dockerfile(profile, role, base)
         # An existing base image is identified by its id, so a re-pulled base rebuilds.
-        key = _digest(profile.dockerfiles[role], files, base, "" if from_rootfs else base_id or "")
+        key = content_digest(dockerfile, files, base, "" if from_rootfs else base_id or "")
         tag = f"{profile.image_repository(role)}:{key[:12]}"
-        plans.append(ImagePlan(profile.name, role, tag, base, from_rootfs))
+        plans.append(ImagePlan(profile.name, role, tag, base, from_rootfs, dockerfile))
     return plans
 
 
@@ -201,19 +241,22 @@ def _make_rootfs_images(
 
 def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
     log: list[str] = []
-    stream = client.api.build(
-        path=str(profile.directory),
-        dockerfile=profile.dockerfiles[p.role],
-        tag=p.tag,
-        buildargs={"BASE": p.base},
-        labels={labels.CACHE: "image", labels.PROFILE: profile.name, labels.KEY: p.tag},
-        rm=True,
-        forcerm=True,
-        pull=False,
-        decode=True,
-    )
-    for chunk in stream:
-        _follow(chunk, log, reporter)
+    with tempfile.TemporaryDirectory(prefix="rpmkit-dockerfile-") as tmp:
+        # Outside the build context: docker-py sends it along as the Dockerfile.
+        dockerfile = Path(tmp) / profile.dockerfiles[p.role]
+        dockerfile.write_text(p.dockerfile, encoding="utf-8")
+        stream = client.api.build(
+            path=str(profile.directory),
+            dockerfile=str(dockerfile),
+            tag=p.tag,
+            labels={labels.CACHE: "image", labels.PROFILE: profile.name, labels.KEY: p.tag},
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+        )
+        for chunk in stream:
+            _follow(chunk, log, reporter)
     if image_id(client, p.tag) is None:
         raise BuildError(f"building {p.tag} did not produce an image", details=_tail("".join(log)))
 
@@ -238,7 +281,7 @@ def _tail(text: str, lines: int = 20) -> str:
 def list_images(client: DockerClient) -> list[dict[str, str]]:
     """Every image rpmkit keeps as a cache, newest first."""
     rows = []
-    for image in client.images.list(filters={"label": labels.CACHE}):
+    for image in _cached(client):
         lab = image.labels or {}
         rows.append(
             {
@@ -265,7 +308,10 @@ def prune(client: DockerClient, keep_current: bool = False) -> list[str]:
                     current |= {p.tag, p.base}
             except ImageMissing:
                 continue
-    cached = client.images.list(filters={"label": labels.CACHE})
+        from rpmkit import balancer_image
+
+        current |= set(dataclasses.astuple(balancer_image.plan()))
+    cached = _cached(client)
     # Images built on a root filesystem go before it, or the engine refuses.
     cached.sort(key=lambda image: (image.labels or {}).get(labels.CACHE) == "rootfs")
     for image in cached:
@@ -274,3 +320,10 @@ def prune(client: DockerClient, keep_current: bool = False) -> list[str]:
         client.images.remove(image.id, force=True)
         removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
+
+
+def _cached(client: DockerClient) -> list[Any]:
+    """The images kept as caches; not a run's images (committed from a container made from
+    a cached image, they inherit its `rpmkit.cache` label): those go with their run."""
+    found = client.images.list(filters={"label": labels.CACHE})
+    return [image for image in found if labels.RUN not in (image.labels or {})]

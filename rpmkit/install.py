@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from rpmkit import labels
 from rpmkit.engine import engine_is_local
-from rpmkit.errors import InstallError
-from rpmkit.profiles import Profile, boot_options
+from rpmkit.errors import ConfigError, InstallError
+from rpmkit.profiles import Profile, boot_limit, boot_options
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -39,6 +39,9 @@ DNF_SCRIPTLET_FAILED = re.compile(r"Error in (\w+) scriptlet in rpm package (\S+
 DEBIAN_NOISE = ("rpm: RPM should not be used directly", "rpm: However assuming you know")
 # rpm's RPMFILE_CONFIG flag.
 CONFIG_FLAG = 1
+UNIT_DIRS = ("/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/")
+# Where SysV init scripts live: Amazon Linux's path, and the one /etc/init.d points to.
+INIT_DIRS = ("/etc/rc.d/init.d/", "/etc/init.d/")
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,23 @@ class Instance:
 
     def units(self) -> list[str]:
         """The systemd units the RPMs ship."""
-        unit_dirs = ("/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/")
         suffixes = (".service", ".socket", ".timer")
         return sorted(
             {
                 f.path.rsplit("/", 1)[1]
                 for f in self.files
-                if f.path.startswith(unit_dirs) and f.path.endswith(suffixes)
+                if f.path.startswith(UNIT_DIRS) and f.path.endswith(suffixes)
+            }
+        )
+
+    def init_scripts(self) -> list[str]:
+        """The SysV init scripts the RPMs ship (their names, as chkconfig knows them)."""
+        return sorted(
+            {
+                f.path[len(d) :]
+                for f in self.files
+                for d in INIT_DIRS
+                if f.path.startswith(d) and f.path[len(d) :] and "/" not in f.path[len(d) :]
             }
         )
 
@@ -117,7 +130,9 @@ def transaction_script(profile: Profile, rpm_dir: str, upgrade: bool = False) ->
 
     rpm itself checks dependencies and runs every scriptlet; when it reports
     failed dependencies, the profile's package manager resolves them from a
-    local repository holding these RPMs (and whatever repositories it has).
+    local repository holding these RPMs (and whatever repositories its
+    command leaves enabled). The local repository is defined in a repository
+    file, which dnf and yum both read (yum has no --repofrompath).
     """
     pm = profile.package_manager
     make_repo = " ".join(shlex.quote(a.replace("{repo}", REPO_DIR)) for a in pm.make_repo)
@@ -125,6 +140,8 @@ def transaction_script(profile: Profile, rpm_dir: str, upgrade: bool = False) ->
     resolve = " ".join(
         '"$@"' if a == "{packages}" else shlex.quote(a.replace("{repo}", REPO_DIR)) for a in command
     )
+    repo_config = pm.repo_config.replace("{repo}", REPO_DIR).strip("\n")
+    repo_file = shlex.quote(pm.repo_file)
     return f"""\
 cd {rpm_dir} || exit 90
 echo "{MARK} query"
@@ -137,6 +154,9 @@ if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -q 'Failed dependencies'; then
     echo "{MARK} install {pm.name}"
     set -- $(rpm -qp --qf '%{{NAME}} ' *.rpm)
     rm -rf {REPO_DIR} && mkdir -p {REPO_DIR} && cp *.rpm {REPO_DIR}/ && {make_repo} 2>&1
+    mkdir -p "$(dirname {repo_file})" && cat > {repo_file} <<'RPMKIT_REPO'
+{repo_config}
+RPMKIT_REPO
     {resolve} 2>&1; rc=$?
 fi
 echo "{MARK} installed rc=$rc"
@@ -195,17 +215,29 @@ def install(
     boot: bool = True,
     publish: tuple[int, ...] = (),
     timeout: float = 300.0,
+    copy_rpms: bool = False,
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
     On a failed install the container is removed and InstallError carries the log.
     """
     name = f"rpmkit-{app}-{run_id}"
-    options = boot_options(profile)
+    # The boot settings follow the cgroup version of the engine's host.
+    cgroup = None if engine_is_local() else _engine_cgroup_version(client)
+    limit = boot_limit(profile, cgroup)
+    if boot and limit:
+        raise ConfigError(
+            f"profile {profile.name} cannot boot here: {limit}",
+            hint="check without booting (--no-boot), or on a cgroup v1 host "
+            "(kernel option systemd.unified_cgroup_hierarchy=0)",
+        )
+    options = boot_options(profile, cgroup)
     options["command"] = ["sh", "-c", install_script(profile, boot)]
     # A local engine sees this machine's files: bind them read-only rather than
-    # copying megabytes through the API. A remote engine gets a copy.
-    local = engine_is_local()
+    # copying megabytes through the API. A remote engine gets a copy, and so does
+    # a container that will be committed (`copy_rpms`): an image keeps its
+    # container's bind-mount targets as volumes, which every instance would inherit.
+    local = engine_is_local() and not copy_rpms
     if local:
         for i, rpm in enumerate(rpms):
             target = f"{RPM_DIR}/{i:02d}.rpm"
@@ -251,6 +283,11 @@ def install(
         with labels.gone_is_fine():
             container.remove(force=True, v=True)
         raise
+
+
+def _engine_cgroup_version(client: DockerClient) -> int:
+    """The cgroup version of a remote engine's host, as the engine reports it."""
+    return 2 if str(client.info().get("CgroupVersion", "1")) == "2" else 1
 
 
 def _read_until_installed(container: Any, timeout: float) -> str:

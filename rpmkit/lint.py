@@ -34,6 +34,9 @@ LAYOUT_FILTERS = (
     r"/opt/(?P=pkg)/venv/bin/python[0-9.]*( .*)?$",
     # W: Source0 and Source1 are made by rpmkit from the app directory: they have no URL.
     r"^(?P<pkg>\S+)\.spec: W: invalid-url Source[01]: (?P=pkg)-\S+(\.tar\.gz|-wheels\.tar)$",
+    # E: Fedora's configuration (Amazon Linux 2023's) rejects every SysV init script,
+    # a distribution's rule for its own packages; an app chose them (init = "sysv").
+    r"^(?P<pkg>\S+)\.[^.\s]+: E: deprecated-init-script [A-Za-z0-9_-]+$",
 )
 # The same as an rpmlint configuration file, given to rpmlint with --config.
 POLICY = (

@@ -91,6 +91,8 @@ def check(
                 verification = verify(instance, plan.expect)
             checks += verification.checks
             timings.update(verification.timings)
+            for line in stage_progress(verification.checks, verification.timings):
+                reporter.info(line)
             if plan.app_tests is not None and not instance.booted:
                 checks.append(
                     Check(
@@ -115,6 +117,18 @@ def check(
     finally:
         if not plan.keep:
             labels.remove_run(client, run_id)
+
+
+def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list[str]:
+    """One progress line per stage that ran: how many of its checks passed, and its time."""
+    lines = []
+    for stage in dict.fromkeys(c.stage for c in checks):
+        ran = [c for c in checks if c.stage == stage]
+        failed = sum(1 for c in ran if not (c.ok or c.warning))
+        verdict = f"{failed} of {len(ran)} failed" if failed else f"{len(ran)} passed"
+        took = f" in {timings[stage]:.2f}s" if stage in timings else ""
+        lines.append(f"  {stage}: {verdict}{took}")
+    return lines
 
 
 def _installed(instance: Instance) -> Check:
@@ -166,10 +180,13 @@ def _first_line(text: str) -> str:
 
 
 def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]:
-    """pytest with testinfra's `host` fixture pointed at the instance."""
+    """pytest with testinfra's `host` fixture (and the plugin's `rpm_host`) on the instance."""
+    # `-c /dev/null`: no ini file applies, so an `rpmkit_app` there cannot make the
+    # plugin build and boot a second instance; --rpmkit-instance names this one.
     return [
         sys.executable, "-m", "pytest", str(tests),
         f"--hosts=docker://{instance_name}",
+        f"--rpmkit-instance={instance_name}",
         "-p", "no:cacheprovider",
         "-c", "/dev/null",
         f"--rootdir={tests}",

@@ -13,6 +13,9 @@ from rpmkit.errors import ConfigError
 from rpmkit.resources import images_dir
 
 ROLES = ("builder", "runtime")
+CGROUP_VERSIONS = (1, 2)
+# Present only on a host whose /sys/fs/cgroup is the unified (v2) hierarchy.
+CGROUP_V2_MARKER = "cgroup.controllers"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,15 @@ class Base:
 
 
 @dataclass(frozen=True)
+class Cgroup:
+    """The boot settings that depend on the host's cgroup version."""
+
+    volumes: tuple[str, ...] = ()
+    cgroupns: str = ""  # "host" or "private"; empty: the engine's default
+    unsupported: str = ""  # why this profile cannot boot on such a host, if it cannot
+
+
+@dataclass(frozen=True)
 class Boot:
     """How a runtime container boots with systemd as PID 1."""
 
@@ -35,9 +47,9 @@ class Boot:
     cap_add: tuple[str, ...]
     security_opt: tuple[str, ...]
     tmpfs: tuple[str, ...]
-    volumes: tuple[str, ...]
     environment: dict[str, str]
     stop_signal: str
+    cgroup: dict[int, Cgroup]  # host cgroup version (1, 2) -> its settings
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,12 @@ class PackageManager:
     upgrade: tuple[str, ...]
     erase: tuple[str, ...]
     make_repo: tuple[str, ...]
+    repo_file: str  # where the local repository's definition goes
+    repo_config: str  # its text; `{repo}` is the directory holding the RPMs
+    # Shell text for the images' package layer: install a role's packages, then drop
+    # the caches so the layer holds no downloads.
+    image_install: str = ""
+    image_clean: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class Profile:
     boot: Boot
     package_manager: PackageManager
     dockerfiles: dict[str, str]  # role -> Dockerfile name inside `directory`
+    packages: dict[str, tuple[str, ...]]  # role -> what rpmkit installs on the base image
     python: str  # the target's Python, as pip's --python-version wants it
     directory: Path
 
@@ -88,6 +107,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
         base = data["base"]
         boot = data["boot"]
         pm = data["package_manager"]
+        cgroups = boot["cgroup"]
         return Profile(
             name=name,
             description=data["description"],
@@ -104,9 +124,16 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 cap_add=tuple(boot.get("cap_add", ())),
                 security_opt=tuple(boot.get("security_opt", ())),
                 tmpfs=tuple(boot.get("tmpfs", ())),
-                volumes=tuple(boot.get("volumes", ())),
                 environment=dict(boot.get("environment", {})),
                 stop_signal=boot.get("stop_signal", "SIGRTMIN+3"),
+                cgroup={
+                    version: Cgroup(
+                        volumes=tuple(cgroups[f"v{version}"].get("volumes", ())),
+                        cgroupns=cgroups[f"v{version}"].get("cgroupns", ""),
+                        unsupported=cgroups[f"v{version}"].get("unsupported", ""),
+                    )
+                    for version in CGROUP_VERSIONS
+                },
             ),
             package_manager=PackageManager(
                 name=pm["name"],
@@ -114,8 +141,13 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 upgrade=tuple(pm["upgrade"]),
                 erase=tuple(pm["erase"]),
                 make_repo=tuple(pm["make_repo"]),
+                repo_file=pm["repo_file"],
+                repo_config=pm["repo_config"],
+                image_install=pm.get("image_install", ""),
+                image_clean=pm.get("image_clean", ""),
             ),
             dockerfiles={role: data["images"][role]["dockerfile"] for role in ROLES},
+            packages={role: tuple(data["images"][role].get("packages", ())) for role in ROLES},
             python=data["python"],
             directory=directory,
         )
@@ -147,15 +179,30 @@ def choose(
     )
 
 
-def boot_options(profile: Profile) -> dict[str, Any]:
-    """docker-py `containers.run` keyword arguments that boot systemd as PID 1."""
+def cgroup_version(root: Path = Path("/sys/fs/cgroup")) -> int:
+    """This host's cgroup version: 2 on a unified hierarchy, else 1 (v1 or hybrid)."""
+    return 2 if (root / CGROUP_V2_MARKER).exists() else 1
+
+
+def boot_limit(profile: Profile, cgroup: int | None = None) -> str:
+    """Why the profile's systemd cannot boot on a host of this cgroup version ("" if it can)."""
+    return profile.boot.cgroup[cgroup or cgroup_version()].unsupported
+
+
+def boot_options(profile: Profile, cgroup: int | None = None) -> dict[str, Any]:
+    """docker-py `containers.run` keyword arguments that boot systemd as PID 1.
+
+    The cgroup mounts (and namespace) follow the host's cgroup version, read
+    from /sys/fs/cgroup unless `cgroup` says which.
+    """
     boot = profile.boot
+    settings = boot.cgroup[cgroup or cgroup_version()]
     volumes: dict[str, dict[str, str]] = {}
-    for spec in boot.volumes:
+    for spec in settings.volumes:
         host, _, rest = spec.partition(":")
         bind, _, mode = rest.partition(":")
         volumes[host] = {"bind": bind, "mode": mode or "rw"}
-    return {
+    options: dict[str, Any] = {
         "command": list(boot.init),
         "cap_add": list(boot.cap_add),
         "security_opt": list(boot.security_opt),
@@ -164,3 +211,6 @@ def boot_options(profile: Profile) -> dict[str, Any]:
         "environment": dict(boot.environment),
         "stop_signal": boot.stop_signal,
     }
+    if settings.cgroupns:
+        options["cgroupns"] = settings.cgroupns
+    return options

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 from rpmkit.verify import Check
 
 STAGES = ("install", "upgrade", "boot", "verify", "health", "app-tests", "erase")
+# Characters XML 1.0 cannot hold at all, escaped or not (an ANSI colour code in a log tail).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,17 @@ def write_junit(report: Report, path: Path, suite: str = "rpmkit check") -> None
         time=f"{report.timings.get('total', 0.0):.3f}",
     )
     for c in report.checks:
-        case = ET.SubElement(ts, "testcase", classname=f"rpmkit.{c.stage}", name=c.name)
+        case = ET.SubElement(ts, "testcase", classname=f"rpmkit.{c.stage}", name=xml_safe(c.name))
         case.set("time", f"{report.timings.get(c.stage, 0.0):.3f}")
         if not (c.ok or c.warning):
-            failure = ET.SubElement(case, "failure", message=c.detail or "failed")
-            failure.text = c.evidence
+            failure = ET.SubElement(case, "failure", message=xml_safe(c.detail or "failed"))
+            failure.text = xml_safe(c.evidence)
         elif c.detail:
-            ET.SubElement(case, "system-out").text = c.detail
+            ET.SubElement(case, "system-out").text = xml_safe(c.detail)
     ET.indent(root)
     path.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
+
+
+def xml_safe(text: str) -> str:
+    """The text with what XML cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import re
+import shlex
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,7 @@ class Spec:
     template: str | None = None  # None for a hand-written spec
     units: tuple[str, ...] = ()  # the app's own systemd units
     enabled_units: tuple[str, ...] = ()  # what its preset enables at boot, nginx included
+    init_scripts: tuple[str, ...] = ()  # init = "sysv": the services' SysV init scripts
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,19 @@ class Unit:
     working_directory: str
     environment: tuple[tuple[str, str], ...]
     enabled: bool
+
+
+@dataclass(frozen=True)
+class InitScript:
+    """One service as a SysV init script (init = "sysv")."""
+
+    name: str  # the script's name under /etc/rc.d/init.d, as chkconfig knows it
+    description: str
+    user: str
+    command: str  # run by /bin/sh as `user`, first word resolved like ExecStart
+    working_directory: str
+    exports: tuple[str, ...]  # `KEY='value'` for the script's `export` lines
+    enabled: bool  # on in runlevels 2-5 when %post registers it
 
 
 def render(loaded: LoadedConfig) -> Spec:
@@ -66,7 +81,10 @@ def render(loaded: LoadedConfig) -> Spec:
         return Spec(app.name, app.version, app.release, arch, text, sources[:1])
     assert app.template is not None  # config accepts exactly one of spec and template
     units = resolve_units(app)
-    context = _context(loaded, units, sources)
+    scripts: list[InitScript] = []
+    if app.init == "sysv":
+        scripts, units = init_scripts(app, units), []
+    context = _context(loaded, units, sources, scripts)
     text = environment(specs_dir()).get_template(f"{app.template}.spec.j2").render(context)
     return Spec(
         name=app.name,
@@ -78,6 +96,7 @@ def render(loaded: LoadedConfig) -> Spec:
         template=app.template,
         units=tuple(u.name for u in units),
         enabled_units=tuple(context["enabled_units"]),
+        init_scripts=tuple(s.name for s in scripts),
     )
 
 
@@ -124,6 +143,22 @@ def resolve_units(app: AppConfig) -> list[Unit]:
     return units
 
 
+def init_scripts(app: AppConfig, units: list[Unit]) -> list[InitScript]:
+    """The app's services as SysV init scripts: what their units would run, run by sh."""
+    return [
+        InitScript(
+            name=unit.name.removesuffix(".service"),
+            description=app.summary,
+            user=unit.user,
+            command=unit.exec_start,
+            working_directory=unit.working_directory,
+            exports=tuple(f"{key}={shlex.quote(value)}" for key, value in unit.environment),
+            enabled=unit.enabled,
+        )
+        for unit in units
+    ]
+
+
 @cache
 def environment(directory: Path) -> jinja2.Environment:
     """The jinja2 environment templates in `directory` render with: a missing value is an error."""
@@ -137,12 +172,18 @@ def environment(directory: Path) -> jinja2.Environment:
     )
 
 
-def _context(loaded: LoadedConfig, units: list[Unit], sources: tuple[str, ...]) -> dict[str, Any]:
+def _context(
+    loaded: LoadedConfig,
+    units: list[Unit],
+    sources: tuple[str, ...],
+    scripts: list[InitScript],
+) -> dict[str, Any]:
     app = loaded.app
     nginx = None
     if app.template in NGINX_TEMPLATES:
         nginx = app.nginx or Nginx()
     enabled = [u.name for u in units if u.enabled] + (["nginx.service"] if nginx else [])
+    users = {u.user for u in units} | {s.user for s in scripts}
     upstream = None
     if app.template == "python-web":
         port = next((s.port for s in app.services if s.port), None)
@@ -158,7 +199,10 @@ def _context(loaded: LoadedConfig, units: list[Unit], sources: tuple[str, ...]) 
         "license_file": next((f for f in LICENSE_FILES if (loaded.app_dir / f).is_file()), None),
         "root": f"/opt/{app.name}",
         "units": units,
-        "users": sorted({u.user for u in units}),
+        # systemd units or presets to install (a SysV worker has neither).
+        "uses_systemd": bool(units or nginx),
+        "init_scripts": scripts,
+        "users": sorted(users),
         "enabled_units": enabled,
         "disabled_units": [u.name for u in units if not u.enabled],
         "nginx": nginx,

@@ -103,14 +103,19 @@ def upgrade(instance: Instance, profile: Profile, rpms: list[Path]) -> tuple[Ins
     return upgraded, checks
 
 
-def erase(instance: Instance, profile: Profile) -> list[Check]:
-    """Erase the packages; report failed scriptlets and anything left behind."""
-    names = [p.name for p in instance.packages]
+def erase_script(profile: Profile, names: list[str]) -> str:
+    """The shell line that erases the packages with the profile's package manager."""
     erase_cmd = " ".join(
         " ".join(map(shlex.quote, names)) if a == "{packages}" else shlex.quote(a)
         for a in profile.package_manager.erase
     )
-    log = _exec(instance, f'{erase_cmd} 2>&1; echo "{MARK} erased rc=$?"')
+    return f'{erase_cmd} 2>&1; echo "{MARK} erased rc=$?"'
+
+
+def erase(instance: Instance, profile: Profile) -> list[Check]:
+    """Erase the packages; report failed scriptlets and anything left behind."""
+    names = [p.name for p in instance.packages]
+    log = _exec(instance, erase_script(profile, names))
     outcome = parse_output(log.replace(f"{MARK} erased", f"{MARK} installed"))
     ok = outcome.rc == 0 and not outcome.scriptlet_failures
     checks = [

@@ -9,6 +9,7 @@ a service that crashes a moment after starting is seen as crashed.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from rpmkit.health import HealthResult, Probe, poll
 from rpmkit.install import Instance
 
 BOOT_TIMEOUT = 60
+# The runlevel a server boots to (multi-user.target): SysV scripts must be on in it.
+RUNLEVEL = 3
+ON_FOR_RUNLEVEL = f"on for runlevel {RUNLEVEL}"
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,14 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         result = health.result() if health is not None else None
         after_health = time.monotonic()
         enabled = {c.name.split()[1] for c in checks if c.name.endswith("enabled at boot") and c.ok}
+        scripts_on = {
+            c.name.split()[2] for c in checks if c.name.endswith(ON_FOR_RUNLEVEL) and c.ok
+        }
         if instance.booted:
             # After the health poll settles: a service that crashes a moment after
             # starting has crashed by now.
             running = [pool.submit(_active, host, unit) for unit in sorted(enabled)]
+            running += [pool.submit(_started, host, name) for name in sorted(scripts_on)]
             running.append(pool.submit(_ports, host, expect))
             for after in running:
                 checks += after.result()
@@ -134,6 +142,8 @@ def _static_tasks(
         tasks.append(partial(_declared_file, host, path, owner, group))
     # `systemctl is-enabled` reads the unit links; it needs no running systemd.
     tasks += [partial(_enabled, host, unit) for unit in instance.units()]
+    # So does `chkconfig --list`: the runlevel links.
+    tasks += [partial(_runlevel_on, host, name) for name in instance.init_scripts()]
     return tasks
 
 
@@ -222,6 +232,50 @@ def _not_enabled(unit: str) -> Check:
     )
 
 
+def _runlevel_on(host: Any, name: str) -> list[Check]:
+    """A SysV init script registered with chkconfig and on for the boot runlevel."""
+    title = f"init script {name} {ON_FOR_RUNLEVEL}"
+    out = host.run("chkconfig --list %s", name)
+    if out.rc != 0:
+        detail = (
+            "chkconfig is not installed: nothing registers it (does the package have "
+            "`Requires(post): chkconfig`?)"
+            if out.rc == 127
+            else f"not registered with chkconfig: nothing starts it at boot (%post must run "
+            f"`chkconfig --add {name}`)"
+        )
+        evidence = f"$ chkconfig --list {name}\n{(out.stdout + out.stderr).rstrip()}"
+        return [Check("verify", title, False, detail, evidence)]
+    if re.search(rf"\b{RUNLEVEL}:on\b", out.stdout):
+        return [Check("verify", title, True)]
+    # Registered but off: a package may ship a service off on purpose (chkconfig: -).
+    return [
+        Check(
+            "verify",
+            title,
+            False,
+            "registered with chkconfig but off: nothing starts it on a new instance",
+            f"$ chkconfig --list {name}\n{out.stdout.rstrip()}",
+            warning=True,
+        )
+    ]
+
+
+def _started(host: Any, name: str) -> list[Check]:
+    """A SysV script on for the runlevel ran at boot: systemd's unit generated from it is active."""
+    unit = f"{name}.service"
+    running = host.service(name).is_running
+    return [
+        Check(
+            "verify",
+            f"init script {name} started at boot",
+            running,
+            "" if running else host.run("systemctl is-active %s", unit).stdout.strip(),
+            "" if running else unit_evidence(host, unit),
+        )
+    ]
+
+
 def _active(host: Any, unit: str) -> list[Check]:
     active = host.service(unit).is_running
     return [
@@ -263,11 +317,16 @@ def _health_check(host: Any, result: HealthResult, checks: list[Check]) -> Check
     if log.strip():
         evidence.append(f"$ tail /var/log/nginx/error.log\n{log.rstrip()}")
     detail = result.summary()
-    disabled = [
-        c.name.split()[1]
+    causes = [
+        f"{c.name.split()[1]} not enabled at boot"
         for c in checks
         if c.warning and not c.ok and c.name.startswith("unit ") and "enabled at boot" in c.name
     ]
-    if disabled:
-        detail += f"; likely cause: {', '.join(disabled)} not enabled at boot"
+    causes += [
+        f"{c.name.split()[2]} not {ON_FOR_RUNLEVEL}"
+        for c in checks
+        if not c.ok and c.name.startswith("init script ") and c.name.endswith(ON_FOR_RUNLEVEL)
+    ]
+    if causes:
+        detail += f"; likely cause: {', '.join(causes)}"
     return Check("health", "health check", False, detail, "\n".join(evidence))

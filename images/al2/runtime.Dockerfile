@@ -1,6 +1,12 @@
-# Amazon Linux 2 runtime: what the AMI has and the container image lacks.
-ARG BASE
-FROM ${BASE}
-RUN yum -y install systemd shadow-utils procps-ng which findutils util-linux tar gzip \
-        sudo initscripts iproute chkconfig python3 createrepo \
- && yum clean all
+# Amazon Linux 2 runtime: what a fresh instance from the AMI has and the
+# container image lacks (the package list is in profile.toml).
+# rpmkit fills in the placeholders from profile.toml before building.
+#
+# systemd 219 predates most of the conditions that let newer versions skip
+# hardware and console units in a container; these would fail at every boot
+# and leave the system "degraded", so they are masked.
+FROM {{ base }}
+RUN {{ install }} {{ packages }} \
+ && {{ clean }} \
+ && systemctl mask systemd-remount-fs.service dev-hugepages.mount \
+        sys-fs-fuse-connections.mount getty.target console-getty.service

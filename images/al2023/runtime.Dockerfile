@@ -1,6 +1,6 @@
-# Amazon Linux 2023 runtime: what the AMI has and the container image lacks.
-ARG BASE
-FROM ${BASE}
-RUN dnf -y install systemd shadow-utils procps-ng which findutils util-linux tar gzip \
-        sudo initscripts iproute createrepo_c \
- && dnf clean all
+# Amazon Linux 2023 runtime: what a fresh instance from the AMI has and the
+# container image lacks (the package list is in profile.toml).
+# rpmkit fills in the placeholders from profile.toml before building.
+FROM {{ base }}
+RUN {{ install }} {{ packages }} \
+ && {{ clean }}

@@ -1,10 +1,12 @@
 # The offline runtime: what a fresh server has. Like Amazon Linux it enables
 # nothing on install: a `disable *` default preset, no nginx default site, and
-# the units Debian's maintainer scripts enabled are disabled again.
-ARG BASE
-FROM ${BASE}
+# the units Debian's maintainer scripts enabled are disabled again. SysV init
+# scripts register with a chkconfig stand-in (files/chkconfig).
+# rpmkit fills in the base image before building.
+FROM {{ base }}
 COPY files/ /usr/lib/rpmkit/
-RUN sh /usr/lib/rpmkit/setup-rpm.sh \
+RUN sh /usr/lib/rpmkit/setup-sysv.sh \
+ && sh /usr/lib/rpmkit/setup-rpm.sh \
  && install -m 0644 /usr/lib/rpmkit/99-default-disable.preset /usr/lib/systemd/system-preset/ \
  && rm -f /etc/nginx/sites-enabled/default \
  && for unit in $(find /etc/systemd/system -path '*.wants/*.service' -printf '%f\n' | sort -u); do \

@@ -8,11 +8,18 @@ import click
 
 from rpmkit import build as stage
 from rpmkit import config, engine, spec
-from rpmkit.commands.common import State, build_options, pass_state, select_profile
+from rpmkit.commands.common import (
+    State,
+    base_image_option,
+    build_options,
+    pass_state,
+    select_profile,
+)
 
 
 @click.command()
 @build_options
+@base_image_option
 @click.option("--keep", is_flag=True, help="Keep the builder container for `docker exec`.")
 @pass_state
 def build(
@@ -24,6 +31,7 @@ def build(
     dist: Path | None,
     wheelhouse: Path | None,
     index_url: str | None,
+    base_image: str | None,
     keep: bool,
 ) -> None:
     """Build APP's RPM and SRPM in the profile's builder container, then rpmlint them.
@@ -45,8 +53,10 @@ def build(
     loaded = config.load(app_dir, overrides)
     rendered = spec.render(loaded)
     client = engine.connect()
-    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
-    options = stage.BuildOptions(dist=dist, wheelhouse=wheelhouse, index_url=index_url, keep=keep)
+    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)
+    options = stage.BuildOptions(
+        dist=dist, wheelhouse=wheelhouse, index_url=index_url, keep=keep, base_image=base_image
+    )
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
     for path in (*rpm.paths, rpm.srpm, rpm.log):
         click.echo(str(path))

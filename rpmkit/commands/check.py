@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.commands.common import (
+    State,
+    base_image_option,
+    pass_state,
+    profile_option,
+    select_profile,
+)
 from rpmkit.errors import CheckFailed, ConfigError
 
 if TYPE_CHECKING:
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
     help="Install this (older) RPM first, boot it, then upgrade to the one checked. Repeatable.",
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
+@base_image_option
 @pass_state
 def check(
     state: State,
@@ -59,6 +66,7 @@ def check(
     keep: bool,
     upgrade_from: tuple[Path, ...],
     erase: bool,
+    base_image: str | None,
 ) -> None:
     """Install RPMs into a fresh container as the bake would, boot and check them.
 
@@ -112,8 +120,8 @@ def check(
         erase=erase,
     )
     client = engine.connect()
-    profile = select_profile(client, profile_name, configured, state.reporter)
-    execute(state, client, profile, plan, json_path, junit_xml)
+    profile = select_profile(client, profile_name, configured, state.reporter, base_image)
+    execute(state, client, profile, plan, json_path, junit_xml, base_image)
 
 
 def execute(
@@ -123,12 +131,13 @@ def execute(
     plan: CheckPlan,
     json_path: Path | None,
     junit_xml: Path | None,
+    base_image: str | None = None,
 ) -> None:
     """Run the check, print and write its report, and the receipts on pass."""
     from rpmkit import images, pipeline, receipt
     from rpmkit import report as reports
 
-    runtime = images.build(client, profile, state.reporter)[1][0].tag
+    runtime = images.build(client, profile, state.reporter, base_image)[1][0].tag
     outcome = pipeline.check(client, profile, runtime, plan, state.reporter)
     report = outcome.report
     click.echo(reports.render(report, verbose=state.verbosity > 0))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rpmkit import images, profiles
+from rpmkit.errors import ConfigError
 from rpmkit.progress import Reporter
 
 if TYPE_CHECKING:
@@ -47,6 +48,16 @@ def profile_option(func: Any) -> Any:
     )(func)
 
 
+def base_image_option(func: Any) -> Any:
+    """`--base-image NAME`: build the profile's images on this local image instead."""
+    return click.option(
+        "--base-image",
+        metavar="NAME",
+        help="Build the profile's images on this local image (e.g. a hardened one) instead of "
+        "the profile's base; never pulled. Needs --profile (or the app's profile).",
+    )(func)
+
+
 def build_options(func: Any) -> Any:
     """APP, --profile and the options that decide what is built and from which wheels."""
     options: list[Callable[[Any], Any]] = [
@@ -74,9 +85,21 @@ def build_options(func: Any) -> Any:
 
 
 def select_profile(
-    client: DockerClient, explicit: str | None, configured: str | None, reporter: Reporter
+    client: DockerClient,
+    explicit: str | None,
+    configured: str | None,
+    reporter: Reporter,
+    base_image: str | None = None,
 ) -> profiles.Profile:
     """Choose the profile by the documented rule, saying so when it falls back."""
+    if base_image and not (explicit or configured):
+        # The image says nothing of its platform: the fallback would build the
+        # offline profile's Debian steps on it.
+        raise ConfigError(
+            f"--base-image {base_image} needs --profile: which platform is it?",
+            hint=f"add --profile al2023, al2 or offline (e.g. --profile al2023 --base-image "
+            f"{base_image})",
+        )
     name, note = profiles.choose(
         explicit, configured, lambda ref: images.image_id(client, ref) is not None
     )

@@ -17,9 +17,10 @@ def doctor(state: State, profile_name: str | None) -> None:
     """Check that this machine can run the pipeline, one line per check.
 
     Reports the Docker engine (version and socket; DOCKER_HOST is honoured),
-    the docker CLI, the selected profile's images and free disk space.
-    Exits 2 when the engine is not reachable, 1 when the docker CLI is missing
-    or disk space is short. Missing images are reported, not fatal: they are
+    the docker CLI, the selected profile's images, whether its systemd boots
+    on this host's cgroup version, and free disk space. Exits 2 when the
+    engine is not reachable, 1 when the docker CLI is missing, the profile
+    cannot boot here or disk space is short. Missing images are reported, not fatal: they are
     built on first use.
 
     \b
@@ -31,6 +32,7 @@ def doctor(state: State, profile_name: str | None) -> None:
     profile = select_profile(client, profile_name, None, state.reporter)
     findings.append(checks.Finding("profile", True, f"{profile.name} ({profile.description})"))
     findings += checks.image_findings(client, profile)
+    findings.append(checks.boot_finding(profile))
     findings.append(checks.disk_finding(client))
     for f in findings:
         mark = "ok  " if f.ok else "FAIL"

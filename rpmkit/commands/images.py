@@ -6,7 +6,14 @@ import click
 
 from rpmkit import engine
 from rpmkit import images as imgs
-from rpmkit.commands.common import State, echo_table, pass_state, profile_option, select_profile
+from rpmkit.commands.common import (
+    State,
+    base_image_option,
+    echo_table,
+    pass_state,
+    profile_option,
+    select_profile,
+)
 
 
 @click.group()
@@ -21,13 +28,14 @@ def images() -> None:
 
 @images.command("build")
 @profile_option
-@click.option(
-    "--base-image", metavar="NAME", help="Build on this local image instead of the profile's base."
-)
+@base_image_option
 @click.option("--force", is_flag=True, help="Rebuild even when the images are up to date.")
 @pass_state
 def build(state: State, profile_name: str | None, base_image: str | None, force: bool) -> None:
     """Build the profile's builder and runtime images if their inputs changed.
+
+    The base image must be present locally: rpmkit never pulls it. Exits 2
+    with how to provide it when it is not.
 
     \b
     Examples:
@@ -35,7 +43,7 @@ def build(state: State, profile_name: str | None, base_image: str | None, force:
       rpmkit images build --profile al2023 --base-image registry.example.com/al2023:hardened
     """
     client = engine.connect()
-    profile = select_profile(client, profile_name, None, state.reporter)
+    profile = select_profile(client, profile_name, None, state.reporter, base_image)
     for plan, built in imgs.build(client, profile, state.reporter, base_image, force):
         status = "built" if built else "up to date"
         click.echo(f"{plan.role:8} {plan.tag}  {status}")

@@ -1,36 +1,63 @@
-"""`rpmkit run APP`: spec, build and check in one go."""
+"""`rpmkit run APP`: spec, build and check in one go; `rpmkit run --all [DIR]`: every app."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import click
 
-from rpmkit.commands.common import State, build_options, pass_state, select_profile
+from rpmkit.commands.common import (
+    State,
+    base_image_option,
+    build_options,
+    echo_table,
+    pass_state,
+    select_profile,
+)
+from rpmkit.errors import CheckFailed, ConfigError
 
 
 @click.command()
 @build_options
+@base_image_option
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check.")
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."
 )
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
+@click.option(
+    "--all",
+    "all_apps",
+    is_flag=True,
+    help="Run every app found below APP (default: the current folder), side by side.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --all: how many apps run at once [default: the number of CPUs].",
+)
 @pass_state
 def run(
     state: State,
-    app_dir: Path,
+    app_dir: Path | None,
     profile_name: str | None,
     version: str | None,
     release: str | None,
     dist: Path | None,
     wheelhouse: Path | None,
     index_url: str | None,
+    base_image: str | None,
     no_health: bool,
     json_path: Path | None,
     junit_xml: Path | None,
     keep: bool,
+    all_apps: bool,
+    jobs: int | None,
 ) -> None:
     """The main job: render APP's spec, build its RPM, then check it.
 
@@ -40,11 +67,32 @@ def run(
     receipt bound to the RPM's sha256 is written next to it. Exits 1 when the
     build or a check fails.
 
+    With --all, APP is a folder to search: every app below it (a folder with
+    rpmkit.toml, or [tool.rpmkit] in pyproject.toml) is run as its own
+    `rpmkit run`, up to -j at once, and one table sums them up: app, result,
+    failed stage, time, RPM. --json and --junit-xml then cover every app.
+    Exits 1 when any app fails.
+
     \b
     Examples:
       rpmkit run examples/hello-world
       rpmkit run . --profile offline --junit-xml report.xml
+      rpmkit run --all examples/monorepo -j 2 --junit-xml report.xml
     """
+    if all_apps:
+        if base_image:
+            raise ConfigError("--base-image is for one app's run: not with --all")
+        if version or release or keep:
+            raise ConfigError("--version, --release and --keep name one app: not with --all")
+        passed = {"--dist": dist, "--wheelhouse": wheelhouse, "--index-url": index_url}
+        extra = [x for k, v in passed.items() if v is not None for x in (k, str(v))]
+        extra += ["--no-health"] if no_health else []
+        run_many(state, app_dir or Path("."), profile_name, extra, jobs, json_path, junit_xml)
+        return
+    if app_dir is None:
+        raise ConfigError("give the app's directory (APP), or --all to run every app below one")
+    if jobs is not None:
+        raise ConfigError("-j/--jobs goes with --all")
     from rpmkit import build as stage
     from rpmkit import config, engine, pipeline, spec
     from rpmkit.commands.check import execute
@@ -53,12 +101,72 @@ def run(
     loaded = config.load(app_dir, overrides)
     rendered = spec.render(loaded)
     client = engine.connect()
-    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
-    options = stage.BuildOptions(dist=dist, wheelhouse=wheelhouse, index_url=index_url)
+    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)
+    options = stage.BuildOptions(
+        dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image
+    )
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
     for path in (*rpm.paths, rpm.srpm, rpm.log):
         click.echo(f"built: {path}")
     plan = pipeline.adjust(
         pipeline.app_plan(loaded, list(rpm.paths), health=not no_health), keep=keep
     )
-    execute(state, client, profile, plan, json_path, junit_xml)
+    execute(state, client, profile, plan, json_path, junit_xml, base_image)
+
+
+# APP is optional with --all (the folder to search), required otherwise: checked above.
+next(p for p in run.params if p.name == "app_dir").required = False
+
+
+def run_many(
+    state: State,
+    root: Path,
+    profile_name: str | None,
+    options: list[str],
+    jobs: int | None,
+    json_path: Path | None,
+    junit_xml: Path | None,
+) -> None:
+    """`rpmkit run` of every app below `root`, side by side, then one summary table."""
+    from rpmkit import discover, engine, images, runall
+
+    apps = discover.find_apps(root)
+    client = engine.connect()
+    # Each app's profile is chosen here, once, and its images made before the apps
+    # start: parallel runs must not each build the same missing image.
+    per_app: dict[str, list[str]] = {}
+    chosen: dict[str | None, str] = {}
+    for app in apps:
+        configured = _configured_profile(app.path)
+        if configured not in chosen:
+            profile = select_profile(client, profile_name, configured, state.reporter)
+            images.build(client, profile, state.reporter)
+            chosen[configured] = profile.name
+        per_app[app.name] = ["--profile", chosen[configured], *options]
+    jobs = jobs or os.cpu_count() or 1
+    names = ", ".join(a.name for a in apps)
+    with tempfile.TemporaryDirectory(prefix="rpmkit-all-") as tmp:
+        with state.reporter.step(f"running {len(apps)} apps ({names}), {jobs} at a time"):
+            runs = runall.run_all(
+                apps, per_app, jobs, Path(tmp), state.reporter, junit=junit_xml is not None
+            )
+        echo_table(runall.summary_rows(runs), runall.COLUMNS)
+        if json_path:
+            runall.write_json(runs, json_path)
+        if junit_xml:
+            runall.write_junit(runs, junit_xml)
+    for line in runall.failure_details(runs):
+        click.echo(line, err=True)
+    failed = [run.app.name for run in runs if not run.ok]
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(runs)} apps failed: {', '.join(failed)}")
+    click.echo(f"PASS: {len(runs)} apps")
+
+
+def _configured_profile(app_dir: Path) -> str | None:
+    from rpmkit import config
+
+    try:
+        return config.load(app_dir).app.profile
+    except ConfigError:
+        return None  # its own run reports the problem

@@ -111,3 +111,56 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["images", "build", "--no-such-option"])
     assert exit_info.value.code == 2
     assert "No such option" in capsys.readouterr().err
+
+
+class _Images:
+    def get(self, ref: str) -> object:
+        from docker.errors import ImageNotFound
+
+        raise ImageNotFound(ref)
+
+
+class _EmptyEngine:
+    """An engine with no image at all, as on an air-gapped machine."""
+
+    images = _Images()
+
+
+@pytest.fixture
+def empty_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rpmkit import engine
+
+    monkeypatch.setattr(engine, "connect", lambda *args, **kwargs: _EmptyEngine())
+
+
+@pytest.mark.usefixtures("empty_engine")
+def test_images_build_without_the_base_image_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["images", "build", "--profile", "al2023"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(
+        "error: base image amazonlinux:2023 for profile al2023 is not present locally; "
+    )
+    for way in ("`docker pull amazonlinux:2023`", "`docker load -i FILE`", "--base-image NAME"):
+        assert way in err
+
+
+@pytest.mark.usefixtures("empty_engine")
+def test_base_image_needs_a_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["images", "build", "--base-image", "corp/al2023:hardened"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--base-image corp/al2023:hardened needs --profile" in err
+    assert "--profile al2023 --base-image corp/al2023:hardened" in err
+
+
+@pytest.mark.parametrize("command", [("images", "build"), ("build",), ("check",), ("run",)])
+def test_base_image_option_on_every_image_using_command(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli.cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "--base-image NAME" in result.output

@@ -6,7 +6,10 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import pytest
+
 from rpmkit import images, profiles
+from rpmkit.errors import ConfigError, ImageMissing
 
 
 def _copy(tmp_path: Path) -> profiles.Profile:
@@ -68,3 +71,54 @@ def test_image_profiles_use_the_base_image_and_its_id() -> None:
     assert plans != images.plan(al, base_id="sha256:bbb")
     override = images.plan(al, base_image="corp/al2023:hardened", base_id="sha256:aaa")
     assert all(p.base == "corp/al2023:hardened" for p in override)
+
+
+def test_package_list_in_profile_data_keys_the_image() -> None:
+    al = profiles.get("al2023")
+    before = images.plan(al, base_id="sha256:aaa")
+    more = dataclasses.replace(
+        al, packages={**al.packages, "runtime": (*al.packages["runtime"], "vim-minimal")}
+    )
+    after = images.plan(more, base_id="sha256:aaa")
+    assert before[0].tag == after[0].tag  # the builder is unchanged
+    assert before[1].tag != after[1].tag
+    assert "vim-minimal" in after[1].dockerfile
+
+
+def test_unknown_placeholder_in_a_dockerfile_is_a_config_error(tmp_path: Path) -> None:
+    profile = _copy(tmp_path)
+    dockerfile = profile.directory / profile.dockerfiles["runtime"]
+    dockerfile.write_text(dockerfile.read_text() + "RUN echo {{ nonsense }}\n")
+    with pytest.raises(ConfigError) as info:
+        images.plan(profile)
+    assert "{{ nonsense }}" in info.value.message
+    assert info.value.hint
+    assert "{{ packages }}" in info.value.hint
+
+
+class _Images:
+    def get(self, ref: str) -> object:
+        from docker.errors import ImageNotFound
+
+        raise ImageNotFound(ref)
+
+
+class _NoImages:
+    """A client whose engine has no image at all."""
+
+    images = _Images()
+
+
+def test_missing_base_image_says_how_to_provide_it() -> None:
+    with pytest.raises(ImageMissing) as info:
+        images.resolve(_NoImages(), profiles.get("al2023"))
+    assert (
+        info.value.message
+        == "base image amazonlinux:2023 for profile al2023 is not present locally"
+    )
+    assert info.value.hint
+    for way in ("docker pull amazonlinux:2023", "docker load -i FILE", "--base-image NAME"):
+        assert way in info.value.hint
+    with pytest.raises(ImageMissing) as info:
+        images.resolve(_NoImages(), profiles.get("offline"), "corp/debian:12")
+    assert "corp/debian:12" in info.value.message

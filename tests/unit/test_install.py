@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rpmkit import install, profiles
+import pytest
+
+from rpmkit import install, profiles, upgrade
 
 
 def test_script_installs_then_execs_init_or_idles() -> None:
@@ -17,15 +19,99 @@ def test_script_falls_back_to_the_package_manager_for_dependencies() -> None:
     script = install.install_script(profiles.get("offline"), boot=True)
     assert "Failed dependencies" in script
     assert "createrepo_c --quiet /var/tmp/rpmkit-repo" in script
-    repo = "--repofrompath=rpmkit,/var/tmp/rpmkit-repo"
-    assert f"dnf -y --nogpgcheck '--disablerepo=*' {repo}" in script
-    assert 'install "$@"' in script
+    assert "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local install \"$@\" 2>&1; rc=$?" in script
 
 
 def test_each_profile_has_an_install_script() -> None:
     for name in profiles.names():
         script = install.install_script(profiles.get(name), boot=True)
         assert profiles.get(name).package_manager.name in script
+
+
+# The local repository, as each profile's package manager reads it (the
+# backslash-newline joins the first two lines).
+REPO_FILE = """\
+    mkdir -p "$(dirname /etc/yum.repos.d/rpmkit-local.repo)" && \
+cat > /etc/yum.repos.d/rpmkit-local.repo <<'RPMKIT_REPO'
+[rpmkit-local]
+name=rpmkit: the RPMs being checked
+baseurl=file:///var/tmp/rpmkit-repo
+enabled=0
+gpgcheck=0
+metadata_expire=0
+RPMKIT_REPO
+"""
+
+# Per profile: how the local repository is made, and the install and upgrade lines.
+RESOLVE = {
+    "offline": (
+        "createrepo_c --quiet /var/tmp/rpmkit-repo",
+        "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local install \"$@\"",
+        "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local upgrade \"$@\"",
+    ),
+    "al2023": (
+        "createrepo_c --quiet /var/tmp/rpmkit-repo",
+        "dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local install \"$@\"",
+        "dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local upgrade \"$@\"",
+    ),
+    "al2": (
+        "createrepo --quiet /var/tmp/rpmkit-repo",
+        "yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local install \"$@\"",
+        "yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local upgrade \"$@\"",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESOLVE))
+def test_install_and_upgrade_use_a_local_repository_file(name: str) -> None:
+    make_repo, install_line, upgrade_line = RESOLVE[name]
+    profile = profiles.get(name)
+    installing = install.transaction_script(profile, install.RPM_DIR)
+    upgrading = install.transaction_script(profile, "/rpmkit/upgrade", upgrade=True)
+    for script, line in ((installing, install_line), (upgrading, upgrade_line)):
+        assert "out=$(rpm -U -v *.rpm 2>&1); rc=$?" in script  # rpm first, always
+        assert f"cp *.rpm /var/tmp/rpmkit-repo/ && {make_repo} 2>&1" in script
+        assert REPO_FILE in script
+        assert f"    {line} 2>&1; rc=$?" in script
+        # yum has no --repofrompath: no profile relies on it.
+        assert "--repofrompath" not in script
+    assert installing.startswith("cd /rpmkit/rpms ||")
+    assert upgrading.startswith("cd /rpmkit/upgrade ||")
+
+
+def test_only_the_offline_profile_disables_every_remote_repository() -> None:
+    # Amazon Linux keeps its image's repositories, as the bake does; the offline
+    # profile has none to keep.
+    for name, disabled in (("offline", True), ("al2023", False), ("al2", False)):
+        script = install.transaction_script(profiles.get(name), install.RPM_DIR)
+        assert ("--disablerepo=*" in script) is disabled, name
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("offline", "dnf -y '--disablerepo=*' remove hello hello-extra"),
+        ("al2023", "dnf -y '--disablerepo=*' remove hello hello-extra"),
+        ("al2", "yum -y '--disablerepo=*' remove hello hello-extra"),
+    ],
+)
+def test_erase_commands(name: str, line: str) -> None:
+    script = upgrade.erase_script(profiles.get(name), ["hello", "hello-extra"])
+    assert script == f'{line} 2>&1; echo "@@rpmkit erased rc=$?"'
+
+
+@pytest.mark.parametrize(
+    ("name", "init"),
+    [
+        ("offline", "/sbin/init"),
+        ("al2023", "/usr/lib/systemd/systemd"),
+        ("al2", "/usr/lib/systemd/systemd"),
+    ],
+)
+def test_install_script_becomes_the_profiles_init(name: str, init: str) -> None:
+    script = install.install_script(profiles.get(name), boot=True)
+    assert script.startswith("set -u\ncd /rpmkit/rpms || exit 90\n")
+    assert script.endswith(f"exec {init}\n")
 
 
 OUTPUT = """\
@@ -69,4 +155,20 @@ def test_units_are_the_unit_files_shipped() -> None:
         container=None, name="x", profile="offline", image_id="", packages=outcome.packages,
         files=outcome.files, install_log="", install_seconds=0.0, ports={}, booted=True,
     )  # fmt: skip
+    assert instance.units() == ["hello.service"]
+
+
+def test_init_scripts_are_the_sysv_scripts_shipped() -> None:
+    files = (
+        install.PackageFile("hello", "/etc/rc.d/init.d", False),
+        install.PackageFile("hello", "/etc/rc.d/init.d/hello", False),
+        install.PackageFile("hello", "/etc/init.d/hello-beat", False),
+        install.PackageFile("hello", "/etc/init.d/functions.d/x", False),
+        install.PackageFile("hello", "/usr/lib/systemd/system/hello.service", False),
+    )
+    instance = install.Instance(
+        container=None, name="x", profile="offline", image_id="", packages=(),
+        files=files, install_log="", install_seconds=0.0, ports={}, booted=True,
+    )  # fmt: skip
+    assert instance.init_scripts() == ["hello", "hello-beat"]
     assert instance.units() == ["hello.service"]

@@ -133,6 +133,8 @@ def test_policy_is_an_rpmlint_config(tmp_path: Path) -> None:
         "web.x86_64: E: wrong-script-interpreter /opt/web/venv/bin/flask /opt/web/venv/bin/python3",
         "web.spec: W: invalid-url Source0: web-1.0.tar.gz",
         "web.spec: W: invalid-url Source1: web-1.0-wheels.tar",
+        # init = "sysv": Fedora's rpmlint rejects any init script.
+        "web.x86_64: E: deprecated-init-script web",
     ],
 )
 def test_policy_accepts_the_apps_own_layout(line: str) -> None:
@@ -150,6 +152,8 @@ def test_policy_accepts_the_apps_own_layout(line: str) -> None:
         "web.x86_64: E: wrong-script-interpreter /opt/web/venv/bin/x /opt/other/venv/bin/python3",
         "web.spec: W: invalid-url Source2: https://example.com/patch.tar.gz",
         "web.x86_64: E: non-executable-script /opt/web/venv/lib/x.py 644 /usr/bin/env python",
+        "web.x86_64: E: systemd-shadowed-initscript web",
+        "web.x86_64: E: deprecated-boot-script boot.web",
     ],
 )
 def test_policy_accepts_nothing_else(line: str) -> None:

@@ -4,13 +4,15 @@ Debian's rpm database starts empty, so `Requires: python3` or an automatic
 `/usr/bin/python3` or `libc.so.6(GLIBC_2.34)(64bit)` requirement would not
 resolve. This lists, from the dpkg database: every Debian package and its
 virtual names, the Amazon Linux names of the same software (a mapping kept as
-data), every executable path, and the sonames rpm's own dependency generator
-finds in the system libraries.
+data), every executable path, the sonames rpm's own dependency generator
+finds in the system libraries, and the names of rpmkit's stand-ins (the
+mapping's [stand-ins] table: a path, when present, and what it stands in for).
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import re
 import subprocess
 import sys
@@ -68,9 +70,20 @@ def soname_provides() -> set[str]:
     return {line.strip() for line in out.splitlines() if line.strip()}
 
 
+def stand_in_provides(stand_ins: dict[str, list[str]]) -> set[str]:
+    provides: set[str] = set()
+    for path, names in stand_ins.items():
+        if os.path.exists(path):
+            # Unversioned: rpm lets an unversioned Provides satisfy any version.
+            provides |= set(names)
+            provides |= {path, path.removeprefix("/usr")}
+    return provides
+
+
 def main() -> None:
     with open(sys.argv[1], "rb") as fh:
         names_map = tomllib.load(fh)
+    stand_ins = names_map.pop("stand-ins", {})
     rows = packages()
     provides: set[str] = set()
     for name, version, virtual in rows:
@@ -82,6 +95,7 @@ def main() -> None:
             provides.add(item.split(" ")[0])
     provides |= file_provides([name for name, _, _ in rows])
     provides |= soname_provides()
+    provides |= stand_in_provides(stand_ins)
     python = sys.version_info
     provides.add(f"python(abi) = {python.major}.{python.minor}")
     provides.add("rtld(GNU_HASH)")

@@ -1,0 +1,154 @@
+"""An instance kept up for someone to use: the pytest plugin's and `rpmkit shell`'s.
+
+The same install as `rpmkit check` (a fresh runtime container, the RPMs
+installed as the bake would, then systemd as PID 1), but instead of a report
+the caller gets the booted instance, until it is done with it. Everything it
+made is removed then, on success, failure and Ctrl-C alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rpmkit import images, labels
+from rpmkit.errors import CheckFailed, ConfigError
+from rpmkit.install import Instance, install
+from rpmkit.profiles import Profile
+from rpmkit.progress import Reporter
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+    from rpmkit.config import LoadedConfig
+
+BOOT_TIMEOUT = 60.0
+ADDRESS = "127.0.0.1"  # where install() publishes an instance's ports
+
+
+def publish_ports(loaded: LoadedConfig | None) -> tuple[int, ...]:
+    """The ports to publish on the host: the app's front door and its health check port.
+
+    The front door is nginx's port for the templates that run nginx (the services
+    behind it listen on 127.0.0.1 only), else the services' own ports.
+    """
+    if loaded is None:
+        return (80,)
+    from rpmkit.pipeline import expectations
+
+    app = loaded.app
+    if app.template in ("python-web", "static-site"):
+        ports = [app.nginx.port if app.nginx is not None else 80]
+    else:
+        ports = [s.port for s in app.services if s.port]
+    probe = expectations(app).probe
+    if probe is not None:
+        ports.append(probe.port)
+    return tuple(dict.fromkeys(ports))
+
+
+def app_rpms(
+    client: DockerClient,
+    loaded: LoadedConfig,
+    profile: Profile,
+    reporter: Reporter,
+    dist: Path | None = None,
+    rebuild: bool = False,
+) -> list[Path]:
+    """The app's RPMs from `dist` (default APP/dist), built first when missing or asked to."""
+    from rpmkit import build, pipeline, spec
+
+    if not rebuild:
+        try:
+            return pipeline.find_rpms(loaded, dist)
+        except ConfigError:
+            reporter.info(f"no RPM of {loaded.app.name} {loaded.app.version} yet: building it")
+    options = build.BuildOptions(dist=dist)
+    rpm = build.build(client, loaded, spec.render(loaded), profile, reporter, options)
+    return list(rpm.paths)
+
+
+def runtime_image(client: DockerClient, profile: Profile, reporter: Reporter) -> str:
+    """The profile's runtime image tag, built first if it is missing."""
+    for plan, _ in images.build(client, profile, reporter):
+        if plan.role == "runtime":
+            return plan.tag
+    raise ConfigError(f"profile {profile.name} has no runtime image")
+
+
+@contextmanager
+def booted(
+    client: DockerClient,
+    profile: Profile,
+    rpms: list[Path],
+    app: str,
+    reporter: Reporter,
+    publish: tuple[int, ...] = (),
+) -> Iterator[Instance]:
+    """Install the RPMs into a fresh runtime container, boot it, and remove it afterwards."""
+    run_id = labels.new_run_id()
+    try:
+        image = runtime_image(client, profile, reporter)
+        names = ", ".join(p.name for p in rpms)
+        with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
+            instance = install(client, profile, image, rpms, run_id, app, publish=publish)
+        with reporter.step("booting"):
+            wait_booted(instance)
+        yield instance
+    finally:
+        labels.remove_run(client, run_id)
+
+
+def wait_booted(instance: Instance, timeout: float = BOOT_TIMEOUT) -> str:
+    """Wait until systemd has started everything; its state, or CheckFailed if it never did."""
+    deadline = time.monotonic() + timeout
+    state = ""
+    while time.monotonic() < deadline:
+        left = max(1, int(deadline - time.monotonic()))
+        _, out = instance.container.exec_run(
+            ["timeout", str(left), "systemctl", "is-system-running", "--wait"]
+        )
+        state = str(out.decode(errors="replace")).strip()
+        # degraded: systemd is up, some unit failed; the caller is there to look at it.
+        if state in ("running", "degraded"):
+            return state
+        time.sleep(0.05)  # systemd not up yet: no bus to ask
+    _, log = instance.container.exec_run(
+        ["journalctl", "-b", "-n", "30", "--no-pager", "-o", "cat"]
+    )
+    raise CheckFailed(
+        f"{instance.name} did not boot: systemd state {state!r} after {timeout:.0f}s",
+        details=str(log.decode(errors="replace")),
+    )
+
+
+def wait_healthy(instance: Instance, loaded: LoadedConfig, reporter: Reporter) -> bool:
+    """Poll the app's health check as `rpmkit check` does before the app's tests; warn if unhealthy.
+
+    The tests then start where a load balancer would first send traffic: services up.
+    """
+    from rpmkit.health import poll
+    from rpmkit.pipeline import expectations
+
+    probe = expectations(loaded.app).probe
+    if probe is None or probe.port not in instance.ports:
+        return True
+    url = f"http://{ADDRESS}:{instance.ports[probe.port]}{probe.path}"
+    with reporter.step(f"waiting for {probe.path} to answer {probe.expected_status}"):
+        result = poll(url, probe)
+    if not result.ok:
+        reporter.warn(f"health check: {result.summary()}")
+    return result.ok
+
+
+def published_ports(container: Any) -> dict[int, int]:
+    """A container's published TCP ports: instance port -> host port."""
+    container.reload()
+    return {
+        int(key.split("/")[0]): int(value[0]["HostPort"])
+        for key, value in (container.ports or {}).items()
+        if value and key.endswith("/tcp")
+    }

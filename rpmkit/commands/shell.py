@@ -1,0 +1,115 @@
+"""`rpmkit shell APP | RPM...`: a shell inside a freshly installed and booted instance."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.errors import ConfigError
+
+
+def shell_argv(name: str, tty: bool, term: str | None = None) -> list[str]:
+    """`docker exec` of a login shell in the instance; with a terminal when we have one."""
+    argv = ["docker", "exec", "-it" if tty else "-i"]
+    if tty and term:
+        argv += ["-e", f"TERM={term}"]
+    return [*argv, name, "bash", "-l"]
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@profile_option
+@click.option(
+    "--dist", type=click.Path(file_okay=False, path_type=Path), help="Where the app's RPMs are."
+)
+@click.option("--build", "rebuild", is_flag=True, help="Build the app's RPM first, even if built.")
+@pass_state
+def shell(
+    state: State, targets: tuple[Path, ...], profile_name: str | None, dist: Path | None,
+    rebuild: bool,
+) -> None:  # fmt: skip
+    """Open a shell in a fresh instance with the RPMs installed and booted; exit removes it.
+
+    The instance is made as `rpmkit check` makes it: a fresh runtime
+    container, the RPMs installed as the bake would, systemd booted. Look
+    around (`systemctl status`, `journalctl -u NAME`, `rpm -ql NAME`),
+    then leave with `exit` or Ctrl-D: the instance and everything it made are
+    removed.
+
+    TARGETS is an app directory (its RPM for the configured version from
+    --dist, default APP/dist; built first when there is none, or with
+    --build) or one or more RPM files. The app's ports are published on
+    127.0.0.1 and printed.
+
+    \b
+    Examples:
+      rpmkit shell examples/hello-world
+      rpmkit shell dist/myapp-1.2-1.x86_64.rpm --profile offline
+      echo 'rpm -q myapp' | rpmkit shell .      # no terminal: commands from stdin
+    """
+    from rpmkit import booted, engine
+
+    apps = [t for t in targets if t.is_dir()]
+    rpms = [t for t in targets if not t.is_dir()]
+    if apps and (rpms or len(apps) > 1):
+        raise ConfigError("give one app directory, or RPM files, not both")
+    for rpm in rpms:
+        if not rpm.is_file() or rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
+            raise ConfigError(f"{rpm}: not a binary RPM file (NAME-VERSION-RELEASE.ARCH.rpm)")
+    if shutil.which("docker") is None:
+        raise ConfigError(
+            "the docker CLI is not installed; `rpmkit shell` runs `docker exec`",
+            hint="install it (Debian: apt-get install docker.io) or use `rpmkit check --keep`",
+        )
+    client = engine.connect()
+    reporter = state.reporter
+    loaded = None
+    if apps:
+        from rpmkit import config
+
+        loaded = config.load(apps[0])
+        profile = select_profile(client, profile_name, loaded.app.profile, reporter)
+        rpms = booted.app_rpms(client, loaded, profile, reporter, dist, rebuild)
+        app = loaded.app.name
+    else:
+        profile = select_profile(client, profile_name, None, reporter)
+        app = rpms[0].name.rsplit("-", 2)[0] or "rpm"
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    with _hangup_is_interrupt():
+        with booted.booted(
+            client, profile, rpms, app, reporter, booted.publish_ports(loaded)
+        ) as instance:
+            nevras = ", ".join(p.nevra for p in instance.packages)
+            click.echo(f"shell: {nevras} on {profile.name} in {instance.name}", err=True)
+            for port, host_port in sorted(instance.ports.items()):
+                click.echo(f"  port {port}: http://{booted.ADDRESS}:{host_port}/", err=True)
+            click.echo("  `exit` or Ctrl-D leaves and removes the instance", err=True)
+            argv = shell_argv(instance.name, tty, os.environ.get("TERM"))
+            # The shell's own exit status is the user's business, not a failed check.
+            subprocess.call(argv)
+        reporter.info(f"removed {instance.name}")
+
+
+@contextlib.contextmanager
+def _hangup_is_interrupt() -> Iterator[None]:
+    """A closed terminal or a `kill` still removes the instance, as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,51 @@
+"""`[rehearse]`: how `rpmkit rehearse` rolls the app out locally.
+
+The group size, the load sent through the balancer, how long each phase
+lasts, how many failed requests are allowed, and which extra paths an
+instance may write to because they are meant to be thrown away.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from rpmkit.fields import Model, Seconds, UrlPath
+
+# An absolute path; `*` matches within one path component, `**` any number of them.
+_PATTERN = re.compile(r"^/[A-Za-z0-9._/+@=:,*-]*$")
+
+
+def _disposable(value: str) -> str:
+    if not _PATTERN.match(value):
+        raise ValueError(
+            f"{value!r} must be an absolute path of letters, digits and ._/+@=:,- "
+            "(with * for one path component, ** for any number)"
+        )
+    parts = value.strip("/").split("/")
+    if ".." in parts or "." in parts:
+        raise ValueError(f"{value!r} must not contain '.' or '..' components")
+    if any("**" in part and part != "**" for part in parts):
+        raise ValueError(f"{value!r}: ** must be a whole path component")
+    if value.strip("/*") == "":
+        raise ValueError(f"{value!r} would make every path disposable")
+    return value
+
+
+DisposablePath = Annotated[str, AfterValidator(_disposable)]
+
+
+class Rehearse(Model):
+    """`rpmkit rehearse`: the local rollout's group size, load, phases and budgets."""
+
+    instances: Annotated[int, Field(ge=1, le=8)] = 2  # per group, as the scaling group's size
+    requests_per_second: Annotated[int, Field(ge=1, le=1000)] = 50  # through the balancer
+    clients: Annotated[int, Field(ge=1, le=64)] = 4  # concurrent clients sending them
+    path: UrlPath = "/"  # what the clients request
+    steady_seconds: Seconds = 10.0  # load on the old group before the swap (chaos strikes here)
+    after_seconds: Seconds = 5.0  # load on the new group after the swap
+    error_budget: Annotated[int, Field(ge=0)] = 0  # failed requests allowed (kill excepted)
+    check_interval: Seconds = 0.2  # the balancer's health check interval, locally
+    disposable: list[DisposablePath] = []  # more paths an instance may write, beyond the defaults

@@ -1,0 +1,72 @@
+"""The balancer's image: made from Debian's packages, content-addressed, kept as a cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rpmkit import balancer_image, images, labels
+
+
+def test_the_recipe_is_haproxy_on_bookworm() -> None:
+    recipe = balancer_image.load_recipe()
+    assert recipe == balancer_image.Recipe("bookworm", "minbase", ("haproxy",))
+
+
+def test_rootfs_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RPMKIT_DEBIAN_MIRROR", raising=False)
+    recipe = balancer_image.Recipe("bookworm", "minbase", ("haproxy", "socat"))
+    cmd = balancer_image.rootfs_command(recipe, "/tmp/x.tar")
+    assert cmd[:3] == ["mmdebstrap", "--variant=minbase", "--include=haproxy,socat"]
+    assert cmd[-2:] == ["bookworm", "/tmp/x.tar"]
+    monkeypatch.setenv("RPMKIT_DEBIAN_MIRROR", "http://mirror.example/debian")
+    assert balancer_image.rootfs_command(recipe, "-")[-1] == "http://mirror.example/debian"
+
+
+def test_tags_follow_the_recipe_and_the_dockerfile(tmp_path: Path) -> None:
+    folder = tmp_path / "balancer"
+    shutil.copytree(balancer_image.directory(), folder)
+    first = balancer_image.plan(folder)
+    assert first == balancer_image.plan(folder)
+    assert first.tag.startswith("rpmkit/balancer:")
+    assert first.base.startswith("rpmkit/balancer-rootfs:")
+    (folder / "Dockerfile").write_text((folder / "Dockerfile").read_text() + "# changed\n")
+    changed = balancer_image.plan(folder)
+    assert (changed.tag != first.tag, changed.base == first.base) == (True, True)
+    recipe = folder / "recipe.toml"
+    recipe.write_text(recipe.read_text().replace('"haproxy"', '"haproxy", "socat"'))
+    assert balancer_image.plan(folder).base != first.base
+
+
+class _Image:
+    def __init__(self, tag: str, **lab: str) -> None:
+        self.id, self.tags, self.labels, self.short_id = f"sha256:{tag}", [tag], lab, tag
+        self.attrs = {"Size": 1e6, "Created": "2026-11-26T00:00:00"}
+
+
+class _Images:
+    def __init__(self, found: list[_Image]) -> None:
+        self.found = found
+        self.removed: list[str] = []
+
+    def list(self, filters: dict[str, Any]) -> list[_Image]:
+        key = filters["label"]
+        return [i for i in self.found if key in i.labels]
+
+    def remove(self, image_id: str, force: bool = False) -> None:
+        self.removed.append(image_id)
+
+
+def test_a_runs_committed_image_is_not_a_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Committed from a container of a cached image, it inherits rpmkit.cache.
+    cached = _Image("rpmkit/balancer:abc", **{labels.CACHE: "balancer"})
+    baked = _Image("baked", **{labels.CACHE: "image", labels.RUN: "r1", labels.APP: "shop"})
+    client: Any = type("C", (), {"images": _Images([cached, baked])})()
+    assert [row["tags"] for row in images.list_images(client)] == ["rpmkit/balancer:abc"]
+    monkeypatch.setattr(labels, "remove_run", lambda client, run_id=None: [])
+    removed = images.prune(client)
+    assert removed == ["image rpmkit/balancer:abc"]
+    assert client.images.removed == ["sha256:rpmkit/balancer:abc"]
