@@ -136,7 +136,6 @@ def _static_tasks(
     tasks: list[Callable[[], list[Check]]] = []
     for pkg in instance.packages:
         tasks.append(partial(_package, host, pkg.name, f"{pkg.version}-{pkg.release}"))
-        tasks.append(partial(_files_intact, host, pkg.name))
     tasks.append(partial(_users, host, instance, expect))
     for path, owner, group in expect.files:
         tasks.append(partial(_declared_file, host, path, owner, group))
@@ -172,40 +171,65 @@ def _wait_booted(instance: Instance) -> Check:
     return Check("boot", "systemd reached running", False, f"state {state!r} after {BOOT_TIMEOUT}s")
 
 
+SPLIT = "@@rpmkit-verify rc="
+
+
 def _package(host: Any, name: str, want: str) -> list[Check]:
-    out = host.run("rpm -q --qf '%%{VERSION}-%%{RELEASE}' %s", name)
-    got = out.stdout.strip()
-    ok = out.rc == 0 and got == want
-    detail = "" if ok else (got if out.rc == 0 else out.stdout.strip() or out.stderr.strip())
-    return [Check("verify", f"package {name} {want} installed", ok, detail)]
+    """The package at the expected version, and rpm -V minus digests, sizes and times.
 
-
-def _files_intact(host: Any, name: str) -> list[Check]:
-    """rpm -V, minus digests, sizes and times: every file present with its owner and mode."""
-    out = host.run("rpm -V --nofiledigest --nosize --nomtime --nordev --nocaps %s", name)
+    One `docker exec` for both: each exec costs ~70 ms of the engine's time.
+    """
+    out = host.run(
+        "rpm -q --qf '%%{VERSION}-%%{RELEASE}\\n' %s; echo " + SPLIT + "$?; "
+        "rpm -V --nofiledigest --nosize --nomtime --nordev --nocaps %s",
+        name,
+        name,
+    )
+    query, _, verified = out.stdout.partition(SPLIT)
+    rc, _, verified = verified.partition("\n")
+    got = query.strip()
+    ok = rc.strip() == "0" and got == want
+    detail = "" if ok else (got or out.stderr.strip())
     # Config files may be edited by design; anything else deviating is a defect.
-    problems = [line for line in out.stdout.splitlines() if line.strip() and " c /" not in line]
+    problems = [line for line in verified.splitlines() if line.strip() and " c /" not in line]
     return [
+        Check("verify", f"package {name} {want} installed", ok, detail),
         Check(
             "verify",
             f"files of {name} present with their owners and modes",
             not problems,
             "; ".join(problems[:5]),
-        )
+        ),
     ]
 
 
 def _users(host: Any, instance: Instance, expect: Expectations) -> list[Check]:
-    users = set(expect.users)
-    # Read User= from the unit files the RPM ships: this needs no running systemd.
+    """The service users exist: the config's, and User= of the unit files the RPM ships.
+
+    Reading the unit files needs no running systemd; one exec does it all.
+    """
     units = set(instance.units())
     unit_files = [f.path for f in instance.files if f.path.rsplit("/", 1)[-1] in units]
-    if unit_files:
-        out = host.run("sed -n 's/^User=//p' %s", " ".join(unit_files))
-        users |= {line.strip() for line in out.stdout.splitlines() if line.strip()}
-    return [
-        Check("verify", f"user {user} exists", host.user(user).exists) for user in sorted(users)
-    ]
+    names = sorted(expect.users)
+    script = (
+        "for u in "
+        + " ".join(["%s"] * len(names))
+        + (
+            " $(sed -n 's/^User=//p' " + " ".join(["%s"] * len(unit_files)) + ")"
+            if unit_files
+            else ""
+        )
+        + '; do if getent passwd "$u" >/dev/null; then echo "$u yes"; else echo "$u no"; fi; done'
+    )
+    if not names and not unit_files:
+        return []
+    out = host.run(script, *names, *unit_files)
+    found: dict[str, bool] = {}
+    for line in out.stdout.splitlines():
+        user, _, answer = line.strip().rpartition(" ")
+        if user:
+            found[user] = answer == "yes"
+    return [Check("verify", f"user {user} exists", ok) for user, ok in sorted(found.items())]
 
 
 def _declared_file(host: Any, path: str, owner: str, group: str) -> list[Check]:
