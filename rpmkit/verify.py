@@ -240,10 +240,28 @@ def _declared_file(host: Any, path: str, owner: str, group: str) -> list[Check]:
     return [Check("verify", f"{path} exists, owned by {owner}:{group}", ok, detail)]
 
 
+# What `systemctl is-enabled` prints for a unit file (anything else is an error).
+UNIT_FILE_STATES = frozenset(
+    {
+        "enabled", "enabled-runtime", "linked", "linked-runtime", "alias", "masked",
+        "masked-runtime", "static", "indirect", "disabled", "generated", "transient", "bad",
+        "not-found",
+    }
+)  # fmt: skip
+
+
 def _enabled(host: Any, unit: str) -> list[Check]:
     # systemctl directly, not testinfra's Service module: choosing that module
     # probes the init system with half a dozen sequential execs (~0.4 s).
-    state = host.run("systemctl is-enabled %s", unit).stdout.strip()
+    # This runs while systemd boots, when systemctl may find no bus yet and
+    # print an error instead of a state: ask again until it answers.
+    deadline = time.monotonic() + 10
+    state = ""
+    while True:
+        state = host.run("systemctl is-enabled %s", unit).stdout.strip()
+        if state in UNIT_FILE_STATES or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     if state in ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated"):
         return [Check("verify", f"unit {unit} enabled at boot", True, state)]
     return [_not_enabled(unit)]
