@@ -85,7 +85,7 @@ def ensure(client: DockerClient, reporter: Reporter, force: bool = False) -> tup
     if force or image_id(client, p.base) is None:
         _make_rootfs(client, p.base, load_recipe(), reporter)
     with reporter.step(f"building {p.tag}"):
-        _build(client, p)
+        _build(client, p, reporter)
     return p.tag, True
 
 
@@ -108,18 +108,10 @@ def _make_rootfs(client: DockerClient, base: str, recipe: Recipe, reporter: Repo
                     hint="check that Debian's mirror is reachable, or set RPMKIT_DEBIAN_MIRROR",
                     details=_tail(proc.stdout + proc.stderr),
                 )
-        repository, tag = base.rsplit(":", 1)
-        with reporter.step(f"importing {base}"):
-            client.api.import_image_from_file(
-                target,
-                repository=repository,
-                tag=tag,
-                changes=[f'LABEL {labels.CACHE}="rootfs"'],
-            )
+        images.import_rootfs(client, target, base, {labels.CACHE: "rootfs"}, reporter)
 
 
-def _build(client: DockerClient, p: BalancerPlan) -> None:
-    log: list[str] = []
+def _build(client: DockerClient, p: BalancerPlan, reporter: Reporter) -> None:
     stream = client.api.build(
         path=str(directory()),
         tag=p.tag,
@@ -130,15 +122,7 @@ def _build(client: DockerClient, p: BalancerPlan) -> None:
         pull=False,
         decode=True,
     )
-    for chunk in stream:
-        log.append(str(chunk.get("stream", "")))
-        if "error" in chunk:
-            raise BuildError(
-                f"building {p.tag} failed: {str(chunk['error']).strip()[:200]}",
-                details=_tail("".join(log)),
-            )
-    if image_id(client, p.tag) is None:
-        raise BuildError(f"building {p.tag} did not produce an image", details=_tail("".join(log)))
+    images.follow_build(client, stream, p.tag, reporter)
 
 
 def _tail(text: str, lines: int = 20) -> str:

@@ -229,18 +229,11 @@ def _make_rootfs_images(
                         proc.wait()
                     log.close()
         for p, target, _, _ in running:
-            repository, tag = p.base.rsplit(":", 1)
-            with reporter.step(f"importing {p.base}"):
-                client.api.import_image_from_file(
-                    target,
-                    repository=repository,
-                    tag=tag,
-                    changes=[f'LABEL {labels.CACHE}="rootfs" {labels.PROFILE}="{profile.name}"'],
-                )
+            rootfs_labels = {labels.CACHE: "rootfs", labels.PROFILE: profile.name}
+            import_rootfs(client, target, p.base, rootfs_labels, reporter)
 
 
 def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
-    log: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rpmkit-dockerfile-") as tmp:
         # Outside the build context: docker-py sends it along as the Dockerfile.
         dockerfile = Path(tmp) / profile.dockerfiles[p.role]
@@ -255,22 +248,36 @@ def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter
             pull=False,
             decode=True,
         )
-        for chunk in stream:
-            _follow(chunk, log, reporter)
-    if image_id(client, p.tag) is None:
-        raise BuildError(f"building {p.tag} did not produce an image", details=_tail("".join(log)))
+        follow_build(client, stream, p.tag, reporter)
 
 
-def _follow(chunk: dict[str, Any], log: list[str], reporter: Reporter) -> None:
-    if "stream" in chunk:
-        text = str(chunk["stream"])
-        log.append(text)
-        if text.strip():
-            reporter.detail(text.rstrip())
-    if "error" in chunk:
-        raise BuildError(
-            f"image build failed: {str(chunk['error']).strip().splitlines()[0][:200]}",
-            details=_tail("".join(log)),
+def follow_build(client: DockerClient, stream: Any, tag: str, reporter: Reporter) -> None:
+    """Consume a `docker build` stream; BuildError with the log's tail unless `tag` results."""
+    log: list[str] = []
+    for chunk in stream:
+        if "stream" in chunk:
+            text = str(chunk["stream"])
+            log.append(text)
+            if text.strip():
+                reporter.detail(text.rstrip())
+        if "error" in chunk:
+            raise BuildError(
+                f"image build failed: {str(chunk['error']).strip().splitlines()[0][:200]}",
+                details=_tail("".join(log)),
+            )
+    if image_id(client, tag) is None:
+        raise BuildError(f"building {tag} did not produce an image", details=_tail("".join(log)))
+
+
+def import_rootfs(
+    client: DockerClient, tarball: str, ref: str, label_values: dict[str, str], reporter: Reporter
+) -> None:
+    """Import a root filesystem tarball as the image `ref`, with these labels."""
+    repository, tag = ref.rsplit(":", 1)
+    changes = "LABEL " + " ".join(f'{key}="{value}"' for key, value in label_values.items())
+    with reporter.step(f"importing {ref}"):
+        client.api.import_image_from_file(
+            tarball, repository=repository, tag=tag, changes=[changes]
         )
 
 

@@ -308,27 +308,16 @@ def _runlevel_on(host: Any, name: str) -> list[Check]:
 
 def _started(host: Any, name: str) -> list[Check]:
     """A SysV script on for the runlevel ran at boot: systemd's unit generated from it is active."""
-    unit = f"{name}.service"
-    state = host.run("systemctl is-active %s", unit).stdout.strip()
-    running = state == "active"
-    return [
-        Check(
-            "verify",
-            f"init script {name} started at boot",
-            running,
-            "" if running else state,
-            "" if running else unit_evidence(host, unit),
-        )
-    ]
+    return _active(host, f"{name}.service", f"init script {name} started at boot")
 
 
-def _active(host: Any, unit: str) -> list[Check]:
+def _active(host: Any, unit: str, label: str | None = None) -> list[Check]:
     state = host.run("systemctl is-active %s", unit).stdout.strip()
     active = state == "active"
     return [
         Check(
             "verify",
-            f"unit {unit} active",
+            label or f"unit {unit} active",
             active,
             "" if active else state,
             "" if active else unit_evidence(host, unit),
