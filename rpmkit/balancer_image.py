@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import images, labels, toml
+from rpmkit import labels, rootfs, toml
 from rpmkit.errors import BuildError
-from rpmkit.images import ROOTFS_RECIPE, image_id
 from rpmkit.progress import Reporter
 from rpmkit.resources import images_dir
+from rpmkit.rootfs import ROOTFS_RECIPE
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
 
 REPOSITORY = "rpmkit/balancer"
 KIND = "balancer"
@@ -61,35 +61,35 @@ def load_recipe(folder: Path | None = None) -> Recipe:
 
 def rootfs_command(recipe: Recipe, target: str) -> list[str]:
     """The mmdebstrap command that makes the balancer's root filesystem tarball."""
-    return images.mmdebstrap_command(recipe.suite, recipe.variant, recipe.packages, target)
+    return rootfs.mmdebstrap_command(recipe.suite, recipe.variant, recipe.packages, target)
 
 
 def plan(folder: Path | None = None) -> BalancerPlan:
     """The image's tag: a hash of the recipe, the Dockerfile and every file beside them."""
     folder = folder or directory()
     recipe = load_recipe(folder)
-    key = images.content_digest(str(ROOTFS_RECIPE), json.dumps(rootfs_command(recipe, "-")))[:12]
+    key = rootfs.content_digest(str(ROOTFS_RECIPE), json.dumps(rootfs_command(recipe, "-")))[:12]
     base = f"{REPOSITORY}-rootfs:{key}"
     files: list[str | bytes] = []
     for path in sorted(folder.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             files += [str(path.relative_to(folder)), path.read_bytes()]
-    return BalancerPlan(f"{REPOSITORY}:{images.content_digest(base, *files)[:12]}", base)
+    return BalancerPlan(f"{REPOSITORY}:{rootfs.content_digest(base, *files)[:12]}", base)
 
 
-def ensure(client: DockerClient, reporter: Reporter, force: bool = False) -> tuple[str, bool]:
+def ensure(engine: Engine, reporter: Reporter, force: bool = False) -> tuple[str, bool]:
     """The balancer image's tag, built first when missing; and whether it was built now."""
     p = plan()
-    if not force and image_id(client, p.tag) is not None:
+    if not force and engine.image_id(p.tag) is not None:
         return p.tag, False
-    if force or image_id(client, p.base) is None:
-        _make_rootfs(client, p.base, load_recipe(), reporter)
+    if force or engine.image_id(p.base) is None:
+        _make_rootfs(engine, p.base, load_recipe(), reporter)
     with reporter.step(f"building {p.tag}"):
-        _build(client, p, reporter)
+        _build(engine, p, reporter)
     return p.tag, True
 
 
-def _make_rootfs(client: DockerClient, base: str, recipe: Recipe, reporter: Reporter) -> None:
+def _make_rootfs(engine: Engine, base: str, recipe: Recipe, reporter: Reporter) -> None:
     if shutil.which("mmdebstrap") is None:
         raise BuildError(
             "mmdebstrap is not installed; it makes the balancer's root filesystem",
@@ -108,21 +108,17 @@ def _make_rootfs(client: DockerClient, base: str, recipe: Recipe, reporter: Repo
                     hint="check that Debian's mirror is reachable, or set RPMKIT_DEBIAN_MIRROR",
                     details=_tail(proc.stdout + proc.stderr),
                 )
-        images.import_rootfs(client, target, base, {labels.CACHE: "rootfs"}, reporter)
+        rootfs.import_rootfs(engine, target, base, {labels.CACHE: "rootfs"}, reporter)
 
 
-def _build(client: DockerClient, p: BalancerPlan, reporter: Reporter) -> None:
-    stream = client.api.build(
-        path=str(directory()),
-        tag=p.tag,
+def _build(engine: Engine, p: BalancerPlan, reporter: Reporter) -> None:
+    engine.build_image(
+        str(directory()),
+        p.tag,
+        {labels.CACHE: KIND, labels.KEY: p.tag},
+        reporter.detail,
         buildargs={"BASE": p.base},
-        labels={labels.CACHE: KIND, labels.KEY: p.tag},
-        rm=True,
-        forcerm=True,
-        pull=False,
-        decode=True,
     )
-    images.follow_build(client, stream, p.tag, reporter)
 
 
 def _tail(text: str, lines: int = 20) -> str:

@@ -12,21 +12,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rpmkit import images, labels
+from rpmkit import images
 from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.install import Instance, install
+from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
+from rpmkit.rpm import RpmFile
 
 if TYPE_CHECKING:
-    from docker import DockerClient
-
     from rpmkit.config import LoadedConfig
+    from rpmkit.engine import Engine
 
 BOOT_TIMEOUT = 60.0
-ADDRESS = "127.0.0.1"  # where install() publishes an instance's ports
 
 
 def publish_ports(loaded: LoadedConfig | None) -> tuple[int, ...]:
@@ -51,7 +51,7 @@ def publish_ports(loaded: LoadedConfig | None) -> tuple[int, ...]:
 
 
 def app_rpms(
-    client: DockerClient,
+    engine: Engine,
     loaded: LoadedConfig,
     profile: Profile,
     reporter: Reporter,
@@ -67,39 +67,32 @@ def app_rpms(
         except ConfigError:
             reporter.info(f"no RPM of {loaded.app.name} {loaded.app.version} yet: building it")
     options = build.BuildOptions(dist=dist)
-    rpm = build.build(client, loaded, spec.render(loaded), profile, reporter, options)
+    rpm = build.build(engine, loaded, spec.render(loaded), profile, reporter, options)
     return list(rpm.paths)
-
-
-def runtime_image(client: DockerClient, profile: Profile, reporter: Reporter) -> str:
-    """The profile's runtime image tag, built first if it is missing."""
-    for plan, _ in images.build(client, profile, reporter):
-        if plan.role == "runtime":
-            return plan.tag
-    raise ConfigError(f"profile {profile.name} has no runtime image")
 
 
 @contextmanager
 def booted(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
-    rpms: list[Path],
+    rpms: tuple[RpmFile, ...],
     app: str,
     reporter: Reporter,
     publish: tuple[int, ...] = (),
 ) -> Iterator[Instance]:
     """Install the RPMs into a fresh runtime container, boot it, and remove it afterwards."""
-    run_id = labels.new_run_id()
+    engine.reap()
+    run = Run.new(app)
     try:
-        image = runtime_image(client, profile, reporter)
-        names = ", ".join(p.name for p in rpms)
+        image = images.ensure(engine, profile, reporter).runtime.tag
+        names = ", ".join(r.path.name for r in rpms)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
-            instance = install(client, profile, image, rpms, run_id, app, publish=publish)
+            instance = install(engine, profile, image, rpms, run, publish=publish)
         with reporter.step("booting"):
             wait_booted(instance)
         yield instance
     finally:
-        labels.remove_run(client, run_id)
+        engine.remove_run(run.id)
 
 
 def wait_booted(instance: Instance, timeout: float = BOOT_TIMEOUT) -> str:
@@ -107,21 +100,17 @@ def wait_booted(instance: Instance, timeout: float = BOOT_TIMEOUT) -> str:
     deadline = time.monotonic() + timeout
     state = ""
     while time.monotonic() < deadline:
-        left = max(1, int(deadline - time.monotonic()))
-        _, out = instance.container.exec_run(
-            ["timeout", str(left), "systemctl", "is-system-running", "--wait"]
-        )
-        state = str(out.decode(errors="replace")).strip()
+        left = max(1.0, deadline - time.monotonic())
+        answer = instance.exec(["systemctl", "is-system-running", "--wait"], timeout=left)
+        state = answer.stdout.strip()
         # degraded: systemd is up, some unit failed; the caller is there to look at it.
         if state in ("running", "degraded"):
             return state
         time.sleep(0.05)  # systemd not up yet: no bus to ask
-    _, log = instance.container.exec_run(
-        ["journalctl", "-b", "-n", "30", "--no-pager", "-o", "cat"]
-    )
+    log = instance.exec(["journalctl", "-b", "-n", "30", "--no-pager", "-o", "cat"])
     raise CheckFailed(
         f"{instance.name} did not boot: systemd state {state!r} after {timeout:.0f}s",
-        details=str(log.decode(errors="replace")),
+        details=log.output,
     )
 
 
@@ -136,19 +125,9 @@ def wait_healthy(instance: Instance, loaded: LoadedConfig, reporter: Reporter) -
     probe = expectations(loaded.app).probe
     if probe is None or probe.port not in instance.ports:
         return True
-    url = f"http://{ADDRESS}:{instance.ports[probe.port]}{probe.path}"
+    url = f"http://{instance.address}:{instance.ports[probe.port]}{probe.path}"
     with reporter.step(f"waiting for {probe.path} to answer {probe.expected_status}"):
         result = poll(url, probe)
     if not result.ok:
         reporter.warn(f"health check: {result.summary()}")
     return result.ok
-
-
-def published_ports(container: Any) -> dict[int, int]:
-    """A container's published TCP ports: instance port -> host port."""
-    container.reload()
-    return {
-        int(key.split("/")[0]): int(value[0]["HostPort"])
-        for key, value in (container.ports or {}).items()
-        if value and key.endswith("/tcp")
-    }

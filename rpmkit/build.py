@@ -12,7 +12,6 @@ the same PAYLOADDIGEST included.
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 import shutil
@@ -23,16 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import images, labels, lint, sources
+from rpmkit import images, lint, sources
 from rpmkit.config import LoadedConfig
 from rpmkit.errors import BuildError
+from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
-from rpmkit.receipt import sha256_file
+from rpmkit.rpm import sha256_file
 
 if TYPE_CHECKING:
-    from docker import DockerClient
-
+    from rpmkit.engine import Container, Engine
     from rpmkit.spec import Spec
 
 TOPDIR = "/tmp/rpmbuild"
@@ -92,19 +91,17 @@ class ContainerSettings:
     name: str
     environment: dict[str, str]
     volumes: dict[str, dict[str, str]]
-    labels: dict[str, str]
+    run: Run
     command: tuple[str, ...] = ("sleep", "infinity")
 
     def create_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for docker-py's `containers.create`."""
+        """Keyword arguments for `Engine.create` (the engine stamps the run's labels)."""
         return {
-            "image": self.image,
             "name": self.name,
+            "run": self.run,
             "command": list(self.command),
             "environment": self.environment,
             "volumes": self.volumes,
-            "labels": self.labels,
-            "detach": True,
         }
 
 
@@ -117,7 +114,7 @@ def rpmbuild_argv(spec_file: str, topdir: str = TOPDIR) -> list[str]:
 
 
 def container_settings(
-    image: str, run_id: str, app: str, epoch: int, environ: Mapping[str, str]
+    image: str, run: Run, epoch: int, environ: Mapping[str, str]
 ) -> ContainerSettings:
     """The builder container's image, labels, environment and read-only CA bundle mounts.
 
@@ -138,10 +135,10 @@ def container_settings(
         env[variable] = volumes[real]["bind"]
     return ContainerSettings(
         image=image,
-        name=f"rpmkit-build-{app}-{run_id}",
+        name=run.container_name("build"),
         environment=env,
         volumes=volumes,
-        labels=labels.run_labels(run_id, app),
+        run=run,
     )
 
 
@@ -167,13 +164,13 @@ def log_name(name: str, version: str, release: str) -> str:
 
 
 def build(
-    client: DockerClient,
+    engine: Engine,
     loaded: LoadedConfig,
     spec: Spec,
     profile: Profile,
     reporter: Reporter,
     options: BuildOptions = BuildOptions(),
-    run_id: str | None = None,
+    run: Run | None = None,
 ) -> Rpm:
     """Build the spec's RPM and SRPM in the profile's builder; rpmlint them; return the result."""
     filters = loaded.app.rpmlint.filters
@@ -181,10 +178,9 @@ def build(
     dist = (options.dist or loaded.app_dir / "dist").resolve()
     dist.mkdir(parents=True, exist_ok=True)
     epoch = sources.source_date_epoch(loaded.app_dir)
-    builder = builder_image(client, profile, reporter, options.base_image)
-    settings = container_settings(
-        builder, run_id or labels.new_run_id(), spec.name, epoch, os.environ
-    )
+    engine.reap()
+    builder = images.ensure(engine, profile, reporter, options.base_image).builder
+    settings = container_settings(builder, run or Run.new(spec.name), epoch, os.environ)
     with tempfile.TemporaryDirectory(prefix="rpmkit-build-") as tmp:
         scratch = Path(tmp)
         staged = sources.stage(
@@ -202,25 +198,15 @@ def build(
         members[f"SPECS/{spec.name}.spec"] = spec.text.encode("utf-8")
         members[LINT_CONFIG] = lint.POLICY.encode("utf-8")
         archive = sources.input_archive(TOPDIR, members, scratch / "input.tar", epoch)
-        job = _Job(client, settings, spec, dist, reporter)
+        job = _Job(engine, settings, spec, dist, reporter)
         return job.run(archive, filters, profile.name, options.keep)
-
-
-def builder_image(
-    client: DockerClient, profile: Profile, reporter: Reporter, base_image: str | None = None
-) -> str:
-    """The profile's builder image tag (on `base_image` if given), built first if missing."""
-    for plan, _ in images.build(client, profile, reporter, base_image):
-        if plan.role == "builder":
-            return plan.tag
-    raise BuildError(f"profile {profile.name} has no builder image")
 
 
 @dataclass
 class _Job:
     """One builder container: put the inputs in, run rpmbuild and rpmlint, take the RPMs out."""
 
-    client: DockerClient
+    engine: Engine
     settings: ContainerSettings
     spec: Spec
     dist: Path
@@ -233,7 +219,7 @@ class _Job:
     def run(self, archive: Path, filters: list[str], profile: str, keep: bool) -> Rpm:
         container = None
         try:
-            container = self.client.containers.create(**self.settings.create_kwargs())
+            container = self.engine.create(self.settings.image, **self.settings.create_kwargs())
             with archive.open("rb") as fh:
                 container.put_archive(str(PurePosixPath(TOPDIR).parent), fh)
             container.start()
@@ -248,7 +234,7 @@ class _Job:
             else:
                 self._remove(container)
 
-    def _build(self, container: Any, filters: list[str], profile: str) -> Rpm:
+    def _build(self, container: Container, filters: list[str], profile: str) -> Rpm:
         spec = self.spec
         log = self.dist / log_name(spec.name, spec.version, spec.release)
         with log.open("w", encoding="utf-8") as fh:
@@ -301,28 +287,14 @@ class _Job:
         )
 
     def _exec(
-        self, container: Any, argv: list[str], on_line: Callable[[str], None]
+        self, container: Container, argv: list[str], on_line: Callable[[str], None]
     ) -> tuple[int, str]:
-        api = self.client.api
-        exec_id = api.exec_create(container.id, argv)["Id"]
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        chunks: list[str] = []
-        pending = ""
-        for chunk in api.exec_start(exec_id, stream=True):
-            text = decoder.decode(chunk)
-            chunks.append(text)
-            *lines, pending = (pending + text).split("\n")
-            for line in lines:
-                on_line(line)
-        last = decoder.decode(b"", final=True)
-        chunks.append(last)
-        if pending + last:
-            on_line(pending + last)
-        return int(api.exec_inspect(exec_id)["ExitCode"]), "".join(chunks)
+        result = container.exec(argv, on_line=on_line)
+        return result.rc, result.output
 
-    def _copy_out(self, container: Any, kind: str) -> list[tuple[Path, str]]:
+    def _copy_out(self, container: Container, kind: str) -> list[tuple[Path, str]]:
         """Copy `_topdir/<kind>/**/*.rpm` into dist; return (host path, path inside) pairs."""
-        stream, _ = container.get_archive(f"{TOPDIR}/{kind}")
+        stream = container.get_archive(f"{TOPDIR}/{kind}")
         copied = []
         with tempfile.TemporaryFile() as buf:
             for chunk in stream:
@@ -339,10 +311,11 @@ class _Job:
                     copied.append((target, f"{TOPDIR}/{member.name}"))
         return sorted(copied)
 
-    def _remove(self, container: Any) -> None:
+    def _remove(self, container: Container | None) -> None:
         # By name: the create call may have been interrupted after the engine made it.
-        with labels.gone_is_fine():
-            (container or self.client.containers.get(self.settings.name)).remove(force=True, v=True)
+        found = container or self.engine.container(self.settings.name)
+        if found is not None:
+            found.remove()
 
 
 def _log_line(fh: Any, line: str, reporter: Reporter) -> None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import engine, images, profiles
+from rpmkit import images, profiles
 from rpmkit.errors import ImageMissing
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
 
 # Below this much free space an image build or a check is likely to fail part-way.
 MIN_FREE_GB = 5.0
@@ -27,19 +27,18 @@ class Finding:
     hint: str = ""
 
 
-def engine_finding(client: DockerClient) -> Finding:
+def engine_finding(client: Engine) -> Finding:
     """Which engine answered, at which address."""
-    version = engine.engine_version(client)
+    version = client.version()
     return Finding(
         "docker engine",
         True,
-        f"{version.get('Version', '?')} (API {version.get('ApiVersion', '?')}) "
-        f"at {engine.docker_host()}",
+        f"{version.get('Version', '?')} (API {version.get('ApiVersion', '?')}) at {client.host}",
     )
 
 
 def cli_finding() -> Finding:
-    """testinfra's docker backend runs `docker exec` through the CLI."""
+    """`rpmkit shell` runs `docker exec` through the CLI (it handles the terminal)."""
     path = shutil.which("docker")
     if path:
         return Finding("docker cli", True, path)
@@ -48,19 +47,21 @@ def cli_finding() -> Finding:
     )
 
 
-def image_findings(client: DockerClient, profile: profiles.Profile) -> list[Finding]:
+def image_findings(engine: Engine, profile: profiles.Profile) -> list[Finding]:
     """Whether the profile's images are present and built from the current inputs."""
     try:
-        plans = images.resolve(client, profile)
+        plans = images.resolve(engine, profile)
     except ImageMissing as exc:
         return [Finding(f"{profile.name} base image", False, exc.message, exc.hint or "")]
     found = []
     for p in plans:
-        if images.image_id(client, p.tag) is not None:
+        if images.image_id(engine, p.tag) is not None:
             found.append(Finding(f"{p.role} image", True, f"{p.tag} up to date"))
             continue
         older = [
-            t for img in client.images.list(name=profile.image_repository(p.role)) for t in img.tags
+            t
+            for img in engine.images(repository=profile.image_repository(p.role))
+            for t in img.tags
         ]
         state = f"outdated ({older[0]} present)" if older else "not built"
         found.append(
@@ -96,9 +97,9 @@ def tool_finding(tool: str, install: str) -> Finding:
     return Finding(tool, path is not None, path or "not on PATH", "" if path else install)
 
 
-def disk_finding(client: DockerClient) -> Finding:
+def disk_finding(engine: Engine) -> Finding:
     """Free space where the engine keeps its images."""
-    root = str(client.info().get("DockerRootDir") or "/var/lib/docker")
+    root = str(engine.info().get("DockerRootDir") or "/var/lib/docker")
     probe = Path(root)
     while not probe.exists():
         probe = probe.parent

@@ -13,15 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rpmkit import disposable, labels
+from rpmkit import disposable
+from rpmkit.engine import Container
 from rpmkit.install import REPO_DIR, RPM_DIR, install
+from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_options
+from rpmkit.rpm import RpmFile
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class BakedImage:
 class Member:
     """One instance of a group."""
 
-    container: Any = field(repr=False, compare=False)
+    container: Container = field(repr=False, compare=False)
     server: str  # the balancer's name for it: old1, new2
     name: str  # the container's name
     address: str  # on the private network
@@ -50,74 +52,55 @@ class Member:
 
 
 def bake(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
     runtime_image: str,
-    rpms: Sequence[Path],
-    run_id: str,
-    app: str,
+    rpms: Sequence[RpmFile],
+    run: Run,
 ) -> BakedImage:
     """Install the RPMs into a fresh runtime container as the bake does, then commit it.
 
     Raises InstallError (with the log) when the install fails.
     """
-    instance = install(
-        client, profile, runtime_image, list(rpms), run_id, app, boot=False, copy_rpms=True
-    )
+    instance = install(engine, profile, runtime_image, tuple(rpms), run, boot=False, copy_rpms=True)
     try:
         # The RPMs (and a repository made from them) are the bake's inputs, not the AMI's.
         leftovers = [RPM_DIR.rsplit("/", 1)[0], REPO_DIR, profile.package_manager.repo_file]
-        instance.container.exec_run(["rm", "-rf", *leftovers])
-        image = instance.container.commit(conf={"Labels": labels.run_labels(run_id, app)})
+        instance.exec(["rm", "-rf", *leftovers])
+        image = instance.container.commit(run.labels())
     finally:
-        with labels.gone_is_fine():
-            instance.container.remove(force=True, v=True)
-    return BakedImage(str(image.id), tuple(p.nevra for p in instance.packages))
-
-
-def container_name(app: str, run_id: str, server: str) -> str:
-    """The container name of a group member."""
-    return f"rpmkit-{app}-{run_id}-{server}"
+        instance.container.remove()
+    return BakedImage(image, tuple(str(r.nevra) for r in instance.rpms))
 
 
 def start(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
     image: BakedImage,
     network: str,
-    run_id: str,
-    app: str,
+    run: Run,
     server: str,
     health_port: int,
 ) -> Member:
-    """Boot one instance of the baked image on the network; its health port on 127.0.0.1."""
-    name = container_name(app, run_id, server)
+    """Boot one instance of the baked image on the network; its health port published."""
+    name = run.container_name(server)
     started = time.monotonic()
-    container = client.containers.run(
-        image.id,
-        name=name,
-        hostname=server,
-        network=network,
-        labels=labels.run_labels(run_id, app),
-        ports={f"{health_port}/tcp": ("127.0.0.1", None)},
-        detach=True,
+    container = engine.run(
+        image.id, name=name, run=run, hostname=server, network=network, ports=(health_port,),
         **boot_options(profile),
-    )
+    )  # fmt: skip
     try:
-        container.reload()
-        address = container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
-        host_port = int(container.ports[f"{health_port}/tcp"][0]["HostPort"])
+        address = container.address(network)
+        host_port = container.published_ports()[health_port]
     except BaseException:
-        with labels.gone_is_fine():
-            container.remove(force=True, v=True)
+        container.remove()
         raise
-    return Member(container, server, name, str(address), host_port, started)
+    return Member(container, server, name, address, host_port, started)
 
 
 def kill(member: Member) -> None:
     """Terminate an instance at once (SIGKILL to its init: everything on it dies)."""
-    with labels.gone_is_fine():
-        member.container.kill()
+    member.container.kill()
 
 
 def retire(member: Member, keep: Sequence[str]) -> list[disposable.Change]:
@@ -125,16 +108,14 @@ def retire(member: Member, keep: Sequence[str]) -> list[disposable.Change]:
     try:
         return disposable.writes(member.container, keep)
     finally:
-        with labels.gone_is_fine():
-            member.container.remove(force=True, v=True)
+        member.container.remove()
 
 
 def journal_tail(member: Member, lines: int = 30) -> str:
     """The instance's last journal lines (or why there are none)."""
     try:
-        _, out = member.container.exec_run(
+        return member.container.exec(
             ["journalctl", "-n", str(lines), "--no-pager", "-o", "cat"]
-        )
-        return str(out.decode(errors="replace"))
+        ).output
     except Exception as exc:  # noqa: BLE001 - evidence only; a dead instance has no journal to ask
         return f"(no journal: {exc})"

@@ -19,14 +19,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rpmkit import balancer, fleet
+from rpmkit.engine import Container
 from rpmkit.errors import RehearsalError
 from rpmkit.health import HealthResult, Probe, poll
+from rpmkit.labels import Run
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
 
 POLL = 0.05  # how often the balancer's view is read while waiting
 Watch = Callable[[dict[str, balancer.ServerState]], None]
@@ -36,7 +38,7 @@ Watch = Callable[[dict[str, balancer.ServerState]], None]
 class Frontend:
     """A running balancer: its container, runtime API and published port."""
 
-    container: Any = field(repr=False, compare=False)
+    container: Container = field(repr=False, compare=False)
     api: balancer.Api
     port: int  # the frontend's port on 127.0.0.1
     health: balancer.HealthSettings
@@ -121,7 +123,7 @@ class Frontend:
 
     def served(self) -> dict[str, str]:
         """Request id -> the target that handled it, from the balancer's log."""
-        log = self.container.logs(stdout=True, stderr=False).decode(errors="replace")
+        log = self.container.logs(stdout=True, stderr=False)
         return {rid: s.server for rid, s in balancer.parse_log(log).items()}
 
     def detection_bound(self) -> float:
@@ -131,11 +133,10 @@ class Frontend:
 
 
 def start(
-    client: DockerClient,
+    engine: Engine,
     image: str,
-    name: str,
     network: str,
-    run_labels: dict[str, str],
+    run: Run,
     folder: Path,
     health: balancer.HealthSettings,
     probe: Probe,
@@ -145,29 +146,26 @@ def start(
     """Start HAProxy in front of `group` (targets by container name), its API in `folder`."""
     servers = [balancer.Server(m.server, m.name, traffic_port) for m in group]
     (folder / balancer.CONFIG_FILE).write_text(balancer.config(health, servers))
-    port = f"{balancer.LISTEN_PORT}/tcp"
-    container = client.containers.run(
+    container = engine.run(
         image,
-        name=name,
+        name=run.container_name("balancer"),
+        run=run,
         network=network,
-        labels=run_labels,
-        ports={port: ("127.0.0.1", None)},
+        ports=(balancer.LISTEN_PORT,),
         volumes={str(folder): {"bind": balancer.MOUNT, "mode": "rw"}},
-        detach=True,
     )
     api = balancer.Api(folder / balancer.SOCKET_FILE)
     deadline = time.monotonic() + 15
     while True:
-        container.reload()
         try:
             api.servers()
             break
         except (OSError, RehearsalError):
-            if container.status == "exited" or time.monotonic() > deadline:
-                log = container.logs().decode(errors="replace")
+            if container.status() != "running" or time.monotonic() > deadline:
+                log = container.logs()
                 raise RehearsalError("the balancer did not start", details=log[-3000:]) from None
             time.sleep(POLL)
-    host_port = int(container.ports[port][0]["HostPort"])
+    host_port = container.published_ports()[balancer.LISTEN_PORT]
     return Frontend(container, api, host_port, health, probe, traffic_port)
 
 

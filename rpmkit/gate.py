@@ -1,30 +1,33 @@
 """The gate: nothing goes to the bake unless this very RPM passed the check.
 
-A receipt lets an RPM through when it exists, says the check passed, is
-bound to the RPM's sha256 as it is now, comes from the bake's profile (or
-one accepted explicitly), is recent enough, is in a format this rpmkit reads,
-and its own digest (an HMAC when RPMKIT_RECEIPT_KEY is set) matches its content.
+A receipt lets an RPM through when it exists, is in the format this rpmkit
+writes (`rpmkit.receipt/2`), its own digest (an HMAC when RPMKIT_RECEIPT_KEY
+is set) matches its content, it records a booted check with at least the
+policy's settle window, it is bound to the RPM file as it is now (sha256 of
+the bytes, the header's NEVRA, the file name), it comes from the bake's
+profile (or one accepted explicitly) and architecture on a real base image
+(not a test stand-in), and it is recent enough.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from rpmkit import receipt
-from rpmkit.errors import ConfigError, GateRefused
+from rpmkit.errors import GateRefused, RpmkitError
+from rpmkit.profiles import host_arch
+from rpmkit.rpm import Nevra, RpmFile, read_rpm
+from rpmkit.targets import Targets
 
-if TYPE_CHECKING:
-    from rpmkit.config import LoadedConfig
-
-FORMATS = frozenset({1})  # receipt format versions this rpmkit reads
 CLOCK_SKEW = 300.0  # seconds a receipt may seem to come from the future
+# The CI check that feeds the gate watches a service this long after health first
+# passed (a crash loop shows after the first crash); the developer's quick check uses 0.
+MIN_SETTLE = 5.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Policy:
     target_profile: str = "al2023"
     max_age: float = 86400.0  # seconds
     accept_profile: str | None = None  # a receipt from this profile is accepted too
+    target_arch: str = ""  # default: this machine's (rpm's names: x86_64, aarch64)
+    min_settle: float = MIN_SETTLE  # seconds
 
 
 @dataclass(frozen=True)
@@ -43,163 +48,136 @@ class Passed:
     rpm: Path
     receipt: Path
     sha256: str
+    nevra: Nevra
     profile: str
     checked_at: str
     age: float  # seconds
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Target:
-    """An RPM to hand off, with its app's config when it was named by its APP directory."""
-
-    rpm: Path
-    app: LoadedConfig | None
-    given: str  # what the user typed: used in the hints that say what to run
-
-
-def resolve(paths: tuple[Path, ...], dist: Path | None = None) -> list[Target]:
-    """One APP directory (its RPMs, found like `rpmkit check APP`) or RPM files."""
-    apps = [p for p in paths if p.is_dir()]
-    if apps and (len(paths) > 1):
-        raise ConfigError("give one app directory, or RPM files, not both")
-    if apps:
-        from rpmkit import config, pipeline
-
-        loaded = config.load(apps[0])
-        return [Target(rpm, loaded, str(apps[0])) for rpm in pipeline.find_rpms(loaded, dist)]
-    for rpm in paths:
-        if not rpm.is_file():
-            raise ConfigError(f"{rpm}: no such file or app directory")
-        if rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
-            raise ConfigError(f"{rpm}: not a binary RPM (expected NAME-VERSION-RELEASE.ARCH.rpm)")
-    return [Target(rpm, None, str(rpm)) for rpm in paths]
-
-
 def verify(
-    target: Target,
+    path: Path,
+    given: str,
     policy: Policy,
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> Passed:
-    """Let the target's RPM through, or raise GateRefused with the reason and what to run."""
-    rpm = target.rpm
+    """Let the RPM at `path` through, or raise GateRefused with the reason and what to run."""
     env = os.environ if environ is None else environ
-    check = f"run `rpmkit check {target.given}`"
-    path = receipt.receipt_path(rpm)
-    if not path.is_file():
-        raise GateRefused(f"{rpm.name} has no receipt ({path} not found)", hint=check)
-    content = _read(path, check)
-    if content.get("format") not in FORMATS:
+    check = f"run `rpmkit check {given}`"
+    where = receipt.path_for(path)
+    if not where.is_file():
+        raise GateRefused(f"{path.name} has no receipt ({where} not found)", hint=check)
+    try:
+        text = where.read_text(encoding="utf-8")
+        found = receipt.Receipt.parse(text, env.get(receipt.KEY_ENV) or None, str(where))
+        actual = read_rpm(path)
+    except RpmkitError as exc:
+        raise GateRefused(exc.message, hint=exc.hint or check) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateRefused(f"{where}: not a readable receipt ({exc})", hint=check) from None
+    if found.check.tier != "booted":
         raise GateRefused(
-            f"{path}: receipt format {content.get('format')!r} is not one this rpmkit reads "
-            f"({', '.join(map(str, sorted(FORMATS)))})",
-            hint=f"{check} with this rpmkit",
-        )
-    _check_digest(path, content, env.get(receipt.KEY_ENV) or None, check)
-    if content.get("passed") is not True:
-        raise GateRefused(f"{path}: the receipt records a failed check", hint=check)
-    if content.get("tier", "booted") != "booted":
-        raise GateRefused(
-            f"{path}: the receipt is from a check that did not boot the instance (--no-boot)",
+            f"{where}: the receipt is from a check that did not boot the instance (--no-boot)",
             hint=check,
         )
-    recorded = _field(content, path, check, "rpm", "sha256")
-    actual = receipt.sha256_file(rpm)
-    if not hmac.compare_digest(str(recorded), actual):
+    if not hmac.compare_digest(found.rpm.sha256.encode(), actual.sha256.encode()):
         raise GateRefused(
-            f"{rpm.name} changed after the check: sha256 is now {actual[:12]}..., "
-            f"the receipt has {str(recorded)[:12]}...",
+            f"{path.name} changed after the check: sha256 is now {actual.sha256[:12]}..., "
+            f"the receipt has {found.rpm.sha256[:12]}...",
             hint=check,
         )
-    warnings = _check_profile(rpm, content, path, policy, target.given, check)
-    checked_at = str(_field(content, path, check, "checked_at"))
-    age = _age(path, checked_at, now or datetime.now(timezone.utc), check)
+    _check_identity(path, found, actual, check)
+    warnings = _check_profile(path, found, policy, given, check)
+    _check_target(path, found, policy, check)
+    age = _age(where, found.checked_at, now or datetime.now(timezone.utc), check)
     if age > policy.max_age:
         raise GateRefused(
-            f"{rpm.name}: its receipt is {describe_age(age)} old, older than the "
+            f"{path.name}: its receipt is {describe_age(age)} old, older than the "
             f"{describe_age(policy.max_age)} allowed (bake.max_receipt_age)",
             hint=check,
         )
-    profile = str(content["profile"])
-    return Passed(rpm, path, actual, profile, checked_at, age, warnings)
+    return Passed(
+        path, where, actual.sha256, actual.nevra, found.target.profile, found.checked_at, age,
+        warnings,
+    )  # fmt: skip
 
 
-def _read(path: Path, check: str) -> dict[str, Any]:
-    try:
-        content = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise GateRefused(f"{path}: not a readable receipt ({exc})", hint=check) from None
-    if not isinstance(content, dict):
-        raise GateRefused(f"{path}: not a readable receipt (not a JSON object)", hint=check)
-    return content
+def verify_targets(found: Targets, policy: Policy) -> list[Passed]:
+    """Every RPM of the targets through the gate (GateRefused at the first that fails)."""
+    return [verify(path, found.given, policy) for path in found.rpms]
 
 
-def _field(content: dict[str, Any], path: Path, check: str, *keys: str) -> Any:
-    value: Any = content
-    for key in keys:
-        if not isinstance(value, dict) or key not in value:
-            raise GateRefused(f"{path}: the receipt has no {'.'.join(keys)}", hint=check)
-        value = value[key]
-    return value
-
-
-def _check_digest(path: Path, content: dict[str, Any], key: str | None, check: str) -> None:
-    stored = content.get("digest")
-    if not isinstance(stored, dict) or not isinstance(stored.get("value"), str):
-        raise GateRefused(f"{path}: the receipt has no digest", hint=check)
-    algorithm = stored.get("algorithm")
-    if algorithm == "hmac-sha256" and not key:
+def _check_identity(path: Path, found: receipt.Receipt, actual: RpmFile, check: str) -> None:
+    if found.rpm.file != path.name:
         raise GateRefused(
-            f"{path}: the receipt is signed (hmac-sha256) but {receipt.KEY_ENV} is not set",
-            hint=f"set {receipt.KEY_ENV} to the key the check used",
+            f"{path.name}: the receipt is for {found.rpm.file[:200]}, not this file name",
+            hint=check,
         )
-    if key and algorithm != "hmac-sha256":
+    if found.rpm.nevra != actual.nevra:
         raise GateRefused(
-            f"{path}: the receipt is not signed, and {receipt.KEY_ENV} is set, so a "
-            "signed one is required",
-            hint=f"{check} with {receipt.KEY_ENV} set",
+            f"{path.name}: the receipt is for {found.rpm.nevra}, the package is {actual.nevra}",
+            hint=check,
         )
-    if algorithm not in ("sha256", "hmac-sha256"):
-        raise GateRefused(f"{path}: unknown digest algorithm {algorithm!r}", hint=check)
-    expected = receipt.digest(content, key)["value"]
-    if not hmac.compare_digest(stored["value"], expected):
-        why = "edited after the check, or signed with another key" if key else "edited"
+    mismatch = actual.name_mismatch()
+    if mismatch:
+        raise GateRefused(f"{path.name}: renamed RPM: {mismatch}", hint=check)
+
+
+def _check_target(path: Path, found: receipt.Receipt, policy: Policy, check: str) -> None:
+    arch = policy.target_arch or host_arch()
+    if found.target.arch != arch:
         raise GateRefused(
-            f"{path}: the receipt's digest does not match its content ({why})", hint=check
+            f"{path.name} was checked for {found.target.arch[:40]}, the bake target is {arch}",
+            hint=f"check it on a {arch} machine",
+        )
+    if found.rpm.nevra.arch not in ("noarch", arch):
+        raise GateRefused(f"{path.name} is built for {found.rpm.nevra.arch}, the target is {arch}")
+    if found.target.stand_in:
+        raise GateRefused(
+            f"{path.name} was checked on an image built on a stand-in base "
+            f"({found.target.runtime_image[:80]}), not the target's",
+            hint=f"{check} on the profile's real base image",
+        )
+    if found.check.settle < policy.min_settle:
+        raise GateRefused(
+            f"{path.name} was checked with a settle window of {found.check.settle:g}s; the gate "
+            f"requires at least {policy.min_settle:g}s (a crash loop shows only after the first "
+            "crash)",
+            hint=f"{check} --settle {policy.min_settle:g}",
         )
 
 
 def _check_profile(
-    rpm: Path, content: dict[str, Any], path: Path, policy: Policy, given: str, check: str
+    path: Path, found: receipt.Receipt, policy: Policy, given: str, check: str
 ) -> tuple[str, ...]:
-    profile = _field(content, path, check, "profile")
+    profile = found.target.profile
     target = policy.target_profile
     if profile == target:
         return ()
     if policy.accept_profile is not None and profile == policy.accept_profile:
         return (
-            f"accepting {rpm.name}'s receipt from profile {profile}, not the bake's "
+            f"accepting {path.name}'s receipt from profile {profile}, not the bake's "
             f"{target}, because of --accept-profile {profile}",
         )
     raise GateRefused(
-        f"{rpm.name} was checked on profile {profile}, the bake target is {target}",
+        f"{path.name} was checked on profile {profile[:40]}, the bake target is {target}",
         hint=f"run `rpmkit check --profile {target} {given}`, "
         f"or accept it with --accept-profile {profile}",
     )
 
 
-def _age(path: Path, checked_at: str, now: datetime, check: str) -> float:
+def _age(where: Path, checked_at: str, now: datetime, check: str) -> float:
     try:
         when = datetime.strptime(checked_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         raise GateRefused(
-            f"{path}: checked_at {checked_at!r} is not a UTC time like 2026-11-05T10:20:30Z",
+            f"{where}: checked_at {checked_at[:40]!r} is not a UTC time like 2026-11-05T10:20:30Z",
             hint=check,
         ) from None
     age = (now - when).total_seconds()
     if age < -CLOCK_SKEW:
-        raise GateRefused(f"{path}: checked_at {checked_at} is in the future", hint=check)
+        raise GateRefused(f"{where}: checked_at {checked_at} is in the future", hint=check)
     return max(age, 0.0)
 
 

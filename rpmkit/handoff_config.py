@@ -168,6 +168,11 @@ class Bake(Model):
 
     target_profile: ProfileName = "al2023"  # a receipt must come from a check on this profile
     max_receipt_age: Duration = 86400.0  # seconds; "24h", "30m" or "7d" are accepted
+    # The settle window (seconds) the check must have used: the service stayed up, without
+    # restarts, this long after its health check first passed.
+    min_settle: Annotated[float, Field(ge=0, le=3600)] = 5.0
+    # The AMI's architecture as rpm names it (x86_64, aarch64); default: this machine's.
+    target_arch: Literal["x86_64", "aarch64"] | None = None
     base_ami: AmiId | None = None  # RPMKIT_BASE_AMI and --base-ami override it
     command: Annotated[list[str], _command(BAKE_PLACEHOLDERS)] = DEFAULT_BAKE_COMMAND
 

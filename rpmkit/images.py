@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rpmkit import labels
 from rpmkit.errors import BuildError, ConfigError, ImageMissing
 from rpmkit.profiles import ROLES, Profile
 from rpmkit.progress import Reporter
+from rpmkit.rootfs import ROOTFS_RECIPE, content_digest, import_rootfs, mmdebstrap_command
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine, ImageInfo
 
-# Bump when the way a root filesystem is made changes, so old bases are not reused.
-ROOTFS_RECIPE = 1
 # `{{ name }}` in a profile's Dockerfile: filled in from the profile's data.
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
@@ -44,36 +41,6 @@ def rootfs_command(profile: Profile, role: str, target: str) -> list[str]:
     """The mmdebstrap command that makes a role's root filesystem tarball."""
     base = profile.base
     return mmdebstrap_command(base.suite, base.variant, base.packages[role], target)
-
-
-def mmdebstrap_command(
-    suite: str, variant: str, packages: tuple[str, ...], target: str
-) -> list[str]:
-    """mmdebstrap of `packages` from Debian's `suite` into the tarball `target`."""
-    cmd = [
-        "mmdebstrap",
-        f"--variant={variant}",
-        f"--include={','.join(packages)}",
-        "--dpkgopt=path-exclude=/usr/share/doc/*",
-        "--dpkgopt=path-exclude=/usr/share/man/*",
-        "--dpkgopt=path-exclude=/usr/share/locale/*",
-        suite,
-        target,
-    ]
-    mirror = os.environ.get("RPMKIT_DEBIAN_MIRROR")
-    if mirror:
-        cmd.append(mirror)
-    return cmd
-
-
-def content_digest(*parts: str | bytes) -> str:
-    """sha256 over length-prefixed parts: what content-addressed tags are made of."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
 
 
 def _tree_digest(directory: Path, exclude: tuple[str, ...] = ("profile.toml",)) -> str:
@@ -140,24 +107,53 @@ def plan(
     return plans
 
 
-def image_id(client: DockerClient, ref: str) -> str | None:
+def image_id(engine: Engine, ref: str) -> str | None:
     """The id of a local image, or None when it is absent. Never contacts a registry."""
-    from docker.errors import ImageNotFound
-
-    try:
-        return str(client.images.get(ref).id)
-    except ImageNotFound:
-        return None
+    return engine.image_id(ref)
 
 
-def resolve(
-    client: DockerClient, profile: Profile, base_image: str | None = None
-) -> list[ImagePlan]:
+@dataclass(frozen=True)
+class RuntimeImage:
+    """The image instances start from: its content-addressed tag and its engine id."""
+
+    tag: str
+    id: str
+    stand_in: bool = False  # built on a base that only stands in for the target (tests)
+
+
+@dataclass(frozen=True)
+class ProfileImages:
+    """A profile's images, built and present: what `ensure` returns."""
+
+    builder: str  # tag
+    runtime: RuntimeImage
+    built: tuple[str, ...] = ()  # tags built by this call
+
+
+def ensure(
+    engine: Engine,
+    profile: Profile,
+    reporter: Reporter,
+    base_image: str | None = None,
+    force: bool = False,
+) -> ProfileImages:
+    """The profile's builder and runtime images, built first where missing (or `force`)."""
+    made = build(engine, profile, reporter, base_image, force)
+    tags = {p.role: p.tag for p, _ in made}
+    runtime_id = engine.image_id(tags["runtime"]) or ""
+    return ProfileImages(
+        tags["builder"],
+        RuntimeImage(tags["runtime"], runtime_id),
+        tuple(p.tag for p, now in made if now),
+    )
+
+
+def resolve(engine: Engine, profile: Profile, base_image: str | None = None) -> list[ImagePlan]:
     """Plan the profile's images against what is present locally."""
     base_id = None
     if base_image or profile.base.kind == "image":
         ref = base_image or profile.base.image
-        base_id = image_id(client, ref)
+        base_id = image_id(engine, ref)
         if base_id is None:
             raise ImageMissing(
                 f"base image {ref} for profile {profile.name} is not present locally",
@@ -168,32 +164,32 @@ def resolve(
     return plan(profile, base_image, base_id)
 
 
-def missing(client: DockerClient, plans: list[ImagePlan]) -> list[ImagePlan]:
+def missing(engine: Engine, plans: list[ImagePlan]) -> list[ImagePlan]:
     """The planned images not present locally."""
-    return [p for p in plans if image_id(client, p.tag) is None]
+    return [p for p in plans if image_id(engine, p.tag) is None]
 
 
 def build(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
     reporter: Reporter,
     base_image: str | None = None,
     force: bool = False,
 ) -> list[tuple[ImagePlan, bool]]:
     """Build what is missing; return each plan and whether it was built now."""
-    plans = resolve(client, profile, base_image)
-    todo = [p for p in plans if force or image_id(client, p.tag) is None]
-    rootfs = [p for p in todo if p.base_is_rootfs and (force or image_id(client, p.base) is None)]
+    plans = resolve(engine, profile, base_image)
+    todo = [p for p in plans if force or image_id(engine, p.tag) is None]
+    rootfs = [p for p in todo if p.base_is_rootfs and (force or image_id(engine, p.base) is None)]
     if rootfs:
-        _make_rootfs_images(client, profile, rootfs, reporter)
+        _make_rootfs_images(engine, profile, rootfs, reporter)
     for p in todo:
         with reporter.step(f"building {p.tag}"):
-            _docker_build(client, profile, p, reporter)
+            _docker_build(engine, profile, p, reporter)
     return [(p, p in todo) for p in plans]
 
 
 def _make_rootfs_images(
-    client: DockerClient, profile: Profile, plans: list[ImagePlan], reporter: Reporter
+    engine: Engine, profile: Profile, plans: list[ImagePlan], reporter: Reporter
 ) -> None:
     """Make the root filesystems the plans need, side by side (mostly download-bound)."""
     if shutil.which("mmdebstrap") is None:
@@ -230,54 +226,20 @@ def _make_rootfs_images(
                     log.close()
         for p, target, _, _ in running:
             rootfs_labels = {labels.CACHE: "rootfs", labels.PROFILE: profile.name}
-            import_rootfs(client, target, p.base, rootfs_labels, reporter)
+            import_rootfs(engine, target, p.base, rootfs_labels, reporter)
 
 
-def _docker_build(client: DockerClient, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
+def _docker_build(engine: Engine, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
     with tempfile.TemporaryDirectory(prefix="rpmkit-dockerfile-") as tmp:
         # Outside the build context: docker-py sends it along as the Dockerfile.
         dockerfile = Path(tmp) / profile.dockerfiles[p.role]
         dockerfile.write_text(p.dockerfile, encoding="utf-8")
-        stream = client.api.build(
-            path=str(profile.directory),
+        engine.build_image(
+            str(profile.directory),
+            p.tag,
+            {labels.CACHE: "image", labels.PROFILE: profile.name, labels.KEY: p.tag},
+            reporter.detail,
             dockerfile=str(dockerfile),
-            tag=p.tag,
-            labels={labels.CACHE: "image", labels.PROFILE: profile.name, labels.KEY: p.tag},
-            rm=True,
-            forcerm=True,
-            pull=False,
-            decode=True,
-        )
-        follow_build(client, stream, p.tag, reporter)
-
-
-def follow_build(client: DockerClient, stream: Any, tag: str, reporter: Reporter) -> None:
-    """Consume a `docker build` stream; BuildError with the log's tail unless `tag` results."""
-    log: list[str] = []
-    for chunk in stream:
-        if "stream" in chunk:
-            text = str(chunk["stream"])
-            log.append(text)
-            if text.strip():
-                reporter.detail(text.rstrip())
-        if "error" in chunk:
-            raise BuildError(
-                f"image build failed: {str(chunk['error']).strip().splitlines()[0][:200]}",
-                details=_tail("".join(log)),
-            )
-    if image_id(client, tag) is None:
-        raise BuildError(f"building {tag} did not produce an image", details=_tail("".join(log)))
-
-
-def import_rootfs(
-    client: DockerClient, tarball: str, ref: str, label_values: dict[str, str], reporter: Reporter
-) -> None:
-    """Import a root filesystem tarball as the image `ref`, with these labels."""
-    repository, tag = ref.rsplit(":", 1)
-    changes = "LABEL " + " ".join(f'{key}="{value}"' for key, value in label_values.items())
-    with reporter.step(f"importing {ref}"):
-        client.api.import_image_from_file(
-            tarball, repository=repository, tag=tag, changes=[changes]
         )
 
 
@@ -285,52 +247,52 @@ def _tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def list_images(client: DockerClient) -> list[dict[str, str]]:
+def list_images(engine: Engine) -> list[dict[str, str]]:
     """Every image rpmkit keeps as a cache, newest first."""
     rows = []
-    for image in _cached(client):
-        lab = image.labels or {}
+    for image in _cached(engine):
+        lab = image.labels
         rows.append(
             {
                 "tags": ", ".join(image.tags) or image.short_id,
                 "kind": lab.get(labels.CACHE, ""),
                 "profile": lab.get(labels.PROFILE, ""),
-                "size_mb": f"{(image.attrs.get('Size') or 0) / 1e6:.0f}",
-                "created": str(image.attrs.get("Created", ""))[:19],
+                "size_mb": f"{image.size / 1e6:.0f}",
+                "created": image.created[:19],
             }
         )
     return sorted(rows, key=lambda r: r["created"], reverse=True)
 
 
-def prune(client: DockerClient, keep_current: bool = False) -> list[str]:
+def prune(engine: Engine, keep_current: bool = False) -> list[str]:
     """Remove rpmkit's leftover run objects and its cached images."""
-    removed = labels.remove_run(client)
+    removed = engine.remove_leftovers()
     current: set[str] = set()
     if keep_current:
         from rpmkit import profiles
 
         for name in profiles.names():
             try:
-                for p in resolve(client, profiles.get(name)):
+                for p in resolve(engine, profiles.get(name)):
                     current |= {p.tag, p.base}
             except ImageMissing:
                 continue
         from rpmkit import balancer_image
 
         current |= set(dataclasses.astuple(balancer_image.plan()))
-    cached = _cached(client)
+    cached = _cached(engine)
     # Images built on a root filesystem go before it, or the engine refuses.
-    cached.sort(key=lambda image: (image.labels or {}).get(labels.CACHE) == "rootfs")
+    cached.sort(key=lambda image: image.labels.get(labels.CACHE) == "rootfs")
     for image in cached:
         if current & set(image.tags):
             continue
-        client.images.remove(image.id, force=True)
-        removed.append(f"image {', '.join(image.tags) or image.short_id}")
+        if engine.remove_image(image.id):
+            removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
 
 
-def _cached(client: DockerClient) -> list[Any]:
+def _cached(engine: Engine) -> list[ImageInfo]:
     """The images kept as caches; not a run's images (committed from a container made from
     a cached image, they inherit its `rpmkit.cache` label): those go with their run."""
-    found = client.images.list(filters={"label": labels.CACHE})
-    return [image for image in found if labels.RUN not in (image.labels or {})]
+    found = engine.images(label=labels.CACHE)
+    return [image for image in found if labels.RUN not in image.labels]

@@ -1,10 +1,17 @@
 """Install: the local stand-in for the bake.
 
-A fresh container from the profile's runtime image installs the RPMs the way
-the bake does (dependencies checked, every scriptlet run, services NOT
-running: PID 1 is still a shell), then `exec`s systemd in the same container.
-No commit and no second container: the installed root boots where it was
-installed. With `boot=False` the container idles instead, for the static tier.
+A fresh container from the profile's runtime image starts with PID 1 waiting
+(a shell blocked on a FIFO): nothing runs, as in aminator's chroot. rpmkit
+then installs the staged RPMs with `docker exec`, reading each command's exit
+status from the engine, never from the package's output; empties what a
+baked image boots with empty (`/run`, and `/tmp` where the target mounts a
+tmpfs there); and only then lets PID 1 `exec` systemd. No commit and no
+second container: the installed root boots where it was installed. With
+`boot=False` PID 1 never becomes systemd (the static tier).
+
+rpm and dnf exit 0 when a `%post` scriptlet fails: the failure is read from
+rpm's own messages (`%post(NAME) scriptlet failed`). A scriptlet that prints
+such a line can only make the check fail, never pass.
 """
 
 from __future__ import annotations
@@ -13,85 +20,87 @@ import io
 import re
 import shlex
 import tarfile
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from rpmkit import labels
-from rpmkit.engine import engine_is_local
+from rpmkit.engine import Container, Engine, Result
 from rpmkit.errors import ConfigError, InstallError
+from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_limit, boot_options
-
-if TYPE_CHECKING:
-    from docker import DockerClient
+from rpmkit.rpm import PackagedFile, RpmFile
 
 RPM_DIR = "/rpmkit/rpms"
 # Not /tmp: on a booted instance dnf cannot read a repository there.
 REPO_DIR = "/var/tmp/rpmkit-repo"
-MARK = "@@rpmkit"
+# PID 1 waits on this FIFO until the install is done, then becomes systemd.
+GO = "/.rpmkit-go"
 SCRIPTLET_FAILED = re.compile(
     r"(?:warning|error): %(\w+)\(([^)]*)\) scriptlet failed, (exit status \d+|signal \d+)"
 )
 DNF_SCRIPTLET_FAILED = re.compile(r"Error in (\w+) scriptlet in rpm package (\S+)")
+# rpm's warnings that explain later failures: ownership, missing users and groups.
+RPM_WARNING = re.compile(
+    r"^warning: .*(?:does not exist - using root|created as|saved as).*$", re.M
+)
 # Debian's rpm warns on every install; it says nothing about the package.
 DEBIAN_NOISE = ("rpm: RPM should not be used directly", "rpm: However assuming you know")
-# rpm's RPMFILE_CONFIG flag.
-CONFIG_FLAG = 1
+FAILED_DEPENDENCIES = "error: Failed dependencies:"
 UNIT_DIRS = ("/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/")
+UNIT_SUFFIXES = (".service", ".socket", ".timer", ".path")
 # Where SysV init scripts live: Amazon Linux's path, and the one /etc/init.d points to.
 INIT_DIRS = ("/etc/rc.d/init.d/", "/etc/init.d/")
+INSTALL_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
-class Package:
-    """One RPM as its header describes it."""
+class InstallLog:
+    """What the install printed and how it went."""
 
-    file: str
-    name: str
-    version: str
-    release: str
-    arch: str
-
-    @property
-    def nevra(self) -> str:
-        """name-version-release.arch, as `rpm -q` prints it."""
-        return f"{self.name}-{self.version}-{self.release}.{self.arch}"
-
-
-@dataclass(frozen=True)
-class PackageFile:
-    """A path an RPM owns, and whether it is a %config file."""
-
-    package: str
-    path: str
-    config: bool
+    output: str  # rpm's (and the package manager's) output, Debian's noise removed
+    seconds: float
+    resolved_with: str  # "rpm", or the package manager's name when rpm lacked dependencies
+    warnings: tuple[str, ...]  # rpm's warnings: users that did not exist, files set aside
 
 
 @dataclass(frozen=True)
 class Instance:
     """A container with the RPMs installed, booting (or idle for the static tier)."""
 
-    container: Any = field(repr=False, compare=False)
+    container: Container = field(repr=False, compare=False)
     name: str
     profile: str
     image_id: str
-    packages: tuple[Package, ...]
-    files: tuple[PackageFile, ...]
-    install_log: str
-    install_seconds: float
-    ports: dict[int, int]  # container port -> host port on 127.0.0.1
+    rpms: tuple[RpmFile, ...]
+    log: InstallLog
+    ports: dict[int, int]  # instance port -> port on `address`
+    address: str  # where published ports are reached from here
     booted: bool
 
+    @property
+    def nevras(self) -> str:
+        """The installed packages, comma-separated."""
+        return ", ".join(str(r.nevra) for r in self.rpms)
+
+    @property
+    def files(self) -> tuple[PackagedFile, ...]:
+        """Every path the installed RPMs own."""
+        return tuple(f for r in self.rpms for f in r.files)
+
+    def exec(self, argv: list[str], timeout: float | None = None) -> Result:
+        """Run a command inside the instance."""
+        return self.container.exec(argv, timeout=timeout)
+
+    def sh(self, script: str, *args: str, timeout: float | None = None) -> Result:
+        """Run a shell script inside, with `args` as "$1"...; never interpolated."""
+        return self.container.exec(["sh", "-c", script, "sh", *args], timeout=timeout)
+
     def units(self) -> list[str]:
-        """The systemd units the RPMs ship."""
-        suffixes = (".service", ".socket", ".timer")
+        """The systemd units the RPMs ship (service, socket, timer and path units)."""
         return sorted(
             {
                 f.path.rsplit("/", 1)[1]
                 for f in self.files
-                if f.path.startswith(UNIT_DIRS) and f.path.endswith(suffixes)
+                if f.path.startswith(UNIT_DIRS) and f.path.endswith(UNIT_SUFFIXES)
             }
         )
 
@@ -107,123 +116,157 @@ class Instance:
         )
 
 
-@dataclass(frozen=True)
-class InstallOutcome:
-    """What the install script reported, parsed from the container's output."""
-
-    rc: int
-    log: str
-    packages: tuple[Package, ...]
-    files: tuple[PackageFile, ...]
-    scriptlet_failures: tuple[str, ...]
-    resolved_with: str  # "rpm" or the package manager's name
+def pid1_command(profile: Profile, boot: bool) -> list[str]:
+    """PID 1 of a fresh instance: wait for the install, then become init (or idle)."""
+    if not boot:
+        return ["sleep", "infinity"]
+    init = " ".join(shlex.quote(a) for a in profile.boot.init)
+    # If the FIFO cannot be made, PID 1 exits: never boot before the install is done.
+    return ["sh", "-c", f"mkfifo {GO} || exit 97; read _ < {GO}; rm -f {GO}; exec {init}"]
 
 
-def install_script(profile: Profile, boot: bool) -> str:
-    """The shell script PID 1 runs: query, install, report, then become init (or idle)."""
-    then = " ".join(shlex.quote(a) for a in profile.boot.init) if boot else "sleep infinity"
-    return f"set -u\n{transaction_script(profile, RPM_DIR)}exec {then}\n"
+def rpm_argv(rpm_dir: str, count: int, upgrade: bool = False) -> list[str]:
+    """rpm's own transaction: dependencies checked, every scriptlet run."""
+    files = [f"{rpm_dir}/{i:02d}.rpm" for i in range(count)]
+    return ["rpm", "-U", "-v", *files]
 
 
-def transaction_script(profile: Profile, rpm_dir: str, upgrade: bool = False) -> str:
-    """Query the RPMs in `rpm_dir`, then install (or upgrade to) them; report the exit code.
+def package_manager_script(profile: Profile, rpm_dir: str, names: list[str], upgrade: bool) -> str:
+    """The package manager resolving what rpm lacked, from a local repository of the RPMs.
 
-    rpm itself checks dependencies and runs every scriptlet; when it reports
-    failed dependencies, the profile's package manager resolves them from a
-    local repository holding these RPMs (and whatever repositories its
-    command leaves enabled). The local repository is defined in a repository
-    file, which dnf and yum both read (yum has no --repofrompath).
+    The repository is defined in a repository file, which dnf and yum both read
+    (yum has no --repofrompath).
     """
     pm = profile.package_manager
     make_repo = " ".join(shlex.quote(a.replace("{repo}", REPO_DIR)) for a in pm.make_repo)
     command = pm.upgrade if upgrade else pm.install
     resolve = " ".join(
-        '"$@"' if a == "{packages}" else shlex.quote(a.replace("{repo}", REPO_DIR)) for a in command
+        " ".join(map(shlex.quote, names))
+        if a == "{packages}"
+        else shlex.quote(a.replace("{repo}", REPO_DIR))
+        for a in command
     )
     repo_config = pm.repo_config.replace("{repo}", REPO_DIR).strip("\n")
     repo_file = shlex.quote(pm.repo_file)
     return f"""\
-cd {rpm_dir} || exit 90
-echo "{MARK} query"
-rpm -qp --qf '{MARK} pkg %{{NAME}}\\t%{{VERSION}}\\t%{{RELEASE}}\\t%{{ARCH}}\\n' *.rpm
-rpm -qp --qf '[{MARK} file %{{=NAME}}\\t%{{FILEFLAGS}}\\t%{{FILENAMES}}\\n]' *.rpm
-echo "{MARK} install rpm"
-out=$(rpm -U -v *.rpm 2>&1); rc=$?
-printf '%s\\n' "$out"
-if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -q 'Failed dependencies'; then
-    echo "{MARK} install {pm.name}"
-    set -- $(rpm -qp --qf '%{{NAME}} ' *.rpm)
-    rm -rf {REPO_DIR} && mkdir -p {REPO_DIR} && cp *.rpm {REPO_DIR}/ && {make_repo} 2>&1
-    mkdir -p "$(dirname {repo_file})" && cat > {repo_file} <<'RPMKIT_REPO'
+set -e
+rm -rf {REPO_DIR} && mkdir -p {REPO_DIR} && cp {rpm_dir}/*.rpm {REPO_DIR}/
+{make_repo}
+mkdir -p "$(dirname {repo_file})"
+cat > {repo_file} <<'RPMKIT_REPO'
 {repo_config}
 RPMKIT_REPO
-    {resolve} 2>&1; rc=$?
-fi
-echo "{MARK} installed rc=$rc"
+exec {resolve}
 """
 
 
-def parse_output(text: str) -> InstallOutcome:
-    """Turn the install script's output into packages, files, the exit code and failures."""
-    packages: list[Package] = []
-    files: list[PackageFile] = []
-    log: list[str] = []
-    rc = -1
+def boot_script(profile: Profile) -> str:
+    """Empty what a baked image boots with empty, then tell PID 1 to become init."""
+    empty = " ".join(shlex.quote(p) for p in profile.boot.empty)
+    return f"""\
+for d in {empty}; do
+    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock -exec rm -rf {{}} + 2>/dev/null
+    [ -d "$d/lock" ] && find "$d/lock" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} + 2>/dev/null
+done
+i=0
+while [ ! -p {GO} ]; do i=$((i+1)); [ $i -gt 500 ] && exit 97; sleep 0.01; done
+echo go > {GO}
+"""
+
+
+def transact(
+    container: Container, profile: Profile, rpms: tuple[RpmFile, ...], rpm_dir: str,
+    upgrade: bool = False,
+) -> InstallLog:  # fmt: skip
+    """Install (or upgrade to) the RPMs in `rpm_dir` inside; InstallError when that fails.
+
+    rpm itself first; when rpm reports failed dependencies (which it checks
+    before any scriptlet runs, so that line is rpm's own), the profile's package
+    manager resolves them.
+    """
+    start = time.monotonic()
+    result = container.exec(rpm_argv(rpm_dir, len(rpms), upgrade), timeout=INSTALL_TIMEOUT)
+    outputs = [result.output]
     resolved_with = "rpm"
-    for line in text.splitlines():
-        if not line.startswith(MARK):
-            if not line.startswith(DEBIAN_NOISE):
-                log.append(line)
-            continue
-        kind, _, rest = line[len(MARK) + 1 :].partition(" ")
-        if kind == "pkg":
-            name, version, release, arch = rest.split("\t")
-            packages.append(Package("", name, version, release, arch))
-        elif kind == "file":
-            name, flags, path = rest.split("\t", 2)
-            if path != "(none)":
-                files.append(PackageFile(name, path, bool(int(flags) & CONFIG_FLAG)))
-        elif kind == "install":
-            resolved_with = rest
-        elif kind == "installed":
-            rc = int(rest.removeprefix("rc="))
-    log_text = "\n".join(log)
-    failures = [f"%{m[0]}({m[1]}) failed: {m[2]}" for m in SCRIPTLET_FAILED.findall(log_text)]
-    failures += [f"%{m[0].lower()}({m[1]}) failed" for m in DNF_SCRIPTLET_FAILED.findall(log_text)]
-    return InstallOutcome(
-        rc, log_text, tuple(packages), tuple(files), tuple(failures), resolved_with
+    if not result.ok and _clean(result.stderr).lstrip().startswith(FAILED_DEPENDENCIES):
+        resolved_with = profile.package_manager.name
+        script = package_manager_script(profile, rpm_dir, [r.name for r in rpms], upgrade)
+        result = container.exec(["sh", "-c", script], timeout=INSTALL_TIMEOUT)
+        outputs.append(result.output)
+    log = InstallLog(
+        _clean("\n".join(outputs)),
+        time.monotonic() - start,
+        resolved_with,
+        tuple(dict.fromkeys(RPM_WARNING.findall(_clean("\n".join(outputs))))),
     )
+    _raise_on_failure(result, log, "upgrade" if upgrade else "install")
+    return log
 
 
-def _rpm_archive(rpms: list[Path]) -> bytes:
+def scriptlet_failures(text: str) -> list[str]:
+    """rpm's and dnf's own lines saying a scriptlet failed, as `%post(NAME) failed: ...`."""
+    failures = [f"%{m[0]}({m[1]}) failed: {m[2]}" for m in SCRIPTLET_FAILED.findall(text)]
+    failures += [f"%{m[0].lower()}({m[1]}) failed" for m in DNF_SCRIPTLET_FAILED.findall(text)]
+    return list(dict.fromkeys(failures))
+
+
+def _clean(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith(DEBIAN_NOISE))
+
+
+def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
+    if result.timed_out:
+        raise InstallError(
+            f"{what} did not finish in {INSTALL_TIMEOUT:.0f}s (a scriptlet waiting for input?)",
+            details=_tail(log.output, 30),
+        )
+    if not result.ok:
+        missing = sorted(set(re.findall(r"nothing provides (.+?) needed by", log.output)))
+        missing += sorted(set(re.findall(r"^\s+(.+?) is needed by", log.output, re.M)))
+        said = f"missing dependencies: {', '.join(dict.fromkeys(missing))}" if missing else ""
+        failed = scriptlet_failures(log.output)
+        if not said and failed:
+            said = "; ".join(failed)
+        raise InstallError(
+            f"{what} failed (exit {result.rc}" + (f"; {said})" if said else ")"),
+            details=_tail(log.output, 30),
+        )
+    failed = scriptlet_failures(log.output)
+    if failed:
+        raise InstallError(
+            f"scriptlet failed during {what}: " + "; ".join(failed)
+            + " (rpm and dnf still exit 0 for this)",
+            details=_tail(log.output, 30),
+        )  # fmt: skip
+
+
+def rpm_archive(rpms: tuple[RpmFile, ...], folder: str) -> bytes:
+    """A tar of the staged RPMs as `<folder>/NN.rpm`, for engines that cannot bind them."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for i, rpm in enumerate(rpms):
             # The original names may hold anything; the header says what the package is.
-            tar.add(str(rpm), arcname=f"rpmkit/rpms/{i:02d}.rpm")
+            tar.add(str(rpm.file), arcname=f"{folder.strip('/')}/{i:02d}.rpm")
     return buf.getvalue()
 
 
 def install(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
     image: str,
-    rpms: list[Path],
-    run_id: str,
-    app: str,
+    rpms: tuple[RpmFile, ...],
+    run: Run,
     *,
     boot: bool = True,
     publish: tuple[int, ...] = (),
-    timeout: float = 300.0,
     copy_rpms: bool = False,
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
-    On a failed install the container is removed and InstallError carries the log.
+    On a failed install the container is removed (kept when `run.keep`, in its
+    post-install state) and InstallError carries the log.
     """
-    name = f"rpmkit-{app}-{run_id}"
-    # The boot settings follow the cgroup version of the engine's host.
-    cgroup = None if engine_is_local() else _engine_cgroup_version(client)
+    cgroup = None if engine.is_local else engine.cgroup_version()
     limit = boot_limit(profile, cgroup)
     if boot and limit:
         raise ConfigError(
@@ -232,109 +275,47 @@ def install(
             "(kernel option systemd.unified_cgroup_hierarchy=0)",
         )
     options = boot_options(profile, cgroup)
-    options["command"] = ["sh", "-c", install_script(profile, boot)]
-    # A local engine sees this machine's files: bind them read-only rather than
-    # copying megabytes through the API. A remote engine gets a copy, and so does
-    # a container that will be committed (`copy_rpms`): an image keeps its
-    # container's bind-mount targets as volumes, which every instance would inherit.
-    local = engine_is_local() and not copy_rpms
-    if local:
+    options["command"] = pid1_command(profile, boot)
+    # A local engine sees this machine's files: bind the staged copies read-only
+    # rather than copying megabytes through the API. A remote engine gets a copy,
+    # and so does a container that will be committed (`copy_rpms`): an image keeps
+    # its container's bind-mount targets as volumes, which every instance would inherit.
+    bind = engine.is_local and not copy_rpms and all(r.staged is not None for r in rpms)
+    if bind:
         for i, rpm in enumerate(rpms):
-            target = f"{RPM_DIR}/{i:02d}.rpm"
-            options["volumes"][str(rpm.resolve())] = {"bind": target, "mode": "ro"}
+            options["volumes"][str(rpm.file)] = {"bind": f"{RPM_DIR}/{i:02d}.rpm", "mode": "ro"}
     start = time.monotonic()
-    container = client.containers.create(
-        image,
-        name=name,
-        labels=labels.run_labels(run_id, app),
-        ports={f"{port}/tcp": ("127.0.0.1", None) for port in publish},
-        **options,
-    )
+    container = engine.create(image, name=run.container_name(), run=run, ports=publish, **options)
     try:
-        if not local:
-            container.put_archive("/", _rpm_archive(rpms))
+        if not bind:
+            container.put_archive("/", rpm_archive(rpms, RPM_DIR))
         container.start()
-        outcome = parse_output(_read_until_installed(container, timeout))
-        seconds = time.monotonic() - start
-        _raise_on_failure(outcome)
-        container.reload()
-        ports = {
-            int(key.split("/")[0]): int(value[0]["HostPort"])
-            for key, value in (container.ports or {}).items()
-            if value
-        }
-        packages = tuple(
-            Package(str(rpms[i]), p.name, p.version, p.release, p.arch)
-            for i, p in enumerate(outcome.packages)
-        )
+        log = transact(container, profile, rpms, RPM_DIR)
+        log = InstallLog(log.output, time.monotonic() - start, log.resolved_with, log.warnings)
+        if boot:
+            went = container.exec(["sh", "-c", boot_script(profile)])
+            if not went.ok:
+                raise InstallError(
+                    f"could not hand over to init (exit {went.rc})", details=went.output
+                )
         return Instance(
             container=container,
-            name=name,
+            name=container.name,
             profile=profile.name,
-            image_id=str(container.attrs.get("Image", "")),
-            packages=packages,
-            files=outcome.files,
-            install_log=outcome.log,
-            install_seconds=seconds,
-            ports=ports,
+            image_id=container.image_id,
+            rpms=rpms,
+            log=log,
+            ports=container.published_ports() if publish else {},
+            address=engine.address,
             booted=boot,
         )
-    except BaseException:
-        with labels.gone_is_fine():
-            container.remove(force=True, v=True)
+    except BaseException as exc:
+        if run.keep and isinstance(exc, InstallError):
+            kept = f"(kept in its post-install state: {container.name})"
+            exc.details = f"{exc.details or ''}\n{kept}"
+        else:
+            container.remove()
         raise
-
-
-def _engine_cgroup_version(client: DockerClient) -> int:
-    """The cgroup version of a remote engine's host, as the engine reports it."""
-    return 2 if str(client.info().get("CgroupVersion", "1")) == "2" else 1
-
-
-def _read_until_installed(container: Any, timeout: float) -> str:
-    """Follow the container's output until the install script reports its exit code."""
-    chunks: list[bytes] = []
-    done = threading.Event()
-
-    def follow() -> None:
-        for chunk in container.logs(stream=True, follow=True):
-            chunks.append(chunk)
-            if f"{MARK} installed rc=".encode() in b"".join(chunks[-3:]):
-                break
-        done.set()
-
-    reader = threading.Thread(target=follow, daemon=True)
-    reader.start()
-    if not done.wait(timeout):
-        raise InstallError(
-            f"install did not finish in {timeout:.0f}s (a scriptlet waiting for input?)",
-            details=_tail(b"".join(chunks).decode(errors="replace")),
-        )
-    text = b"".join(chunks).decode(errors="replace")
-    marker = text.find(f"{MARK} installed rc=")
-    if marker < 0:
-        raise InstallError(
-            "the install script ended without reporting (the container exited)",
-            details=_tail(text),
-        )
-    return text[: text.find("\n", marker) + 1 or len(text)]
-
-
-def _raise_on_failure(outcome: InstallOutcome) -> None:
-    if outcome.rc != 0:
-        missing = sorted(set(re.findall(r"nothing provides (.+?) needed by", outcome.log)))
-        missing += sorted(set(re.findall(r"^\s+(.+?) is needed by", outcome.log, re.M)))
-        what = f"missing dependencies: {', '.join(dict.fromkeys(missing))}" if missing else ""
-        raise InstallError(
-            f"install failed (exit {outcome.rc}" + (f"; {what})" if what else ")"),
-            details=_tail(outcome.log, 30),
-        )
-    if outcome.scriptlet_failures:
-        raise InstallError(
-            "scriptlet failed during install: "
-            + "; ".join(outcome.scriptlet_failures)
-            + " (rpm and dnf still exit 0 for this)",
-            details=_tail(outcome.log, 30),
-        )
 
 
 def _tail(text: str, lines: int = 20) -> str:

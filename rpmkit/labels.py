@@ -1,25 +1,28 @@
-"""Labels that mark what rpmkit makes, and the clean-up that finds it by them."""
+"""Labels that mark what rpmkit makes, and the clean-up that finds it by them.
+
+Everything one run makes carries `rpmkit.run`, `rpmkit.app` and
+`rpmkit.owner` (host, pid and the process's start time, so a reused pid is not
+mistaken for the owner). Caches carry `rpmkit.cache` instead. Shaped after
+testcontainers' `core/labels.py`.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import socket
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from docker import DockerClient
+from dataclasses import dataclass
 
 RUN = "rpmkit.run"
 APP = "rpmkit.app"
 CACHE = "rpmkit.cache"
 PROFILE = "rpmkit.profile"
 KEY = "rpmkit.key"
-# Which process on which machine owns a run: `images prune` leaves live runs alone.
+# Which process on which machine owns a run: the reaper and `images prune` leave live runs alone.
 OWNER = "rpmkit.owner"
 KEEP = "rpmkit.keep"
+# What a kept instance shows in `rpmkit instances`.
+SUBJECT = "rpmkit.subject"
 
 
 def new_run_id() -> str:
@@ -27,74 +30,72 @@ def new_run_id() -> str:
     return secrets.token_hex(6)
 
 
-def owner() -> str:
-    """This process, as `host:pid`."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def run_labels(run_id: str, app: str, keep: bool = False) -> dict[str, str]:
-    """Labels for a container, image or network that belongs to one run."""
-    labels = {RUN: run_id, APP: app, OWNER: owner()}
-    if keep:
-        labels[KEEP] = "1"
-    return labels
-
-
-@contextlib.contextmanager
-def gone_is_fine() -> Iterator[None]:
-    """Ignore 'no such object' and 'removal already in progress' while cleaning up."""
-    from docker.errors import APIError, NotFound
-
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (proc(5) stat field 22), or ''."""
     try:
-        yield
-    except NotFound:
-        pass
-    except APIError as exc:
-        if exc.status_code != 409:
-            raise
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            # The command name (field 2) may hold spaces and parentheses: split after it.
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def owner(pid: int | None = None) -> str:
+    """A process as `host:pid:starttime` (this one by default)."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of rpmkit: what it makes carries these labels (the engine stamps them)."""
+
+    id: str
+    app: str
+    keep: bool = False
+    subject: str = ""
+
+    @classmethod
+    def new(cls, app: str, keep: bool = False) -> Run:
+        """A run with a fresh id, owned by this process."""
+        return cls(new_run_id(), app, keep)
+
+    def labels(self) -> dict[str, str]:
+        """The labels of a container, image or network of this run."""
+        made = {RUN: self.id, APP: self.app, OWNER: owner()}
+        if self.keep:
+            made[KEEP] = "1"
+        if self.subject:
+            made[SUBJECT] = self.subject[:200]
+        return made
+
+    def container_name(self, suffix: str = "") -> str:
+        """`rpmkit-<app>-<run id>[-suffix]`, safe as a container name whatever the app name."""
+        return safe_name(f"rpmkit-{self.app}-{self.id}" + (f"-{suffix}" if suffix else ""))
+
+
+def safe_name(text: str) -> str:
+    """A container or network name from any text: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "-" for c in text)
+    cleaned = cleaned.lstrip("_.-") or "rpmkit"
+    return cleaned[:128]
 
 
 def owner_alive(labels: dict[str, str]) -> bool:
-    """Whether the process that made an object (its rpmkit.owner label) still runs here."""
-    host, _, pid = labels.get(OWNER, "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether the process that made an object (its rpmkit.owner label) still runs here.
+
+    An owner on another host counts as alive: only that host can tell.
+    """
+    host, _, rest = labels.get(OWNER, "").partition(":")
+    pid, _, started = rest.partition(":")
+    if not host or not pid.isdigit():
         return False
+    if host != socket.gethostname():
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
-
-
-def remove_run(client: DockerClient, run_id: str | None = None) -> list[str]:
-    """Remove the containers, networks and images of one run.
-
-    With no run id (`images prune`): of every run whose owning process is gone,
-    or that was kept on purpose; runs still in progress are left alone.
-    """
-    selector = f"{RUN}={run_id}" if run_id else RUN
-    removed: list[str] = []
-    live: set[str] = set()
-    for container in client.containers.list(all=True, filters={"label": selector}):
-        labels: dict[str, Any] = container.labels or {}
-        if run_id is None and not labels.get(KEEP) and owner_alive(labels):
-            live.add(labels.get(RUN, ""))
-            continue
-        with gone_is_fine():
-            container.remove(force=True, v=True)
-            removed.append(f"container {container.name}")
-    for network in client.networks.list(filters={"label": selector}):
-        if (network.attrs.get("Labels") or {}).get(RUN) in live:
-            continue
-        with gone_is_fine():
-            network.remove()
-            removed.append(f"network {network.name}")
-    for image in client.images.list(filters={"label": selector}):
-        if (image.labels or {}).get(RUN) in live:
-            continue
-        with gone_is_fine():
-            client.images.remove(image.id, force=True)
-            removed.append(f"image {image.short_id}")
-    return removed
+        pass
+    return not started or _start_time(int(pid)) == started

@@ -1,48 +1,52 @@
-"""The check, stage by stage: install -> verify -> app tests -> report (-> receipt).
+"""The check, stage by stage: install -> verify -> app tests -> report -> receipts.
 
 Everything one check makes carries the run's labels and is removed when it
-ends, on pass, failure and Ctrl-C, unless `keep` asks otherwise.
+ends, on pass, failure and Ctrl-C, unless `keep` asks otherwise. The RPMs are
+staged (hashed once, copied read-only) before anything starts; what is
+installed, reported and bound into the receipt is those bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import labels, upgrade
+from rpmkit import __version__, receipt, upgrade
 from rpmkit.errors import ConfigError, InstallError
 from rpmkit.health import Probe
 from rpmkit.install import Instance, install
+from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
+from rpmkit.rpm import RpmFile, sha256_file
 from rpmkit.verify import Check, Expectations, verify
 
 if TYPE_CHECKING:
-    from docker import DockerClient
-
     from rpmkit.config import AppConfig, LoadedConfig
+    from rpmkit.engine import Engine
+    from rpmkit.images import RuntimeImage
 
 
 @dataclass(frozen=True)
 class CheckPlan:
     """What to check and how."""
 
-    rpms: tuple[Path, ...]
+    rpms: tuple[RpmFile, ...]
     app: str  # the name used in labels and the container name
     expect: Expectations = field(default_factory=Expectations)
     boot: bool = True
     app_tests: Path | None = None  # a folder of testinfra tests using the `host` fixture
     keep: bool = False
-    upgrade_from: tuple[Path, ...] = ()  # install these first, boot, then upgrade to `rpms`
+    upgrade_from: tuple[RpmFile, ...] = ()  # install these first, boot, then upgrade to `rpms`
     erase: bool = False  # erase at the end and report what is left behind
 
 
@@ -56,36 +60,34 @@ class CheckOutcome:
 
 
 def check(
-    client: DockerClient, profile: Profile, image: str, plan: CheckPlan, reporter: Reporter
+    engine: Engine, profile: Profile, runtime: RuntimeImage, plan: CheckPlan, reporter: Reporter
 ) -> CheckOutcome:
     """Install, boot and verify the RPMs in a fresh container; never raises for a failed check."""
-    run_id = labels.new_run_id()
+    engine.reap()
+    run = Run.new(plan.app, keep=plan.keep)
     start = time.monotonic()
     timings: dict[str, float] = {}
     checks: list[Check] = []
     instance: Instance | None = None
-    subject = ", ".join(p.name for p in plan.rpms)
-    image_id = ""
+    subject = ", ".join(str(r.nevra) for r in plan.rpms)
     try:
         publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
         first = plan.upgrade_from or plan.rpms
-        names = ", ".join(p.name for p in first)
+        names = ", ".join(r.path.name for r in first)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
             try:
                 instance = install(
-                    client, profile, image, list(first), run_id, plan.app,
+                    engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
                 )  # fmt: skip
             except InstallError as exc:
                 checks.append(Check("install", "install", False, exc.message, exc.details or ""))
         timings["install"] = time.monotonic() - start
         if instance is not None:
-            image_id = instance.image_id
             checks.append(_installed(instance))
             if plan.upgrade_from:
                 instance = _upgrade(instance, profile, plan, checks, timings, reporter)
         if instance is not None:
-            subject = ", ".join(p.nevra for p in instance.packages)
             label = "booting and checking" if plan.boot else "checking (no boot)"
             with reporter.step(label):
                 verification = verify(instance, plan.expect)
@@ -113,10 +115,51 @@ def check(
         timings["total"] = time.monotonic() - start
         report = Report(subject, profile.name, tuple(checks), timings)
         kept = instance if plan.keep else None
-        return CheckOutcome(report, kept, image_id)
+        return CheckOutcome(report, kept, runtime.id)
     finally:
         if not plan.keep:
-            labels.remove_run(client, run_id)
+            engine.remove_run(run.id)
+
+
+def issue_receipts(
+    outcome: CheckOutcome, plan: CheckPlan, profile: Profile, runtime: RuntimeImage
+) -> tuple[list[Path], list[str]]:
+    """Write a receipt for each checked RPM whose file still holds the bytes checked.
+
+    Returns the receipts written and a line for each RPM that got none
+    (its file changed or vanished during the check: the verdict is about the
+    staged bytes, not what is in dist/ now).
+    """
+    report = outcome.report
+    if not report.ok:
+        raise ValueError("receipts are written only for a passing check")
+    written, refused = [], []
+    for rpm in plan.rpms:
+        try:
+            now = sha256_file(rpm.path)
+        except OSError:
+            now = ""
+        if now != rpm.sha256:
+            refused.append(f"{rpm.path} changed during the check: no receipt for it")
+            continue
+        content = receipt.Receipt(
+            rpm=receipt.RpmRecord(rpm.path.name, rpm.sha256, rpm.size, rpm.nevra),
+            check=receipt.CheckRecord(
+                tier="booted" if any(c.stage == "boot" for c in report.checks) else "static",
+                health_checked=any(c.stage == "health" for c in report.checks),
+                settle=0.0,
+                upgrade_from=tuple(r.sha256 for r in plan.upgrade_from),
+                checks=tuple((c.stage, c.name, c.ok, c.warning) for c in report.checks),
+            ),
+            target=receipt.TargetRecord(
+                profile.name, profile.arch, runtime.tag, runtime.id, runtime.stand_in
+            ),
+            checked_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            rpmkit_version=__version__,
+            timings={k: round(v, 3) for k, v in report.timings.items()},
+        )
+        written.append(receipt.write(content, receipt.path_for(rpm.path)))
+    return written, refused
 
 
 def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list[str]:
@@ -132,12 +175,13 @@ def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list
 
 
 def _installed(instance: Instance) -> Check:
-    nevras = ", ".join(p.nevra for p in instance.packages)
+    warnings = "\n".join(instance.log.warnings)
     return Check(
         "install",
-        f"{nevras} installed, every scriptlet succeeded",
+        f"{instance.nevras} installed, every scriptlet succeeded",
         True,
-        f"{instance.install_seconds:.2f}s",
+        f"{instance.log.seconds:.2f}s",
+        warnings,
     )
 
 
@@ -164,9 +208,9 @@ def _upgrade(
         return None
     checks.append(Check("upgrade", "old version healthy before the upgrade", True))
     t = time.monotonic()
-    with reporter.step(f"upgrading to {', '.join(p.name for p in plan.rpms)}"):
+    with reporter.step(f"upgrading to {', '.join(r.path.name for r in plan.rpms)}"):
         try:
-            upgraded, upgrade_checks = upgrade.upgrade(instance, profile, list(plan.rpms))
+            upgraded, upgrade_checks = upgrade.upgrade(instance, profile, plan.rpms)
         except InstallError as exc:
             checks.append(Check("upgrade", exc.message, False, "", exc.details or ""))
             return None
@@ -180,12 +224,11 @@ def _first_line(text: str) -> str:
 
 
 def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]:
-    """pytest with testinfra's `host` fixture (and the plugin's `rpm_host`) on the instance."""
+    """pytest with the plugin's `host` and `rpm_host` fixtures on the instance."""
     # `-c /dev/null`: no ini file applies, so an `rpmkit_app` there cannot make the
     # plugin build and boot a second instance; --rpmkit-instance names this one.
     return [
         sys.executable, "-m", "pytest", str(tests),
-        f"--hosts=docker://{instance_name}",
         f"--rpmkit-instance={instance_name}",
         "-p", "no:cacheprovider",
         "-c", "/dev/null",
@@ -257,22 +300,20 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
     )
 
 
-def app_plan(loaded: LoadedConfig, rpms: list[Path], health: bool = True) -> CheckPlan:
+def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = True) -> CheckPlan:
     """The check an app's config asks for, with its own testinfra tests if it has any."""
     infra = loaded.app_dir / "tests" / "infra"
     return CheckPlan(
-        tuple(rpms),
+        rpms,
         loaded.app.name,
         expectations(loaded.app, health),
         app_tests=infra if any(infra.glob("test_*.py")) else None,
     )
 
 
-def rpm_plan(rpms: list[Path], health: bool = True) -> CheckPlan:
+def rpm_plan(rpms: tuple[RpmFile, ...], health: bool = True) -> CheckPlan:
     """The check of bare RPMs: the default health check, what the RPMs themselves ship."""
-    # NAME-VERSION-RELEASE.ARCH.rpm: labels only need the name part.
-    name = rpms[0].name.rsplit("-", 2)[0] or "rpm"
-    return CheckPlan(tuple(rpms), name, Expectations(probe=Probe() if health else None))
+    return CheckPlan(rpms, rpms[0].name, Expectations(probe=Probe() if health else None))
 
 
 def adjust(
@@ -299,7 +340,12 @@ def adjust(
 
 
 def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
-    """The binary RPMs `rpmkit build` wrote for the app's current name, version and release."""
+    """The binary RPMs `rpmkit build` wrote for the app's current name, version and release.
+
+    Only `dist/` itself: a failed build's outputs under `dist/failed/` are never picked.
+    """
+    import re
+
     app = loaded.app
     where = dist or loaded.app_dir / "dist"
     # NAME-VERSION-RELEASE[.dist].ARCH.rpm, and not release 10 when asked for 1.
@@ -309,12 +355,19 @@ def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
     )
     found = sorted(
         p
-        for p in where.glob(f"{app.name}-*.rpm")
-        if exact.fullmatch(p.name) and not p.name.endswith(".src.rpm")
+        for p in where.glob(f"{glob_escape(app.name)}-*.rpm")
+        if exact.fullmatch(p.name) and not p.name.endswith(".src.rpm") and p.is_file()
     )
     if not found:
         raise ConfigError(
-            f"no RPM for {app.name} {app.version}-{app.release} in {where}",
+            f"no built RPM for {app.name} {app.version}-{app.release} in {where}",
             hint=f"build it first with `rpmkit build {loaded.app_dir}`, or use `rpmkit run`",
         )
     return found
+
+
+def glob_escape(text: str) -> str:
+    """`text` with glob's special characters taken literally."""
+    import glob
+
+    return glob.escape(text)

@@ -50,6 +50,8 @@ class Boot:
     environment: dict[str, str]
     stop_signal: str
     cgroup: dict[int, Cgroup]  # host cgroup version (1, 2) -> its settings
+    # Paths a baked image boots with empty (tmpfs on the target); emptied after install.
+    empty: tuple[str, ...] = ("/run",)
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,22 @@ class Profile:
     packages: dict[str, tuple[str, ...]]  # role -> what rpmkit installs on the base image
     python: str  # the target's Python, as pip's --python-version wants it
     directory: Path
+    # The target machine's architecture as rpm names it (x86_64, aarch64): receipts
+    # record it and the gate refuses another. Default: this machine's, which the
+    # runtime containers run on (an arm64 AMI is checked on an arm64 host).
+    arch: str = ""
 
     def image_repository(self, role: str) -> str:
         """The repository name rpmkit tags this profile's image for a role with."""
         return f"rpmkit/{self.name}-{role}"
+
+
+def host_arch() -> str:
+    """This machine's architecture as rpm names it (uname's arm64 is rpm's aarch64)."""
+    import platform
+
+    machine = platform.machine()
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine.lower(), machine)
 
 
 def names() -> list[str]:
@@ -109,6 +123,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
         pm = data["package_manager"]
         cgroups = boot["cgroup"]
         return Profile(
+            arch=data.get("arch") or host_arch(),
             name=name,
             description=data["description"],
             base=Base(
@@ -126,6 +141,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 tmpfs=tuple(boot.get("tmpfs", ())),
                 environment=dict(boot.get("environment", {})),
                 stop_signal=boot.get("stop_signal", "SIGRTMIN+3"),
+                empty=tuple(boot.get("boot_empty", ("/run",))),
                 cgroup={
                     version: Cgroup(
                         volumes=tuple(cgroups[f"v{version}"].get("volumes", ())),

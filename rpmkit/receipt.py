@@ -1,8 +1,21 @@
-"""Receipts: proof, bound to the RPM's sha256 and the profile, that the check passed.
+"""Receipts: proof that a check of these exact bytes passed, in one versioned format.
 
-A receipt carries a digest of its own content: HMAC-SHA256 with
-RPMKIT_RECEIPT_KEY when that is set (a pipeline can then detect a forged
-receipt), plain SHA-256 otherwise (which only catches accidental edits).
+A receipt (`<rpm file name>.receipt.json`, format `rpmkit.receipt/2`) binds:
+
+- the RPM: its file name, the sha256 of the bytes installed (hashed once,
+  before the install, from a private copy), its size and the header's NEVRA;
+- the check: tier (`booted` or `static`), whether health was checked, the
+  settle window in seconds, the RPMs upgraded from (by sha256), the
+  repositories the install saw, units declared as not started at boot;
+- the target: profile, architecture, runtime image (content-addressed tag and
+  engine id), and whether that image was built on a stand-in base;
+- the cache key the check's inputs hash to, rpmkit's version, the time;
+- a digest of all of that: HMAC-SHA256 with RPMKIT_RECEIPT_KEY when set (a
+  pipeline can then detect a forged receipt), plain SHA-256 otherwise (which
+  only catches accidental edits).
+
+Writer and reader share `Receipt`: `Receipt.to_json()` and `Receipt.parse()`.
+Parsing never crashes on garbage: anything off is `ReceiptInvalid`, one line.
 """
 
 from __future__ import annotations
@@ -11,38 +24,111 @@ import hashlib
 import hmac
 import json
 import os
-import time
-from dataclasses import dataclass
+import tempfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rpmkit import __version__
-from rpmkit.report import Report
+from rpmkit.errors import RpmkitError
+from rpmkit.rpm import Nevra
 
-FORMAT = 1
+FORMAT = "rpmkit.receipt/2"
 KEY_ENV = "RPMKIT_RECEIPT_KEY"
+SUFFIX = ".receipt.json"
+
+
+class ReceiptInvalid(RpmkitError):
+    """A receipt that cannot be read as one (exit 1 at the gate)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class RpmRecord:
+    """The RPM a receipt is for."""
+
+    file: str
+    sha256: str
+    size: int
+    nevra: Nevra
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """How it was checked."""
+
+    tier: str  # "booted" (installed, booted, verified) or "static" (--no-boot)
+    health_checked: bool
+    settle: float  # seconds the service had to stay up, without restarts, after health passed
+    upgrade_from: tuple[str, ...] = ()  # sha256 of each RPM upgraded from
+    repositories: tuple[str, ...] = ()  # name=baseurl of each repository the install saw
+    not_at_boot: tuple[str, ...] = ()  # units declared as not started at boot
+    checks: tuple[tuple[str, str, bool, bool], ...] = ()  # (stage, name, ok, warning)
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    """What it was checked on."""
+
+    profile: str
+    arch: str  # the target machine's architecture (x86_64, aarch64)
+    runtime_image: str  # content-addressed tag
+    runtime_image_id: str
+    stand_in: bool = False  # the image was built on a stand-in base (tests), never for the gate
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """A written receipt and where it is."""
+    """A receipt's content, without its digest."""
 
-    path: Path
-    content: dict[str, Any]
+    rpm: RpmRecord
+    check: CheckRecord
+    target: TargetRecord
+    checked_at: str  # UTC, 2026-11-05T10:20:30Z
+    rpmkit_version: str
+    cache_key: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
+    def body(self) -> dict[str, Any]:
+        """The JSON object, without the digest."""
+        content = asdict(self)
+        content["rpm"]["nevra"] = asdict(self.rpm.nevra)
+        content["check"]["checks"] = [
+            {"stage": s, "name": n, "ok": ok, "warning": w} for s, n, ok, w in self.check.checks
+        ]
+        return {"format": FORMAT, **content}
 
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    def to_json(self, key: str | None = None) -> str:
+        """The receipt file's text, digest included."""
+        body = self.body()
+        body["digest"] = digest(body, key)
+        return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
+    @classmethod
+    def parse(cls, text: str, key: str | None = None, where: str = "receipt") -> Receipt:
+        """Read a receipt file's text and verify its digest; ReceiptInvalid on anything off.
 
-def receipt_path(rpm: Path, dist: Path | None = None) -> Path:
-    """`<dist>/<rpm file name>.receipt.json`."""
-    return (dist or rpm.parent) / f"{rpm.name}.receipt.json"
+        With `key` (RPMKIT_RECEIPT_KEY) only an HMAC made with that key is
+        accepted; without it an HMAC receipt cannot be verified and is refused.
+        """
+        try:
+            content = json.loads(text)
+        except ValueError as exc:
+            raise ReceiptInvalid(f"{where}: not JSON ({exc})") from None
+        if not isinstance(content, dict):
+            raise ReceiptInvalid(f"{where}: not a JSON object")
+        fmt = content.get("format")
+        if fmt != FORMAT:
+            shown = repr(fmt)[:40]
+            raise ReceiptInvalid(
+                f"{where}: receipt format {shown} is not {FORMAT}, the one this rpmkit reads",
+                hint="check the RPM again with this rpmkit",
+            )
+        _verify_digest(content, key, where)
+        try:
+            return _from_json(content)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReceiptInvalid(f"{where}: malformed receipt ({_why(exc)})") from None
 
 
 def digest(content: dict[str, Any], key: str | None = None) -> dict[str, str]:
@@ -55,40 +141,130 @@ def digest(content: dict[str, Any], key: str | None = None) -> dict[str, str]:
     return {"algorithm": "sha256", "value": hashlib.sha256(canonical).hexdigest()}
 
 
+def path_for(rpm: Path, dist: Path | None = None) -> Path:
+    """`<dist or the RPM's folder>/<rpm file name>.receipt.json`."""
+    return (dist or rpm.parent) / f"{rpm.name}{SUFFIX}"
+
+
+def write(receipt: Receipt, path: Path) -> Path:
+    """Write a receipt atomically (a unique temporary name, then a rename)."""
+    text = receipt.to_json(os.environ.get(KEY_ENV) or None)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def discard(rpm: Path) -> bool:
     """Remove an RPM's receipt (a later check failed); True when there was one."""
-    path = receipt_path(rpm)
+    path = path_for(rpm)
     if path.is_file():
         path.unlink()
         return True
     return False
 
 
-def write(report: Report, rpm: Path, image_id: str, dist: Path | None = None) -> Receipt:
-    """Write the receipt of a passing check next to the RPM (or into `dist`)."""
-    if not report.ok:
-        raise ValueError("a receipt is written only for a passing check")
-    content: dict[str, Any] = {
-        "format": FORMAT,
-        "rpm": {"file": rpm.name, "sha256": sha256_file(rpm)},
-        "subject": report.subject,
-        "profile": report.profile,
-        "runtime_image_id": image_id,
-        "passed": True,
-        # "booted": installed, booted and verified; "static": --no-boot, which the gate refuses.
-        "tier": "booted" if any(c.stage == "boot" for c in report.checks) else "static",
-        "health_checked": any(c.stage == "health" for c in report.checks),
-        "checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "rpmkit_version": __version__,
-        "timings": {k: round(v, 3) for k, v in report.timings.items()},
-        "checks": [
-            {"stage": c.stage, "name": c.name, "ok": c.ok, "warning": c.warning}
-            for c in report.checks
-        ],
-    }
-    content["digest"] = digest(content, os.environ.get(KEY_ENV))
-    path = receipt_path(rpm, dist)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
-    return Receipt(path, content)
+def _verify_digest(content: dict[str, Any], key: str | None, where: str) -> None:
+    stored = content.get("digest")
+    if not isinstance(stored, dict) or not isinstance(stored.get("value"), str):
+        raise ReceiptInvalid(f"{where}: the receipt has no digest")
+    algorithm = stored.get("algorithm")
+    if algorithm == "hmac-sha256" and not key:
+        raise ReceiptInvalid(
+            f"{where}: the receipt is signed (hmac-sha256) but {KEY_ENV} is not set",
+            hint=f"set {KEY_ENV} to the key the check used",
+        )
+    if key and algorithm != "hmac-sha256":
+        raise ReceiptInvalid(
+            f"{where}: the receipt is not signed, and {KEY_ENV} is set, so a signed one is "
+            "required",
+            hint=f"check the RPM again with {KEY_ENV} set",
+        )
+    if algorithm not in ("sha256", "hmac-sha256"):
+        raise ReceiptInvalid(f"{where}: unknown digest algorithm {str(algorithm)[:40]!r}")
+    expected = digest(content, key)["value"]
+    value = stored["value"]
+    if not value.isascii() or not hmac.compare_digest(value, expected):
+        why = "edited after the check, or signed with another key" if key else "edited"
+        raise ReceiptInvalid(f"{where}: the receipt's digest does not match its content ({why})")
+
+
+def _typed(value: Any, kind: type, name: str) -> Any:
+    # bool is an int in Python; a receipt's numbers are never booleans.
+    if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+        raise TypeError(f"{name} is not {kind.__name__}")
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} is not a number")
+    return float(value)
+
+
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    items = _typed(value, list, name)
+    return tuple(_typed(v, str, name) for v in items)
+
+
+def _from_json(c: dict[str, Any]) -> Receipt:
+    r, k, t = _typed(c["rpm"], dict, "rpm"), _typed(c["check"], dict, "check"), c["target"]
+    t = _typed(t, dict, "target")
+    n = _typed(r["nevra"], dict, "rpm.nevra")
+    epoch = n.get("epoch")
+    nevra = Nevra(
+        _typed(n["name"], str, "name"),
+        None if epoch is None else _typed(epoch, int, "epoch"),
+        _typed(n["version"], str, "version"),
+        _typed(n["release"], str, "release"),
+        _typed(n["arch"], str, "arch"),
+    )
+    checks = tuple(
+        (
+            _typed(_typed(x, dict, "check")["stage"], str, "stage"),
+            _typed(x["name"], str, "name"),
+            _typed(x["ok"], bool, "ok"),
+            _typed(x["warning"], bool, "warning"),
+        )
+        for x in _typed(k.get("checks", []), list, "checks")
+    )
+    timings = _typed(c.get("timings", {}), dict, "timings")
+    return Receipt(
+        rpm=RpmRecord(
+            _typed(r["file"], str, "rpm.file"),
+            _typed(r["sha256"], str, "rpm.sha256"),
+            _typed(r["size"], int, "rpm.size"),
+            nevra,
+        ),
+        check=CheckRecord(
+            tier=_typed(k["tier"], str, "check.tier"),
+            health_checked=_typed(k["health_checked"], bool, "check.health_checked"),
+            settle=_number(k["settle"], "check.settle"),
+            upgrade_from=_strings(k.get("upgrade_from", []), "check.upgrade_from"),
+            repositories=_strings(k.get("repositories", []), "check.repositories"),
+            not_at_boot=_strings(k.get("not_at_boot", []), "check.not_at_boot"),
+            checks=checks,
+        ),
+        target=TargetRecord(
+            _typed(t["profile"], str, "target.profile"),
+            _typed(t["arch"], str, "target.arch"),
+            _typed(t["runtime_image"], str, "target.runtime_image"),
+            _typed(t["runtime_image_id"], str, "target.runtime_image_id"),
+            _typed(t.get("stand_in", False), bool, "target.stand_in"),
+        ),
+        checked_at=_typed(c["checked_at"], str, "checked_at"),
+        rpmkit_version=_typed(c["rpmkit_version"], str, "rpmkit_version"),
+        cache_key=_typed(c.get("cache_key", ""), str, "cache_key"),
+        timings={str(s): _number(v, f"timings.{s}") for s, v in timings.items()},
+    )
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!s:.40}"
+    return str(exc)[:120]

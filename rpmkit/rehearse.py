@@ -37,20 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docker.errors import APIError
-
 from rpmkit import balancer, fleet, frontend, labels
 from rpmkit.chaos import Chaos, KillLog
 from rpmkit.disposable import DEFAULT_DISPOSABLE, Change
-from rpmkit.errors import InstallError, RehearsalError
+from rpmkit.errors import DockerUnavailable, InstallError, RehearsalError
 from rpmkit.health import Probe
 from rpmkit.load import Kill, Load, Sample, attribute
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.rehearse_config import Rehearse
+from rpmkit.rpm import RpmFile
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ class RehearsePlan:
     """What to roll out, and how."""
 
     app: str
-    old: tuple[Path, ...]
-    new: tuple[Path, ...]
+    old: tuple[RpmFile, ...]
+    new: tuple[RpmFile, ...]
     probe: Probe  # rpmkit's own health probe: the app's [health_check]
     health: balancer.HealthSettings  # the balancer's health check
     traffic_port: int  # where the balancer sends requests on each instance
@@ -109,7 +108,7 @@ class _Stop(Exception):
 
 
 def rehearse(
-    client: DockerClient,
+    engine: Engine,
     profile: Profile,
     runtime_image: str,
     balancer_image: str,
@@ -117,20 +116,20 @@ def rehearse(
     reporter: Reporter,
 ) -> Rehearsal:
     """Run the rehearsal; never raises for what it finds, and leaves nothing behind."""
-    return _Run(client, profile, plan, reporter).go(runtime_image, balancer_image)
+    return _Run(engine, profile, plan, reporter).go(runtime_image, balancer_image)
 
 
 class _Run:
     """One rehearsal's moving parts; what it found becomes a Rehearsal at the end."""
 
     def __init__(
-        self, client: DockerClient, profile: Profile, plan: RehearsePlan, reporter: Reporter
+        self, engine: Engine, profile: Profile, plan: RehearsePlan, reporter: Reporter
     ) -> None:
-        self.client, self.profile, self.plan, self.reporter = client, profile, plan, reporter
-        self.run_id = labels.new_run_id()
-        self.labels = labels.run_labels(self.run_id, plan.app)
+        self.engine, self.profile, self.plan, self.reporter = engine, profile, plan, reporter
+        engine.reap()
+        self.run = labels.Run.new(plan.app)
         self.rng = random.Random(plan.seed)
-        self.network = f"rpmkit-{plan.app}-{self.run_id}"
+        self.network = self.run.container_name()
         self.keep = (*DEFAULT_DISPOSABLE, *plan.settings.disposable)
         self.images: dict[str, fleet.BakedImage] = {}
         self.members: dict[str, fleet.Member] = {}
@@ -159,15 +158,15 @@ class _Run:
                 stop = exc
             except (RehearsalError, InstallError) as exc:
                 stop = _Stop(self._stage(), exc.message, exc.details or "")
-            except APIError as exc:
-                stop = _Stop(self._stage(), f"the Docker engine refused: {exc.explanation or exc}")
+            except DockerUnavailable as exc:
+                stop = _Stop(self._stage(), exc.message)
             samples = self._finish()
             self.timings["total"] = time.monotonic() - start
             return self._result(samples, stop)
         finally:
             if self.load is not None:
                 self.load.stop()
-            labels.remove_run(self.client, self.run_id)
+            self.engine.remove_run(self.run.id)
             shutil.rmtree(folder, ignore_errors=True)
 
     def _stage(self) -> str:
@@ -181,11 +180,11 @@ class _Run:
     def _bake(self, runtime_image: str) -> None:
         t = time.monotonic()
         for group, rpms in (("old", self.plan.old), ("new", self.plan.new)):
-            names = ", ".join(p.name for p in rpms)
+            names = ", ".join(r.path.name for r in rpms)
             with self.reporter.step(f"baking the {group} image: installing {names}"):
                 try:
                     self.images[group] = fleet.bake(
-                        self.client, self.profile, runtime_image, rpms, self.run_id, self.plan.app
+                        self.engine, self.profile, runtime_image, rpms, self.run
                     )
                 except InstallError as exc:
                     raise _Stop("bake", f"{group}: {exc.message}", exc.details or "") from None
@@ -194,17 +193,16 @@ class _Run:
     def _start(self, balancer_image: str, folder: Path) -> None:
         t = time.monotonic()
         s, old = self.plan.settings, self.images["old"]
-        self.client.networks.create(self.network, driver="bridge", labels=self.labels)
+        self.engine.create_network(self.network, self.run)
         with self.reporter.step(
             f"starting {s.instances} instances of {old.subject} behind HAProxy"
         ):
             group = [self._boot("old") for _ in range(s.instances)]
             self.front = frontend.start(
-                self.client,
+                self.engine,
                 balancer_image,
-                fleet.container_name(self.plan.app, self.run_id, "balancer"),
                 self.network,
-                self.labels,
+                self.run,
                 folder,
                 self.plan.health,
                 self.plan.probe,
@@ -326,12 +324,11 @@ class _Run:
         self.started[group] += 1
         server = f"{group}{self.started[group]}"
         member = fleet.start(
-            self.client,
+            self.engine,
             self.profile,
             self.images[group],
             self.network,
-            self.run_id,
-            self.plan.app,
+            self.run,
             server,
             self.plan.probe.port,
         )

@@ -8,15 +8,12 @@ leave nothing behind but `%config(noreplace)` files an admin may have edited.
 from __future__ import annotations
 
 import dataclasses
-import io
 import shlex
-import tarfile
-import time
-from pathlib import Path
 
 from rpmkit.errors import InstallError
-from rpmkit.install import MARK, Instance, parse_output, transaction_script
+from rpmkit.install import Instance, rpm_archive, scriptlet_failures, transact
 from rpmkit.profiles import Profile
+from rpmkit.rpm import RpmFile
 from rpmkit.verify import Check
 
 NEW_DIR = "/rpmkit/upgrade"
@@ -41,37 +38,25 @@ def data_dirs(instance: Instance) -> list[str]:
 
 
 def _exec(instance: Instance, script: str) -> str:
-    _, out = instance.container.exec_run(["sh", "-c", script])
-    return bytes(out).decode(errors="replace")
+    return instance.sh(script).output
 
 
-def upgrade(instance: Instance, profile: Profile, rpms: list[Path]) -> tuple[Instance, list[Check]]:
+def upgrade(
+    instance: Instance, profile: Profile, rpms: tuple[RpmFile, ...]
+) -> tuple[Instance, list[Check]]:
     """Upgrade the running instance to `rpms`; the new instance and the upgrade's own checks."""
     markers = [f"{d}/{MARKER}" for d in data_dirs(instance)]
     if markers:
         _exec(instance, " ".join(["touch", *map(shlex.quote, markers)]))
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for i, rpm in enumerate(rpms):
-            tar.add(str(rpm), arcname=f"{NEW_DIR.lstrip('/')}/{i:02d}.rpm")
-    instance.container.put_archive("/", buf.getvalue())
-    start = time.monotonic()
-    outcome = parse_output(_exec(instance, transaction_script(profile, NEW_DIR, upgrade=True)))
-    seconds = time.monotonic() - start
-    old = ", ".join(p.nevra for p in instance.packages)
-    new = ", ".join(p.nevra for p in outcome.packages)
-    checks = [
-        Check(
-            "upgrade",
-            f"upgrade {old} -> {new}, every scriptlet succeeded",
-            outcome.rc == 0 and not outcome.scriptlet_failures,
-            "; ".join(outcome.scriptlet_failures)
-            or ("" if outcome.rc == 0 else f"exit {outcome.rc}"),
-            "" if outcome.rc == 0 and not outcome.scriptlet_failures else outcome.log[-3000:],
-        )
-    ]
-    if outcome.rc != 0:
-        raise InstallError(checks[0].name, details=outcome.log[-3000:])
+    instance.container.put_archive("/", rpm_archive(rpms, NEW_DIR))
+    old = instance.nevras
+    new = ", ".join(str(r.nevra) for r in rpms)
+    title = f"upgrade {old} -> {new}, every scriptlet succeeded"
+    try:
+        log = transact(instance.container, profile, rpms, NEW_DIR, upgrade=True)
+    except InstallError as exc:
+        raise InstallError(f"{title}: {exc.message}", details=exc.details) from None
+    checks = [Check("upgrade", title, True, f"{log.seconds:.2f}s", "\n".join(log.warnings))]
     if markers:
         out = _exec(
             instance,
@@ -90,17 +75,7 @@ def upgrade(instance: Instance, profile: Profile, rpms: list[Path]) -> tuple[Ins
                 else "",
             )
         )
-    packages = tuple(
-        dataclasses.replace(p, file=str(rpms[i])) for i, p in enumerate(outcome.packages)
-    )
-    upgraded = dataclasses.replace(
-        instance,
-        packages=packages,
-        files=outcome.files,
-        install_log=outcome.log,
-        install_seconds=seconds,
-    )
-    return upgraded, checks
+    return dataclasses.replace(instance, rpms=rpms, log=log), checks
 
 
 def erase_script(profile: Profile, names: list[str]) -> str:
@@ -109,23 +84,22 @@ def erase_script(profile: Profile, names: list[str]) -> str:
         " ".join(map(shlex.quote, names)) if a == "{packages}" else shlex.quote(a)
         for a in profile.package_manager.erase
     )
-    return f'{erase_cmd} 2>&1; echo "{MARK} erased rc=$?"'
+    return f"exec {erase_cmd} 2>&1"
 
 
 def erase(instance: Instance, profile: Profile) -> list[Check]:
     """Erase the packages; report failed scriptlets and anything left behind."""
-    names = [p.name for p in instance.packages]
-    log = _exec(instance, erase_script(profile, names))
-    outcome = parse_output(log.replace(f"{MARK} erased", f"{MARK} installed"))
-    ok = outcome.rc == 0 and not outcome.scriptlet_failures
+    names = [r.name for r in instance.rpms]
+    result = instance.sh(erase_script(profile, names))
+    failures = scriptlet_failures(result.output)
+    ok = result.ok and not failures
     checks = [
         Check(
             "erase",
             f"erase {', '.join(names)}, every scriptlet succeeded",
             ok,
-            "; ".join(outcome.scriptlet_failures)
-            or ("" if outcome.rc == 0 else f"exit {outcome.rc}"),
-            "" if ok else outcome.log[-3000:],
+            "; ".join(failures) or ("" if result.ok else f"exit {result.rc}"),
+            "" if ok else result.output[-3000:],
         )
     ]
     keep = {f.path for f in instance.files if f.config}

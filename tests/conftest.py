@@ -24,18 +24,27 @@ def _connect() -> Any:
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> Any:
-    """A client for the local engine; skips without one, except in CI where it fails."""
+def engine() -> Any:
+    """rpmkit's Engine for the local engine; skips without one, except in CI where it fails."""
     return _connect()
 
 
 @pytest.fixture(scope="session")
-def offline_images(docker_client: Any) -> dict[str, str]:
+def docker_client(engine: Any) -> Any:
+    """docker-py's client, for tests that inspect what rpmkit made (rpmkit itself never
+    uses it outside its engine seam)."""
+    import docker
+
+    return docker.from_env(timeout=300)
+
+
+@pytest.fixture(scope="session")
+def offline_images(engine: Any) -> dict[str, str]:
     """The offline profile's images, built if missing: role -> tag."""
     from rpmkit import images, profiles
     from rpmkit.progress import Reporter
 
-    results = images.build(docker_client, profiles.get("offline"), Reporter(verbosity=-1))
+    results = images.build(engine, profiles.get("offline"), Reporter(verbosity=-1))
     return {plan.role: plan.tag for plan, _ in results}
 
 
@@ -47,7 +56,10 @@ def _nothing_left_behind() -> Iterator[None]:
     from rpmkit.errors import DockerUnavailable
 
     try:
-        client = engine.connect()
+        engine.connect()
+        import docker
+
+        client = docker.from_env()
     except DockerUnavailable:
         return  # no engine: nothing can have been left in it
     from rpmkit import labels

@@ -81,7 +81,7 @@ def bake(
     """
     from rpmkit import handoff, handoff_config
     from rpmkit.errors import ConfigError
-    from rpmkit.gate import resolve
+    from rpmkit.targets import each as resolve
 
     targets = resolve((target,), dist)
     if len(targets) > 1:

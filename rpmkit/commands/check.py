@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from rpmkit.commands.common import (
     State,
     base_image_option,
+    execute,
     pass_state,
     profile_option,
     select_profile,
 )
-from rpmkit.errors import CheckFailed, ConfigError
-
-if TYPE_CHECKING:
-    from rpmkit.pipeline import CheckPlan
-    from rpmkit.profiles import Profile
+from rpmkit.errors import ConfigError
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "targets_", metavar="TARGETS", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @profile_option
 @click.option("--no-boot", is_flag=True, help="Install and check statically only (fastest tier).")
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check (no HTTP served).")
@@ -45,7 +43,7 @@ if TYPE_CHECKING:
     "--upgrade-from",
     "upgrade_from",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Install this (older) RPM first, boot it, then upgrade to the one checked. Repeatable.",
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
@@ -53,7 +51,7 @@ if TYPE_CHECKING:
 @pass_state
 def check(
     state: State,
-    targets: tuple[Path, ...],
+    targets_: tuple[Path, ...],
     profile_name: str | None,
     no_boot: bool,
     no_health: bool,
@@ -87,74 +85,27 @@ def check(
       rpmkit check worker.rpm --no-health --junit-xml report.xml
       rpmkit check --upgrade-from dist/myapp-1.1-1.x86_64.rpm dist/myapp-1.2-1.x86_64.rpm
     """
-    from rpmkit import engine, pipeline
+    from rpmkit import engine, pipeline, targets
 
-    apps = [t for t in targets if t.is_dir()]
-    rpms = [t for t in targets if not t.is_dir()]
-    if apps and (rpms or len(apps) > 1):
-        raise ConfigError("give one app directory, or RPM files, not both")
-    for rpm in rpms:
-        if not rpm.is_file():
-            raise ConfigError(f"{rpm}: no such file")
-        if rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
-            raise ConfigError(f"{rpm}: not a binary RPM (expected NAME-VERSION-RELEASE.ARCH.rpm)")
     if upgrade_from and no_boot:
         raise ConfigError("--upgrade-from needs a booted instance; drop --no-boot")
-    configured = None
-    if apps:
-        from rpmkit import config
-
-        loaded = config.load(apps[0])
-        configured = loaded.app.profile
-        plan = pipeline.app_plan(loaded, pipeline.find_rpms(loaded, dist), health=not no_health)
-    else:
-        plan = pipeline.rpm_plan(rpms, health=not no_health)
-    plan = pipeline.adjust(
-        plan,
-        path=health_path,
-        port=health_port,
-        expected_status=expect_status,
-        boot=not no_boot,
-        keep=keep,
-        upgrade_from=upgrade_from,
-        erase=erase,
-    )
-    client = engine.connect()
-    profile = select_profile(client, profile_name, configured, state.reporter, base_image)
-    execute(state, client, profile, plan, json_path, junit_xml, base_image)
-
-
-def execute(
-    state: State,
-    client: Any,
-    profile: Profile,
-    plan: CheckPlan,
-    json_path: Path | None,
-    junit_xml: Path | None,
-    base_image: str | None = None,
-) -> None:
-    """Run the check, print and write its report, and the receipts on pass."""
-    from rpmkit import images, pipeline, receipt
-    from rpmkit import report as reports
-
-    runtime = images.build(client, profile, state.reporter, base_image)[1][0].tag
-    outcome = pipeline.check(client, profile, runtime, plan, state.reporter)
-    report = outcome.report
-    click.echo(reports.render(report, verbose=state.verbosity > 0))
-    if json_path:
-        reports.write_json(report, json_path)
-    if junit_xml:
-        reports.write_junit(report, junit_xml)
-    if outcome.kept is not None:
-        click.echo(
-            f"kept: docker exec -it {outcome.kept.name} bash   (remove: docker rm -f "
-            f"{outcome.kept.name})"
+    found = targets.resolve(tuple(targets_), dist)
+    with targets.staged(found.rpms) as rpms, targets.staged(upgrade_from) as old:
+        if found.app is not None:
+            plan = pipeline.app_plan(found.app, rpms, health=not no_health)
+        else:
+            plan = pipeline.rpm_plan(rpms, health=not no_health)
+        plan = pipeline.adjust(
+            plan,
+            path=health_path,
+            port=health_port,
+            expected_status=expect_status,
+            boot=not no_boot,
+            keep=keep,
+            upgrade_from=old,
+            erase=erase,
         )
-    if not report.ok:
-        for rpm in plan.rpms:
-            if receipt.discard(rpm):
-                click.echo(f"removed the earlier receipt of {rpm.name}: it no longer passes")
-        raise CheckFailed(f"check failed at the {report.failed_stage} stage")
-    for rpm in plan.rpms:
-        written = receipt.write(report, rpm, outcome.image_id)
-        click.echo(f"receipt: {written.path}")
+        client = engine.connect()
+        configured = found.app.app.profile if found.app is not None else None
+        profile = select_profile(client, profile_name, configured, state.reporter, base_image)
+        execute(state, client, profile, plan, json_path, junit_xml, base_image)

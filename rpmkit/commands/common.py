@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rpmkit import images, profiles
-from rpmkit.errors import ConfigError
+from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.progress import Reporter
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from rpmkit.engine import Engine
+    from rpmkit.pipeline import CheckPlan
+    from rpmkit.profiles import Profile
 
 
 @dataclass
@@ -85,7 +87,7 @@ def build_options(func: Any) -> Any:
 
 
 def select_profile(
-    client: DockerClient,
+    engine: Engine,
     explicit: str | None,
     configured: str | None,
     reporter: Reporter,
@@ -101,8 +103,46 @@ def select_profile(
             f"{base_image})",
         )
     name, note = profiles.choose(
-        explicit, configured, lambda ref: images.image_id(client, ref) is not None
+        explicit, configured, lambda ref: images.image_id(engine, ref) is not None
     )
     if note:
         reporter.info(note)
     return profiles.get(name)
+
+
+def execute(
+    state: State,
+    engine: Engine,
+    profile: Profile,
+    plan: CheckPlan,
+    json_path: Path | None,
+    junit_xml: Path | None,
+    base_image: str | None = None,
+) -> None:
+    """Run the check, print and write its report, and the receipts on pass."""
+    from rpmkit import images, pipeline, receipt
+    from rpmkit import report as reports
+
+    runtime = images.ensure(engine, profile, state.reporter, base_image).runtime
+    outcome = pipeline.check(engine, profile, runtime, plan, state.reporter)
+    report = outcome.report
+    click.echo(reports.render(report, verbose=state.verbosity > 0))
+    if json_path:
+        reports.write_json(report, json_path)
+    if junit_xml:
+        reports.write_junit(report, junit_xml)
+    if outcome.kept is not None:
+        click.echo(
+            f"kept: {outcome.kept.name}   (enter: rpmkit shell --instance {outcome.kept.name}; "
+            f"remove: rpmkit instances rm {outcome.kept.name})"
+        )
+    if not report.ok:
+        for rpm in plan.rpms:
+            if receipt.discard(rpm.path):
+                click.echo(f"removed the earlier receipt of {rpm.path.name}: it no longer passes")
+        raise CheckFailed(f"check failed at the {report.failed_stage} stage")
+    written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime)
+    for path in written:
+        click.echo(f"receipt: {path}")
+    if refused:
+        raise CheckFailed("; ".join(refused))

@@ -50,8 +50,9 @@ def deploy(
       rpmkit deploy examples/hello-world --env test
       rpmkit deploy . --env prod --ami ami-0123456789abcdef0 --dry-run
     """
-    from rpmkit import config, handoff, pipeline, receipt
+    from rpmkit import config, handoff, pipeline
     from rpmkit.errors import ConfigError, GateRefused
+    from rpmkit.rpm import sha256_file
 
     loaded = config.load(app_dir)
     app = loaded.app
@@ -67,7 +68,7 @@ def deploy(
                 f"{rpms[0].name} has no bake record ({handoff.record_path(rpms[0])})",
                 hint=f"bake it first with `rpmkit bake {app_dir}`, or pass --ami",
             )
-        if record.rpm_sha256 != receipt.sha256_file(rpms[0]):
+        if record.rpm_sha256 != sha256_file(rpms[0]):
             raise GateRefused(
                 f"{rpms[0].name} changed after it was baked into {record.ami}",
                 hint=f"run `rpmkit check {app_dir}` and `rpmkit bake {app_dir}` again, "

@@ -10,7 +10,8 @@ import click
 from rpmkit.commands.common import State, pass_state
 
 if TYPE_CHECKING:
-    from rpmkit.gate import Passed, Policy, Target
+    from rpmkit.gate import Passed, Policy
+    from rpmkit.targets import Target
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -62,6 +63,8 @@ def policy_for(
         target_profile=profile_name or settings.target_profile,
         max_age=max_age or settings.max_receipt_age,
         accept_profile=accept_profile,
+        target_arch=settings.target_arch or "",
+        min_settle=settings.min_settle,
     )
 
 
@@ -69,7 +72,7 @@ def check_and_report(state: State, target: Target, policy: Policy) -> Passed:
     """Verify one target's receipt; print its warnings and a one-line verdict."""
     from rpmkit.gate import describe_age, verify
 
-    passed = verify(target, policy)
+    passed = verify(target.rpm, target.given, policy)
     for warning in passed.warnings:
         state.reporter.warn(warning)
     click.echo(
@@ -108,7 +111,7 @@ def gate(
       rpmkit gate examples/hello-world --max-age 2h
       rpmkit gate dist/myapp-1.2-1.x86_64.rpm --accept-profile offline
     """
-    from rpmkit.gate import resolve
+    from rpmkit.targets import each as resolve
 
     for target in resolve(targets, dist):
         check_and_report(state, target, policy_for(target, profile_name, accept_profile, max_age))

@@ -10,7 +10,7 @@ import click
 from rpmkit.commands.common import State, pass_state
 
 if TYPE_CHECKING:
-    from rpmkit.gate import Target
+    from rpmkit.targets import Target
 
 
 def repo_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -104,7 +104,7 @@ def publish(
           --repo https://artifactory.example.com/artifactory/rpm-local/myapp
       rpmkit publish . --dry-run
     """
-    from rpmkit.gate import resolve
+    from rpmkit.targets import each as resolve
 
     for target in resolve(targets, dist):
         publish_target(state, target, repo, dry_run)

@@ -14,6 +14,7 @@ from rpmkit.errors import CheckFailed, ConfigError
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig, LoadedConfig
     from rpmkit.rehearse import RehearsePlan
+    from rpmkit.rpm import RpmFile
 
 RPM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -125,15 +126,14 @@ def rehearse(
       rpmkit rehearse examples/hello-world --from dist/hello-world-1.0.0-1.x86_64.rpm
       rpmkit rehearse . --from old.rpm --to new.rpm --chaos --json rehearsal.json
     """
-    from rpmkit import balancer_image, config, engine, images, pipeline, profiles
+    from rpmkit import balancer_image, config, engine, images, pipeline, profiles, targets
     from rpmkit import rehearse as stage
     from rpmkit import rehearse_report as reports
 
     loaded = config.load(app_dir)
     new = new or tuple(pipeline.find_rpms(loaded, dist))
-    for rpm in (*old, *new):
-        if rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
-            raise ConfigError(f"{rpm}: not a binary RPM (expected NAME-VERSION-RELEASE.ARCH.rpm)")
+    for path in (*old, *new):
+        targets.validate(path)
     overrides = {
         "instances": instances,
         "requests_per_second": rate,
@@ -142,7 +142,6 @@ def rehearse(
         "after_seconds": after_seconds,
         "error_budget": error_budget,
     }
-    plan = make_plan(loaded, old, new, seed, chaos, chaos_swap, overrides)
     _note_unchecked(state, (*old, *new))
     if not engine.engine_is_local():
         raise ConfigError(
@@ -155,9 +154,11 @@ def rehearse(
     limit = profiles.boot_limit(profile)
     if limit:
         raise ConfigError(f"profile {profile.name} cannot boot here: {limit}")
-    runtime = images.build(client, profile, state.reporter)[1][0].tag
+    runtime = images.ensure(client, profile, state.reporter).runtime.tag
     lb_image, _ = balancer_image.ensure(client, state.reporter)
-    rehearsal = stage.rehearse(client, profile, runtime, lb_image, plan, state.reporter)
+    with targets.staged(old) as old_rpms, targets.staged(new) as new_rpms:
+        plan = make_plan(loaded, old_rpms, new_rpms, seed, chaos, chaos_swap, overrides)
+        rehearsal = stage.rehearse(client, profile, runtime, lb_image, plan, state.reporter)
     result = reports.build(rehearsal, plan.settings.error_budget)
     click.echo(reports.render(result, verbose=state.verbosity > 0))
     if json_path:
@@ -170,8 +171,8 @@ def rehearse(
 
 def make_plan(
     loaded: LoadedConfig,
-    old: tuple[Path, ...],
-    new: tuple[Path, ...],
+    old: tuple[RpmFile, ...],
+    new: tuple[RpmFile, ...],
     seed: int | None,
     chaos: bool,
     chaos_swap: bool,
@@ -224,7 +225,7 @@ def _note_unchecked(state: State, rpms: tuple[Path, ...]) -> None:
     from rpmkit import receipt
 
     for rpm in rpms:
-        if not receipt.receipt_path(rpm).is_file():
+        if not receipt.path_for(rpm).is_file():
             state.reporter.info(
                 f"note: {rpm.name} has no receipt: `rpmkit check` has not passed it"
             )

@@ -94,8 +94,8 @@ def run(
     if jobs is not None:
         raise ConfigError("-j/--jobs goes with --all")
     from rpmkit import build as stage
-    from rpmkit import config, engine, pipeline, spec
-    from rpmkit.commands.check import execute
+    from rpmkit import config, engine, pipeline, spec, targets
+    from rpmkit.commands.common import execute
 
     overrides = {k: v for k, v in (("version", version), ("release", release)) if v}
     loaded = config.load(app_dir, overrides)
@@ -108,10 +108,9 @@ def run(
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
     for path in (*rpm.paths, rpm.srpm, rpm.log):
         click.echo(f"built: {path}")
-    plan = pipeline.adjust(
-        pipeline.app_plan(loaded, list(rpm.paths), health=not no_health), keep=keep
-    )
-    execute(state, client, profile, plan, json_path, junit_xml, base_image)
+    with targets.staged(tuple(rpm.paths)) as rpms:
+        plan = pipeline.adjust(pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep)
+        execute(state, client, profile, plan, json_path, junit_xml, base_image)
 
 
 # APP is optional with --all (the folder to search), required otherwise: checked above.
@@ -140,7 +139,7 @@ def run_many(
         configured = _configured_profile(app.path)
         if configured not in chosen:
             profile = select_profile(client, profile_name, configured, state.reporter)
-            images.build(client, profile, state.reporter)
+            images.ensure(client, profile, state.reporter)
             chosen[configured] = profile.name
         per_app[app.name] = ["--profile", chosen[configured], *options]
     jobs = jobs or os.cpu_count() or 1

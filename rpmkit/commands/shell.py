@@ -18,14 +18,6 @@ from rpmkit.commands.common import State, pass_state, profile_option, select_pro
 from rpmkit.errors import ConfigError
 
 
-def shell_argv(name: str, tty: bool, term: str | None = None) -> list[str]:
-    """`docker exec` of a login shell in the instance; with a terminal when we have one."""
-    argv = ["docker", "exec", "-it" if tty else "-i"]
-    if tty and term:
-        argv += ["-e", f"TERM={term}"]
-    return [*argv, name, "bash", "-l"]
-
-
 @click.command()
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @profile_option
@@ -58,14 +50,9 @@ def shell(
       echo 'rpm -q myapp' | rpmkit shell .      # no terminal: commands from stdin
     """
     from rpmkit import booted, engine
+    from rpmkit import targets as resolve
 
-    apps = [t for t in targets if t.is_dir()]
-    rpms = [t for t in targets if not t.is_dir()]
-    if apps and (rpms or len(apps) > 1):
-        raise ConfigError("give one app directory, or RPM files, not both")
-    for rpm in rpms:
-        if not rpm.is_file() or rpm.suffix != ".rpm" or rpm.name.endswith(".src.rpm"):
-            raise ConfigError(f"{rpm}: not a binary RPM file (NAME-VERSION-RELEASE.ARCH.rpm)")
+    found = resolve.resolve(targets, dist, must_exist=False)
     if shutil.which("docker") is None:
         raise ConfigError(
             "the docker CLI is not installed; `rpmkit shell` runs `docker exec`",
@@ -73,28 +60,23 @@ def shell(
         )
     client = engine.connect()
     reporter = state.reporter
-    loaded = None
-    if apps:
-        from rpmkit import config
-
-        loaded = config.load(apps[0])
+    loaded = found.app
+    if loaded is not None:
         profile = select_profile(client, profile_name, loaded.app.profile, reporter)
-        rpms = booted.app_rpms(client, loaded, profile, reporter, dist, rebuild)
-        app = loaded.app.name
+        paths = tuple(booted.app_rpms(client, loaded, profile, reporter, dist, rebuild))
     else:
         profile = select_profile(client, profile_name, None, reporter)
-        app = rpms[0].name.rsplit("-", 2)[0] or "rpm"
+        paths = found.rpms
     tty = sys.stdin.isatty() and sys.stdout.isatty()
-    with _hangup_is_interrupt():
+    with _hangup_is_interrupt(), resolve.staged(paths) as rpms:
         with booted.booted(
-            client, profile, rpms, app, reporter, booted.publish_ports(loaded)
+            client, profile, rpms, found.name, reporter, booted.publish_ports(loaded)
         ) as instance:
-            nevras = ", ".join(p.nevra for p in instance.packages)
-            click.echo(f"shell: {nevras} on {profile.name} in {instance.name}", err=True)
+            click.echo(f"shell: {instance.nevras} on {profile.name} in {instance.name}", err=True)
             for port, host_port in sorted(instance.ports.items()):
-                click.echo(f"  port {port}: http://{booted.ADDRESS}:{host_port}/", err=True)
+                click.echo(f"  port {port}: http://{instance.address}:{host_port}/", err=True)
             click.echo("  `exit` or Ctrl-D leaves and removes the instance", err=True)
-            argv = shell_argv(instance.name, tty, os.environ.get("TERM"))
+            argv = client.shell_argv(instance.name, tty, os.environ.get("TERM"))
             # The shell's own exit status is the user's business, not a failed check.
             subprocess.call(argv)
         reporter.info(f"removed {instance.name}")

@@ -26,7 +26,7 @@ def start_container(docker_client: Any) -> Iterator[Start]:
     started: list[Any] = []
 
     def start(image: str, command: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("labels", labels.run_labels(run_id, "tests"))
+        kwargs.setdefault("labels", labels.Run(run_id, "tests").labels())
         container = docker_client.containers.run(image, command, detach=True, **kwargs)
         started.append(container)
         return container
@@ -90,7 +90,7 @@ def rpm_factory(
         offline_images["builder"],
         ["sleep", "infinity"],
         detach=True,
-        labels=labels.run_labels(labels.new_run_id(), "tests"),
+        labels=labels.Run(labels.new_run_id(), "tests").labels(),
     )
     count = 0
 
@@ -114,3 +114,25 @@ def rpm_factory(
 
     yield build
     container.remove(force=True)
+
+
+def check_paths(
+    engine: Any,
+    runtime_tag: str,
+    rpms: tuple[Path, ...],
+    app: str,
+    expect: Any,
+    upgrade_from: tuple[Path, ...] = (),
+    **plan: Any,
+) -> Any:
+    """`pipeline.check` of RPM files as `rpmkit check` runs it (staged, on the offline profile)."""
+    from rpmkit import pipeline, profiles, targets
+    from rpmkit.images import RuntimeImage
+    from rpmkit.progress import Reporter
+
+    runtime = RuntimeImage(runtime_tag, engine.image_id(runtime_tag) or "")
+    with targets.staged(rpms) as staged, targets.staged(upgrade_from) as old:
+        made = pipeline.CheckPlan(staged, app, expect, upgrade_from=old, **plan)
+        return pipeline.check(
+            engine, profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
+        )

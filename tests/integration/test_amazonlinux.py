@@ -83,7 +83,7 @@ def test_al2023_runtime_has_what_the_ami_has(docker_client: Any) -> None:
         ["sh", "-c", "rpm -q systemd shadow-utils chkconfig initscripts procps-ng && "
          "test -x /usr/lib/systemd/systemd && ! rpm -q nginx"],
         remove=True,
-        labels=labels.run_labels(labels.new_run_id(), "tests"),
+        labels=labels.Run(labels.new_run_id(), "tests").labels(),
     )  # fmt: skip
     assert b"not installed" in out  # nginx: the app brings it
 

@@ -83,7 +83,7 @@ def _rpm(client: Any, image: str, directory: Path, *args: str) -> str:
         image,
         ["rpm", *args],
         volumes={str(directory): {"bind": "/rpms", "mode": "ro"}},
-        labels=labels.run_labels(labels.new_run_id(), "tests"),
+        labels=labels.Run(labels.new_run_id(), "tests").labels(),
         network_disabled=True,
         remove=True,
     )

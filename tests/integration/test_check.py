@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -13,12 +14,10 @@ from typing import Any
 
 import pytest
 
-from rpmkit import pipeline, profiles
 from rpmkit.health import Probe
-from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.verify import Check, Expectations
-from tests.integration.conftest import rpmkit_cli
+from tests.integration.conftest import check_paths, rpmkit_cli
 
 pytestmark = pytest.mark.docker
 
@@ -132,17 +131,9 @@ Build = Callable[[str], Path]
 
 
 def run_check(
-    rpm: Path, offline_images: dict[str, str], docker_client: Any, expect: Expectations = EXPECT
+    rpm: Path, offline_images: dict[str, str], engine: Any, expect: Expectations = EXPECT
 ) -> Report:
-    plan = pipeline.CheckPlan((rpm,), "rk-web", expect)
-    outcome = pipeline.check(
-        docker_client,
-        profiles.get("offline"),
-        offline_images["runtime"],
-        plan,
-        Reporter(verbosity=-1),
-    )
-    return outcome.report
+    return check_paths(engine, offline_images["runtime"], (rpm,), "rk-web", expect).report
 
 
 def failed(report: Report) -> dict[str, Check]:
@@ -150,9 +141,9 @@ def failed(report: Report) -> dict[str, Check]:
 
 
 def test_good_package_passes(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
-    report = run_check(rpm_factory(web_spec()), offline_images, docker_client)
+    report = run_check(rpm_factory(web_spec()), offline_images, engine)
     assert report.ok, report.checks
     names = [c.name for c in report.checks]
     assert "unit rk-web.service active" in names
@@ -163,10 +154,10 @@ def test_good_package_passes(
 
 
 def test_post_failing_is_a_failed_install(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = web_spec(post="echo 'setting up the frobnicator'; exit 7")
-    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    report = run_check(rpm_factory(spec), offline_images, engine)
     assert report.failed_stage == "install"
     (check,) = failed(report).values()
     assert "%post(rk-web-1.0-1.noarch) failed: exit status 7" in check.detail
@@ -174,19 +165,19 @@ def test_post_failing_is_a_failed_install(
 
 
 def test_missing_dependency_is_a_failed_install(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = web_spec(requires="Requires: libfrobnicate >= 2")
-    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    report = run_check(rpm_factory(spec), offline_images, engine)
     assert report.failed_stage == "install"
     (check,) = failed(report).values()
     assert "libfrobnicate" in check.detail
 
 
 def test_service_crashing_at_start_fails_verify_with_its_journal(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
-    report = run_check(rpm_factory(web_spec(mode="crash")), offline_images, docker_client)
+    report = run_check(rpm_factory(web_spec(mode="crash")), offline_images, engine)
     assert report.failed_stage == "verify"
     unit = failed(report)["unit rk-web.service active"]
     assert "refusing to start: MODE=crash" in unit.evidence
@@ -194,10 +185,10 @@ def test_service_crashing_at_start_fails_verify_with_its_journal(
 
 
 def test_service_not_enabled_at_boot_is_named_as_the_cause(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = web_spec(preset="enable nginx.service")
-    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    report = run_check(rpm_factory(spec), offline_images, engine)
     warned = [c for c in report.checks if c.warning and "enabled at boot" in c.name]
     assert warned, report.checks
     assert not report.ok
@@ -206,10 +197,10 @@ def test_service_not_enabled_at_boot_is_named_as_the_cause(
 
 
 def test_backend_on_another_port_than_nginx_proxies(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = web_spec(port=8001, proxy_port=8000)
-    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    report = run_check(rpm_factory(spec), offline_images, engine)
     assert report.failed_stage == "verify"
     problems = failed(report)
     assert "port 8000 listening" in problems
@@ -218,9 +209,9 @@ def test_backend_on_another_port_than_nginx_proxies(
 
 
 def test_health_endpoint_returning_500(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
-    report = run_check(rpm_factory(web_spec(mode="error")), offline_images, docker_client)
+    report = run_check(rpm_factory(web_spec(mode="error")), offline_images, engine)
     assert report.failed_stage == "health"
     health = failed(report)["health check"]
     assert "answered 500" in health.detail
@@ -228,21 +219,21 @@ def test_health_endpoint_returning_500(
 
 
 def test_health_endpoint_slower_than_the_timeout(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     probe = Probe(path="/health_check", port=80, interval=0.1, timeout=1.0, deadline=3.0)
     expect = Expectations(ports=(8000, 80), users=("rk-web",), probe=probe)
-    report = run_check(rpm_factory(web_spec(mode="slow")), offline_images, docker_client, expect)
+    report = run_check(rpm_factory(web_spec(mode="slow")), offline_images, engine, expect)
     assert report.failed_stage == "health"
     health = failed(report)["health check"]
     assert "the last request timed out" in health.detail
 
 
 def test_unit_file_with_a_syntax_error(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = web_spec(unit_extra="Restart=sometimes-maybe\nExecStart=")
-    report = run_check(rpm_factory(spec), offline_images, docker_client)
+    report = run_check(rpm_factory(spec), offline_images, engine)
     assert report.failed_stage == "verify"
     unit = failed(report)["unit rk-web.service active"]
     assert "rk-web.service" in unit.evidence
@@ -261,9 +252,11 @@ def test_cli_pass_writes_receipt_json_and_junit(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASS: rk-cli-1.0-1.noarch on offline" in proc.stdout
     receipt = json.loads((tmp_path / f"{rpm.name}.receipt.json").read_text())
-    assert receipt["passed"] is True
-    assert receipt["profile"] == "offline"
-    assert receipt["format"] == 1
+    assert receipt["format"] == "rpmkit.receipt/2"
+    assert receipt["target"]["profile"] == "offline"
+    assert receipt["check"]["tier"] == "booted"
+    assert receipt["rpm"]["sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert receipt["rpm"]["nevra"]["name"] == "rk-cli"
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["ok"] is True
     suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
@@ -290,16 +283,14 @@ def test_cli_failure_exits_1_and_writes_no_receipt(
 
 
 def test_upgrade_keeps_user_and_data(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     old = rpm_factory(web_spec(name="rk-up", version="1.0"))
     new = rpm_factory(web_spec(name="rk-up", version="1.1"))
     expect = Expectations(ports=(8000, 80), users=("rk-up",), probe=FAST)
-    plan = pipeline.CheckPlan((new,), "rk-up", expect, upgrade_from=(old,), erase=True)
-    report = pipeline.check(
-        docker_client, profiles.get("offline"), offline_images["runtime"], plan,
-        Reporter(verbosity=-1),
-    ).report  # fmt: skip
+    report = check_paths(
+        engine, offline_images["runtime"], (new,), "rk-up", expect, (old,), erase=True
+    ).report
     assert report.ok, [c for c in report.checks if not c.ok]
     names = [c.name for c in report.checks]
     assert "upgrade rk-up-1.0-1.noarch -> rk-up-1.1-1.noarch, every scriptlet succeeded" in names
@@ -310,7 +301,7 @@ def test_upgrade_keeps_user_and_data(
 
 
 def test_upgrade_whose_postun_deletes_the_user_fails(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     # The old package's %postun runs on upgrade too ($1 = 1): unguarded cleanup is a bug.
     old = rpm_factory(
@@ -318,11 +309,9 @@ def test_upgrade_whose_postun_deletes_the_user_fails(
     )
     new = rpm_factory(web_spec(name="rk-bad-up", version="1.1"))
     expect = Expectations(ports=(8000, 80), users=("rk-bad-up",), probe=FAST)
-    plan = pipeline.CheckPlan((new,), "rk-bad-up", expect, upgrade_from=(old,))
-    report = pipeline.check(
-        docker_client, profiles.get("offline"), offline_images["runtime"], plan,
-        Reporter(verbosity=-1),
-    ).report  # fmt: skip
+    report = check_paths(
+        engine, offline_images["runtime"], (new,), "rk-bad-up", expect, (old,)
+    ).report
     assert not report.ok
     problems = failed(report)
     assert "user rk-bad-up exists" in problems

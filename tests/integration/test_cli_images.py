@@ -60,12 +60,12 @@ def test_prune_keep_current_removes_leftovers_and_stale_caches(
     gone = subprocess.Popen(["true"])
     gone.wait()
     crashed = {
-        **labels.run_labels("prunetest", "tests"),
+        **labels.Run("prunetest", "tests").labels(),
         labels.OWNER: f"{labels.owner().split(':')[0]}:{gone.pid}",
     }
     leftover = docker_client.containers.create(offline_images["runtime"], ["true"], labels=crashed)
     live = docker_client.containers.create(
-        offline_images["runtime"], ["true"], labels=labels.run_labels("prunelive", "tests")
+        offline_images["runtime"], ["true"], labels=labels.Run("prunelive", "tests").labels()
     )
     proc = rpmkit_cli("images", "prune", "--keep-current")
     assert proc.returncode == 0, proc.stderr

@@ -47,7 +47,7 @@ def probe_rpm(offline_images: dict[str, str], docker_client: Any) -> bytes:
         offline_images["builder"],
         ["sleep", "300"],
         detach=True,
-        labels=labels.run_labels(labels.new_run_id(), "tests"),
+        labels=labels.Run(labels.new_run_id(), "tests").labels(),
     )
     try:
         put_file(container, "/tmp", "rk-probe.spec", TEST_SPEC.encode())

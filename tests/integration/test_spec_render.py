@@ -28,7 +28,7 @@ def rpmspec_parse(client: Any, image: str, rendered: spec.Spec) -> tuple[int, st
     container = client.containers.create(
         image,
         ["rpmspec", "-P", f"/work/{name}"],
-        labels=labels.run_labels(labels.new_run_id(), rendered.name),
+        labels=labels.Run(labels.new_run_id(), rendered.name).labels(),
     )
     try:
         assert container.put_archive("/work", buf.getvalue())

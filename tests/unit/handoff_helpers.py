@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from rpmkit import receipt
+from rpmkit import __version__, receipt, rpm
+from rpmkit.profiles import host_arch
 from rpmkit.report import Report
 from rpmkit.verify import Check
+from tests.rpmfactory import make_rpm
 
 RPM_NAME = "hello-world-1.0.0-1.noarch.rpm"
 AMI_NAME = "hello-world-1.0.0-1.noarch-x86_64-202611051020-ebs"
@@ -71,35 +73,52 @@ def write_app(root: Path, extra: str = "") -> Path:
     return app
 
 
-def write_rpm(dist: Path, body: bytes = b"\xed\xab\xee\xdb not really an rpm") -> Path:
-    """A file with an RPM's name (the gate and hand-offs never look inside)."""
+def write_rpm(dist: Path, name: str = RPM_NAME, payload: bytes = b"payload") -> Path:
+    """A small RPM file (real lead and headers, no installable payload) named `name`."""
     dist.mkdir(parents=True, exist_ok=True)
-    rpm = dist / RPM_NAME
-    rpm.write_bytes(body)
-    return rpm
+    return make_rpm(dist / name, "hello-world", "1.0.0", "1", "noarch", payload=payload)
+
+
+def receipt_for(path: Path, profile: str = "al2023", age: float = 60.0) -> receipt.Receipt:
+    """The receipt a passing booted check with a 5 s settle window would write."""
+    found = rpm.read(path)
+    return receipt.Receipt(
+        rpm=receipt.RpmRecord(path.name, found.sha256, found.size, found.nevra),
+        check=receipt.CheckRecord(
+            tier="booted",
+            health_checked=True,
+            settle=5.0,
+            checks=tuple((c.stage, c.name, c.ok, c.warning) for c in PASSING.checks),
+        ),
+        target=receipt.TargetRecord(profile, host_arch(), "rpmkit/x-runtime:abc", "sha256:img"),
+        checked_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - age)),
+        rpmkit_version=__version__,
+    )
 
 
 def write_receipt(
-    rpm: Path,
+    path: Path,
     profile: str = "al2023",
     *,
-    passed: bool = True,
     age: float = 60.0,
     key: str | None = None,
     **fields: Any,
 ) -> Path:
-    """A receipt as a check would write it, `age` seconds ago, signed with `key` if given."""
-    content = dict(receipt.write(PASSING, rpm, "sha256:img").content)
-    content.update(
-        profile=profile,
-        passed=passed,
-        checked_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - age)),
-        **fields,
-    )
+    """A receipt as a check would write it, `age` seconds ago, signed with `key` if given.
+
+    `fields` override JSON values by dotted path: `**{"check.tier": "static"}`.
+    """
+    content = receipt_for(path, profile, age).body()
+    for dotted, value in fields.items():
+        *parents, last = dotted.split(".")
+        node = content
+        for part in parents:
+            node = node[part]
+        node[last] = value
     content["digest"] = receipt.digest(content, key)
-    path = receipt.receipt_path(rpm)
-    path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
-    return path
+    where = receipt.path_for(path)
+    where.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+    return where
 
 
 def fake_tool(bin_dir: Path, name: str, body: str) -> Path:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from rpmkit import balancer_image, images, labels
+from rpmkit.engine import ImageInfo
 
 
 def test_the_recipe_is_haproxy_on_bookworm() -> None:
@@ -41,32 +42,32 @@ def test_tags_follow_the_recipe_and_the_dockerfile(tmp_path: Path) -> None:
     assert balancer_image.plan(folder).base != first.base
 
 
-class _Image:
-    def __init__(self, tag: str, **lab: str) -> None:
-        self.id, self.tags, self.labels, self.short_id = f"sha256:{tag}", [tag], lab, tag
-        self.attrs = {"Size": 1e6, "Created": "2026-11-26T00:00:00"}
+def _image(tag: str, **lab: str) -> ImageInfo:
+    return ImageInfo(f"sha256:{tag}", tag, (tag,), lab, 1_000_000, "2026-11-26T00:00:00")
 
 
-class _Images:
-    def __init__(self, found: list[_Image]) -> None:
+class _Engine:
+    """The engine seam's image calls, over a fixed list."""
+
+    def __init__(self, found: list[ImageInfo]) -> None:
         self.found = found
         self.removed: list[str] = []
 
-    def list(self, filters: dict[str, Any]) -> list[_Image]:
-        key = filters["label"]
-        return [i for i in self.found if key in i.labels]
+    def images(self, *, label: str | None = None, repository: str | None = None) -> list[ImageInfo]:
+        return [i for i in self.found if label is None or label.split("=")[0] in i.labels]
 
-    def remove(self, image_id: str, force: bool = False) -> None:
+    def remove_image(self, image_id: str) -> bool:
         self.removed.append(image_id)
+        return True
 
 
 def test_a_runs_committed_image_is_not_a_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     # Committed from a container of a cached image, it inherits rpmkit.cache.
-    cached = _Image("rpmkit/balancer:abc", **{labels.CACHE: "balancer"})
-    baked = _Image("baked", **{labels.CACHE: "image", labels.RUN: "r1", labels.APP: "shop"})
-    client: Any = type("C", (), {"images": _Images([cached, baked])})()
-    assert [row["tags"] for row in images.list_images(client)] == ["rpmkit/balancer:abc"]
-    monkeypatch.setattr(labels, "remove_run", lambda client, run_id=None: [])
-    removed = images.prune(client)
+    cached = _image("rpmkit/balancer:abc", **{labels.CACHE: "balancer"})
+    baked = _image("baked", **{labels.CACHE: "image", labels.RUN: "r1", labels.APP: "shop"})
+    engine: Any = _Engine([cached, baked])
+    assert [row["tags"] for row in images.list_images(engine)] == ["rpmkit/balancer:abc"]
+    engine.remove_leftovers = lambda: []
+    removed = images.prune(engine)
     assert removed == ["image rpmkit/balancer:abc"]
-    assert client.images.removed == ["sha256:rpmkit/balancer:abc"]
+    assert engine.removed == ["sha256:rpmkit/balancer:abc"]

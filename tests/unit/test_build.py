@@ -31,15 +31,17 @@ def test_rpmbuild_argv_topdir() -> None:
 
 
 def test_container_settings_basics() -> None:
-    settings = build.container_settings("rpmkit/offline-builder:abc", "r1", "web", 1234, {})
+    run = labels.Run("r1", "web")
+    settings = build.container_settings("rpmkit/offline-builder:abc", run, 1234, {})
     assert settings.image == "rpmkit/offline-builder:abc"
-    assert settings.labels == labels.run_labels("r1", "web")
-    assert settings.name == "rpmkit-build-web-r1"
+    assert settings.name == "rpmkit-web-r1-build"
     assert settings.environment["SOURCE_DATE_EPOCH"] == "1234"
     assert settings.volumes == {}
     kwargs = settings.create_kwargs()
     assert kwargs["command"] == ["sleep", "infinity"]
-    assert kwargs["labels"] == {labels.RUN: "r1", labels.APP: "web", labels.OWNER: labels.owner()}
+    # The engine stamps the run's labels from the run.
+    assert kwargs["run"] == run
+    assert run.labels() == {labels.RUN: "r1", labels.APP: "web", labels.OWNER: labels.owner()}
     assert kwargs["environment"] is settings.environment
 
 
@@ -50,7 +52,7 @@ def test_proxy_variables_pass_through() -> None:
         "HTTP_PROXY": "",  # set but empty: nothing to pass
         "AWS_SECRET_ACCESS_KEY": "never",
     }
-    env = build.container_settings("img", "r", "web", 1, environ).environment
+    env = build.container_settings("img", labels.Run("r", "web"), 1, environ).environment
     assert env["HTTPS_PROXY"] == "http://proxy:3128"
     assert env["no_proxy"] == "localhost,.corp"
     assert "HTTP_PROXY" not in env
@@ -69,7 +71,7 @@ def test_ca_bundles_are_mounted_read_only(tmp_path: Path) -> None:
         "SSL_CERT_FILE": str(bundle),
         "REQUESTS_CA_BUNDLE": str(other),
     }
-    settings = build.container_settings("img", "r", "web", 1, environ)
+    settings = build.container_settings("img", labels.Run("r", "web"), 1, environ)
     # One mount per distinct file (the symlink is resolved), each read-only.
     assert settings.volumes == {
         str(bundle): {"bind": f"{build.CA_DIR}/0.pem", "mode": "ro"},
@@ -82,7 +84,7 @@ def test_ca_bundles_are_mounted_read_only(tmp_path: Path) -> None:
 
 def test_a_missing_ca_bundle_is_not_mounted(tmp_path: Path) -> None:
     settings = build.container_settings(
-        "img", "r", "web", 1, {"PIP_CERT": str(tmp_path / "gone.pem")}
+        "img", labels.Run("r", "web"), 1, {"PIP_CERT": str(tmp_path / "gone.pem")}
     )
     assert settings.volumes == {}
     assert "PIP_CERT" not in settings.environment

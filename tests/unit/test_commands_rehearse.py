@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from rpmkit import cli, config
 from rpmkit.commands.rehearse import make_plan, traffic_port
 from rpmkit.errors import ConfigError
+from tests.rpmfactory import make_rpm
 
 APP = """\
 name = "shop"
@@ -46,7 +47,7 @@ WORKER = APP.replace('template = "python-web"', 'template = "python-worker"').sp
 def app(tmp_path: Path) -> Path:
     (tmp_path / "rpmkit.toml").write_text(APP)
     for version in ("0.9", "1.0"):
-        (tmp_path / f"shop-{version}-1.x86_64.rpm").write_bytes(b"rpm")
+        make_rpm(tmp_path / f"shop-{version}-1.x86_64.rpm", "shop", version, "1")
     return tmp_path
 
 
@@ -105,11 +106,11 @@ def test_options_are_range_checked(app: Path) -> None:
 
 
 def test_a_source_rpm_is_refused(app: Path) -> None:
-    (app / "shop-1.0-1.src.rpm").write_bytes(b"srpm")
+    make_rpm(app / "shop-1.0-1.src.rpm", "shop", "1.0", "1", source=True)
     old, src = str(app / "shop-0.9-1.x86_64.rpm"), str(app / "shop-1.0-1.src.rpm")
     _, _, raised = invoke(str(app), "--from", old, "--to", src)
     assert isinstance(raised, ConfigError)
-    assert "not a binary RPM" in raised.message
+    assert "a source RPM" in raised.message
 
 
 def test_without_to_the_apps_rpm_must_be_in_dist(app: Path, tmp_path: Path) -> None:
@@ -118,4 +119,4 @@ def test_without_to_the_apps_rpm_must_be_in_dist(app: Path, tmp_path: Path) -> N
     empty.mkdir()
     _, _, raised = invoke(str(app), "--from", old, "--dist", str(empty))
     assert isinstance(raised, ConfigError)
-    assert "no RPM for shop 1.0-1" in raised.message
+    assert "no built RPM for shop 1.0-1" in raised.message

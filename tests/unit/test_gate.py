@@ -1,16 +1,23 @@
-"""The gate: only the RPM that passed the check, on the bake's profile, recently, gets through."""
+"""The gate: only the RPM that passed the check, on the bake's profile, recently, gets through.
+
+The tamper catalogue below is every way a receipt or the RPM beside it was
+edited, swapped or forged that the gate must refuse, each with its reason.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, gate, handoff_config, receipt
+from rpmkit import cli, gate, handoff_config, receipt, targets
 from rpmkit.errors import ConfigError, GateRefused
-from tests.unit.handoff_helpers import write_app, write_receipt, write_rpm
+from rpmkit.profiles import host_arch
+from tests.rpmfactory import make_rpm
+from tests.unit.handoff_helpers import RPM_NAME, write_app, write_receipt, write_rpm
 
 POLICY = gate.Policy(target_profile="al2023", max_age=24 * 3600)
 
@@ -25,14 +32,15 @@ def rpm(tmp_path: Path) -> Path:
     return write_rpm(tmp_path / "dist")
 
 
-def _target(rpm: Path) -> gate.Target:
-    return gate.Target(rpm, None, str(rpm))
+def _verify(rpm: Path, policy: gate.Policy = POLICY) -> gate.Passed:
+    return gate.verify(rpm, str(rpm), policy)
 
 
 def test_a_fresh_passing_receipt_lets_the_rpm_through(rpm: Path) -> None:
     write_receipt(rpm, age=3600)
-    passed = gate.verify(_target(rpm), POLICY)
-    assert passed.sha256 == receipt.sha256_file(rpm)
+    passed = _verify(rpm)
+    assert passed.sha256 == receipt.Receipt.parse(receipt.path_for(rpm).read_text()).rpm.sha256
+    assert str(passed.nevra) == "hello-world-1.0.0-1.noarch"
     assert passed.profile == "al2023"
     assert 3590 < passed.age < 3700
     assert passed.warnings == ()
@@ -42,19 +50,76 @@ def _no_receipt(rpm: Path) -> None:
     pass
 
 
-def _failed(rpm: Path) -> None:
-    write_receipt(rpm, passed=False)
-
-
 def _rpm_changed(rpm: Path) -> None:
     write_receipt(rpm)
     data = bytearray(rpm.read_bytes())
-    data[-1] ^= 1  # one byte
+    data[-1] ^= 1  # one byte of the payload
     rpm.write_bytes(bytes(data))
+
+
+def _swapped_for_another_build(rpm: Path) -> None:
+    write_receipt(rpm)
+    write_rpm(rpm.parent, payload=b"another build of the same version")
+
+
+def _renamed_rpm(rpm: Path) -> None:
+    name = "hello-world-0.9.0-1.noarch.rpm"
+    other = make_rpm(rpm.parent / name, "hello-world", "0.9.0", "1", "noarch")
+    write_receipt(other)
+    other.rename(rpm)
+    receipt.path_for(other).rename(receipt.path_for(rpm))
+
+
+def _renamed_rpm_and_receipt_rewritten(rpm: Path) -> None:
+    # Without a key anyone can recompute the plain digest: the header still tells.
+    name = "hello-world-0.9.0-1.noarch.rpm"
+    other = make_rpm(rpm.parent / name, "hello-world", "0.9.0", "1", "noarch")
+    write_receipt(other)
+    other.rename(rpm)
+    content = json.loads(receipt.path_for(other).read_text())
+    content["rpm"]["file"] = rpm.name
+    content["digest"] = receipt.digest(content)
+    receipt.path_for(rpm).write_text(json.dumps(content))
+
+
+def _receipt_names_another_file(rpm: Path) -> None:
+    write_receipt(rpm, **{"rpm.file": "hello-world-2.0.0-1.noarch.rpm"})
+
+
+def _nevra_edited(rpm: Path) -> None:
+    write_receipt(rpm, **{"rpm.nevra.version": "2.0.0"})
+
+
+def _text_file_named_rpm(rpm: Path) -> None:
+    write_receipt(rpm)
+    rpm.write_text("hello-world-0.9.0-1.noarch.rpm\n")
+
+
+def _truncated_rpm(rpm: Path) -> None:
+    write_receipt(rpm)
+    rpm.write_bytes(rpm.read_bytes()[:50])
+
+
+def _zero_bytes(rpm: Path) -> None:
+    write_receipt(rpm)
+    rpm.write_bytes(b"")
 
 
 def _other_profile(rpm: Path) -> None:
     write_receipt(rpm, profile="offline")
+
+
+def _other_arch(rpm: Path) -> None:
+    other = "aarch64" if host_arch() != "aarch64" else "x86_64"
+    write_receipt(rpm, **{"target.arch": other})
+
+
+def _stand_in_base(rpm: Path) -> None:
+    write_receipt(rpm, **{"target.stand_in": True})
+
+
+def _short_settle(rpm: Path) -> None:
+    write_receipt(rpm, **{"check.settle": 0})
 
 
 def _expired(rpm: Path) -> None:
@@ -64,25 +129,55 @@ def _expired(rpm: Path) -> None:
 def _edited_by_hand(rpm: Path) -> None:
     path = write_receipt(rpm, profile="offline")
     content = json.loads(path.read_text())
-    content["profile"] = "al2023"
+    content["target"]["profile"] = "al2023"
     path.write_text(json.dumps(content))
 
 
-def _edited_to_pass(rpm: Path) -> None:
-    path = write_receipt(rpm, passed=False)
-    path.write_text(path.read_text().replace('"passed": false', '"passed": true'))
+def _edited_to_booted(rpm: Path) -> None:
+    path = write_receipt(rpm, **{"check.tier": "static"})
+    path.write_text(path.read_text().replace('"tier": "static"', '"tier": "booted"'))
 
 
 def _edited_for_another_rpm(rpm: Path) -> None:
     path = write_receipt(rpm)
-    rpm.write_bytes(b"something else")
+    write_rpm(rpm.parent, payload=b"something else")
     content = json.loads(path.read_text())
-    content["rpm"]["sha256"] = receipt.sha256_file(rpm)
+    content["rpm"]["sha256"] = targets.validate(rpm).sha256
     path.write_text(json.dumps(content))
 
 
-def _unknown_format(rpm: Path) -> None:
-    write_receipt(rpm, format=99)
+def _old_format(rpm: Path) -> None:
+    write_receipt(rpm, format=1)
+
+
+def _format_is_a_list(rpm: Path) -> None:
+    write_receipt(rpm, format=["rpmkit.receipt/2"])
+
+
+def _digest_not_ascii(rpm: Path) -> None:
+    path = write_receipt(rpm)
+    content = json.loads(path.read_text())
+    content["digest"]["value"] = "\u00e9" * 64
+    path.write_text(json.dumps(content))
+
+
+def _digest_missing(rpm: Path) -> None:
+    path = write_receipt(rpm)
+    content = json.loads(path.read_text())
+    del content["digest"]
+    path.write_text(json.dumps(content))
+
+
+def _field_of_wrong_type(rpm: Path) -> None:
+    write_receipt(rpm, **{"check.settle": "5"})
+
+
+def _field_missing(rpm: Path) -> None:
+    path = write_receipt(rpm)
+    content = json.loads(path.read_text())
+    del content["target"]["arch"]
+    content["digest"] = receipt.digest(content)
+    path.write_text(json.dumps(content))
 
 
 def _from_the_future(rpm: Path) -> None:
@@ -90,42 +185,80 @@ def _from_the_future(rpm: Path) -> None:
 
 
 def _static_tier(rpm: Path) -> None:
-    write_receipt(rpm, tier="static")
+    write_receipt(rpm, **{"check.tier": "static"})
 
 
 def _not_json(rpm: Path) -> None:
-    receipt.receipt_path(rpm).write_text("{not json")
+    receipt.path_for(rpm).write_text("{not json")
 
 
-BYPASSES: list[tuple[Callable[[Path], None], str]] = [
+def _not_an_object(rpm: Path) -> None:
+    receipt.path_for(rpm).write_text("[1, 2]")
+
+
+def _not_utf8(rpm: Path) -> None:
+    receipt.path_for(rpm).write_bytes(b"\xff\xfe{}")
+
+
+def _receipt_is_a_directory(rpm: Path) -> None:
+    receipt.path_for(rpm).mkdir()
+
+
+def _copied_from_another_rpm(rpm: Path) -> None:
+    other = write_rpm(rpm.parent / "other", payload=b"other")
+    write_receipt(other)
+    shutil.copy(receipt.path_for(other), receipt.path_for(rpm))
+
+
+TAMPERS: list[tuple[Callable[[Path], None], str]] = [
     (_no_receipt, "has no receipt"),
-    (_failed, "records a failed check"),
     (_rpm_changed, "changed after the check"),
+    (_swapped_for_another_build, "changed after the check"),
+    (_renamed_rpm, "the receipt is for hello-world-0.9.0-1.noarch.rpm"),
+    (_renamed_rpm_and_receipt_rewritten, "renamed RPM: the file name says hello-world-1.0.0-1"),
+    (_receipt_names_another_file, "the receipt is for hello-world-2.0.0-1.noarch.rpm"),
+    (_nevra_edited, "the receipt is for hello-world-2.0.0-1.noarch, the package is"),
+    (_text_file_named_rpm, "not a valid RPM file"),
+    (_truncated_rpm, "not a valid RPM file"),
+    (_zero_bytes, "not a valid RPM file"),
     (_other_profile, "was checked on profile offline, the bake target is al2023"),
+    (_other_arch, "the bake target is " + host_arch()),
+    (_stand_in_base, "stand-in base"),
+    (_short_settle, "settle window of 0s"),
     (_expired, "older than the 24h allowed"),
     (_edited_by_hand, "digest does not match its content"),
-    (_edited_to_pass, "digest does not match its content"),
+    (_edited_to_booted, "digest does not match its content"),
     (_edited_for_another_rpm, "digest does not match its content"),
-    (_unknown_format, "receipt format 99 is not one this rpmkit reads"),
+    (_old_format, "receipt format 1 is not rpmkit.receipt/2"),
+    (_format_is_a_list, "is not rpmkit.receipt/2"),
+    (_digest_not_ascii, "digest does not match its content"),
+    (_digest_missing, "has no digest"),
+    (_field_of_wrong_type, "malformed receipt (check.settle is not a number)"),
+    (_field_missing, "malformed receipt (no arch)"),
     (_from_the_future, "is in the future"),
-    (_not_json, "not a readable receipt"),
+    (_not_json, "not JSON"),
+    (_not_an_object, "not a JSON object"),
+    (_not_utf8, "not a readable receipt"),
+    (_receipt_is_a_directory, "has no receipt"),
+    (_copied_from_another_rpm, "changed after the check"),
     (_static_tier, "did not boot the instance"),
 ]
 
 
-@pytest.mark.parametrize(("attempt", "reason"), BYPASSES, ids=lambda v: getattr(v, "__name__", ""))
-def test_every_bypass_attempt_is_refused_with_its_reason(
+@pytest.mark.parametrize(("attempt", "reason"), TAMPERS, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_tamper_is_refused_with_its_reason(
     rpm: Path, attempt: Callable[[Path], None], reason: str
 ) -> None:
     attempt(rpm)
-    with pytest.raises(GateRefused, match=reason) as refused:
-        gate.verify(_target(rpm), POLICY)
+    with pytest.raises(GateRefused) as refused:
+        _verify(rpm)
+    assert reason in refused.value.message
     assert refused.value.exit_code == 1
     assert "\n" not in refused.value.message
 
 
-@pytest.mark.parametrize(("attempt", "reason"), BYPASSES, ids=lambda v: getattr(v, "__name__", ""))
-def test_the_gate_command_exits_1_with_one_line_and_what_to_run(
+@pytest.mark.parametrize(("attempt", "reason"), TAMPERS, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_gate_command_exits_1_with_one_line(
     rpm: Path,
     capsys: pytest.CaptureFixture[str],
     attempt: Callable[[Path], None],
@@ -134,12 +267,35 @@ def test_the_gate_command_exits_1_with_one_line_and_what_to_run(
     attempt(rpm)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["gate", str(rpm)])
-    assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
-    assert reason in err
-    assert "run `rpmkit check " in err
-    assert f" {rpm}`" in err
+    assert "Traceback" not in err
+    if "valid RPM" in reason:
+        # Not an RPM at all: bad input, refused before any receipt is read.
+        assert exit_info.value.code == 2
+    else:
+        assert exit_info.value.code == 1
+        assert reason in err
+
+
+def test_keyed_and_unkeyed_receipts(rpm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(receipt.KEY_ENV, "s3cret")
+    write_receipt(rpm, key="s3cret")
+    assert _verify(rpm).profile == "al2023"
+
+    write_receipt(rpm, key="guess")
+    with pytest.raises(GateRefused, match="signed with another key"):
+        _verify(rpm)
+
+    # Anyone can compute a plain sha256: with a key set, an unsigned receipt is a forgery.
+    write_receipt(rpm, key=None)
+    with pytest.raises(GateRefused, match="not signed"):
+        _verify(rpm)
+
+    write_receipt(rpm, key="s3cret")
+    monkeypatch.delenv(receipt.KEY_ENV)
+    with pytest.raises(GateRefused, match=f"{receipt.KEY_ENV} is not set"):
+        _verify(rpm)
 
 
 def test_another_profile_is_accepted_only_when_named_and_then_warned_about(
@@ -147,13 +303,13 @@ def test_another_profile_is_accepted_only_when_named_and_then_warned_about(
 ) -> None:
     write_receipt(rpm, profile="offline")
     with pytest.raises(GateRefused) as refused:
-        gate.verify(_target(rpm), POLICY)
+        _verify(rpm)
     assert refused.value.hint == (
         f"run `rpmkit check --profile al2023 {rpm}`, or accept it with --accept-profile offline"
     )
     with pytest.raises(GateRefused, match="checked on profile offline"):
-        gate.verify(_target(rpm), gate.Policy(accept_profile="al2"))
-    passed = gate.verify(_target(rpm), gate.Policy(accept_profile="offline"))
+        _verify(rpm, gate.Policy(accept_profile="al2"))
+    passed = _verify(rpm, gate.Policy(accept_profile="offline"))
     assert passed.profile == "offline"
     assert "--accept-profile offline" in passed.warnings[0]
 
@@ -181,67 +337,46 @@ def test_the_target_profile_and_max_age_come_from_options(rpm: Path) -> None:
     assert exit_info.value.code == 2
 
 
-def test_the_app_config_sets_the_bake_target_and_age(tmp_path: Path) -> None:
-    app = write_app(tmp_path, '\n[bake]\ntarget_profile = "offline"\nmax_receipt_age = "30m"\n')
+def test_the_app_config_sets_the_bake_target_age_and_settle(tmp_path: Path) -> None:
+    app = write_app(
+        tmp_path,
+        '\n[bake]\ntarget_profile = "offline"\nmax_receipt_age = "30m"\nmin_settle = 10\n',
+    )
     rpm = write_rpm(app / "dist")
-    (target,) = gate.resolve((app,))
+    (target,) = targets.each((app,))
     assert target.rpm == rpm
     assert target.app is not None
-    policy = gate.Policy(target.app.app.bake.target_profile, target.app.app.bake.max_receipt_age)
-    assert policy == gate.Policy("offline", 1800.0)
+    bake = target.app.app.bake
+    policy = gate.Policy(bake.target_profile, bake.max_receipt_age, min_settle=bake.min_settle)
+    assert policy == gate.Policy("offline", 1800.0, min_settle=10.0)
+    write_receipt(rpm, profile="offline", age=600, **{"check.settle": 10})
+    assert gate.verify(rpm, str(app), policy).profile == "offline"
     write_receipt(rpm, profile="offline", age=600)
-    assert gate.verify(target, policy).profile == "offline"
-    write_receipt(rpm, profile="offline", age=3600)
+    with pytest.raises(GateRefused, match="requires at least 10s"):
+        gate.verify(rpm, str(app), policy)
+    write_receipt(rpm, profile="offline", age=3600, **{"check.settle": 10})
     with pytest.raises(GateRefused, match="older than the 30m allowed") as refused:
-        gate.verify(target, policy)
+        gate.verify(rpm, str(app), policy)
     assert refused.value.hint == f"run `rpmkit check {app}`"
 
 
-def test_with_a_key_the_receipt_must_carry_its_hmac(
-    rpm: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(receipt.KEY_ENV, "s3cret")
-    write_receipt(rpm, key="s3cret")
-    assert gate.verify(_target(rpm), POLICY).profile == "al2023"
-
-    write_receipt(rpm, key="guess")
-    with pytest.raises(GateRefused, match="signed with another key"):
-        gate.verify(_target(rpm), POLICY)
-
-    # Anyone can compute a plain sha256: with a key set, an unsigned receipt is a forgery.
-    write_receipt(rpm, key=None)
-    with pytest.raises(GateRefused, match="not signed"):
-        gate.verify(_target(rpm), POLICY)
-
-    write_receipt(rpm, key="s3cret")
-    monkeypatch.delenv(receipt.KEY_ENV)
-    with pytest.raises(GateRefused, match=f"{receipt.KEY_ENV} is not set"):
-        gate.verify(_target(rpm), POLICY)
-
-
-def test_a_receipt_written_by_the_check_passes_unchanged(
-    rpm: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.unit.handoff_helpers import PASSING
-
-    monkeypatch.setenv(receipt.KEY_ENV, "k")
-    receipt.write(PASSING, rpm, "sha256:img")
-    assert gate.verify(_target(rpm), POLICY).sha256 == receipt.sha256_file(rpm)
-
-
-def test_resolve_takes_one_app_or_rpm_files(tmp_path: Path) -> None:
+def test_targets_are_one_app_or_rpm_files(tmp_path: Path) -> None:
     app = write_app(tmp_path)
     rpm = write_rpm(app / "dist")
     with pytest.raises(ConfigError, match="not both"):
-        gate.resolve((app, rpm))
+        targets.each((app, rpm))
     with pytest.raises(ConfigError, match="no such file"):
-        gate.resolve((tmp_path / "missing.rpm",))
-    srpm = tmp_path / "x-1-1.src.rpm"
-    srpm.write_bytes(b"")
-    with pytest.raises(ConfigError, match="not a binary RPM"):
-        gate.resolve((srpm,))
-    with pytest.raises(ConfigError, match="no RPM for hello-world"):
-        gate.resolve((app,), tmp_path / "elsewhere")
+        targets.each((tmp_path / "missing.rpm",))
+    srpm = make_rpm(tmp_path / "x-1-1.src.rpm", "x", "1", "1", "x86_64", source=True)
+    with pytest.raises(ConfigError, match="a source RPM"):
+        targets.each((srpm,))
+    with pytest.raises(ConfigError, match="not a valid RPM file"):
+        targets.each(((tmp_path / "text.rpm"),)) if (tmp_path / "text.rpm").write_text(
+            "x"
+        ) else None
+    with pytest.raises(ConfigError, match="no built RPM for hello-world"):
+        targets.each((app,), tmp_path / "elsewhere")
+    assert rpm.name == RPM_NAME
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 
 from rpmkit import cli, config, handoff, handoff_config, receipt
 from rpmkit.errors import ConfigError, HandoffError
+from rpmkit.rpm import sha256_file
 from tests.unit.handoff_helpers import (
     AMINATOR_LOG,
     BAKED_AMI,
@@ -206,7 +207,7 @@ def test_bake_gates_publishes_runs_aminate_and_deploy_passes_the_ami_on(
     assert (app / "dist" / "aminate.out").read_text() == AMINATOR_LOG
     record = json.loads(handoff.record_path(rpm).read_text())
     assert record["ami"] == BAKED_AMI
-    assert record["rpm"] == {"file": RPM_NAME, "sha256": receipt.sha256_file(rpm)}
+    assert record["rpm"] == {"file": RPM_NAME, "sha256": sha256_file(rpm)}
     assert record["log"] == str((app / "dist" / "aminate.out").resolve())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["baked_at"])
     assert handoff.record_path(rpm) == rpm.parent / f"{RPM_NAME}.bake.json"

@@ -1,37 +1,70 @@
-"""The install script and the parsing of what it prints (no Docker needed)."""
+"""The install's commands and the reading of rpm's own messages (no Docker needed)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from rpmkit import install, profiles, upgrade
+from rpmkit import install, profiles, rpm, upgrade
+from rpmkit.engine import Result
+from rpmkit.errors import InstallError
+from tests.rpmfactory import make_rpm
 
 
-def test_script_installs_then_execs_init_or_idles() -> None:
+def test_pid1_waits_for_the_install_then_becomes_init_or_idles() -> None:
     offline = profiles.get("offline")
-    booting = install.install_script(offline, boot=True)
-    assert "rpm -U -v *.rpm" in booting
-    assert booting.rstrip().endswith("exec /sbin/init")
-    assert install.install_script(offline, boot=False).rstrip().endswith("exec sleep infinity")
+    argv = install.pid1_command(offline, boot=True)
+    assert argv[:2] == ["sh", "-c"]
+    # It never boots before the install is done: no FIFO, no boot.
+    assert argv[2] == (
+        "mkfifo /.rpmkit-go || exit 97; read _ < /.rpmkit-go; rm -f /.rpmkit-go; exec /sbin/init"
+    )
+    assert install.pid1_command(offline, boot=False) == ["sleep", "infinity"]
 
 
-def test_script_falls_back_to_the_package_manager_for_dependencies() -> None:
-    script = install.install_script(profiles.get("offline"), boot=True)
-    assert "Failed dependencies" in script
-    assert "createrepo_c --quiet /var/tmp/rpmkit-repo" in script
-    assert "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local install \"$@\" 2>&1; rc=$?" in script
+@pytest.mark.parametrize(
+    ("name", "init"),
+    [
+        ("offline", "/sbin/init"),
+        ("al2023", "/usr/lib/systemd/systemd"),
+        ("al2", "/usr/lib/systemd/systemd"),
+    ],
+)
+def test_pid1_becomes_the_profiles_init(name: str, init: str) -> None:
+    assert install.pid1_command(profiles.get(name), boot=True)[2].endswith(f"exec {init}")
 
 
-def test_each_profile_has_an_install_script() -> None:
-    for name in profiles.names():
-        script = install.install_script(profiles.get(name), boot=True)
-        assert profiles.get(name).package_manager.name in script
+def test_rpm_installs_the_staged_files_by_their_private_names() -> None:
+    assert install.rpm_argv("/rpmkit/rpms", 2) == [
+        "rpm", "-U", "-v", "/rpmkit/rpms/00.rpm", "/rpmkit/rpms/01.rpm",
+    ]  # fmt: skip
 
 
-# The local repository, as each profile's package manager reads it (the
-# backslash-newline joins the first two lines).
+# Per profile: how the local repository is made, and the install and upgrade lines.
+RESOLVE = {
+    "offline": (
+        "createrepo_c --quiet /var/tmp/rpmkit-repo",
+        "exec dnf -y '--disablerepo=*' --enablerepo=rpmkit-local install hello hello-extra",
+        "exec dnf -y '--disablerepo=*' --enablerepo=rpmkit-local upgrade hello hello-extra",
+    ),
+    "al2023": (
+        "createrepo_c --quiet /var/tmp/rpmkit-repo",
+        "exec dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local install "
+        "hello hello-extra",
+        "exec dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local upgrade "
+        "hello hello-extra",
+    ),
+    "al2": (
+        "createrepo --quiet /var/tmp/rpmkit-repo",
+        "exec yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local install "
+        "hello hello-extra",
+        "exec yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local upgrade "
+        "hello hello-extra",
+    ),
+}
+
 REPO_FILE = """\
-    mkdir -p "$(dirname /etc/yum.repos.d/rpmkit-local.repo)" && \
 cat > /etc/yum.repos.d/rpmkit-local.repo <<'RPMKIT_REPO'
 [rpmkit-local]
 name=rpmkit: the RPMs being checked
@@ -42,48 +75,28 @@ metadata_expire=0
 RPMKIT_REPO
 """
 
-# Per profile: how the local repository is made, and the install and upgrade lines.
-RESOLVE = {
-    "offline": (
-        "createrepo_c --quiet /var/tmp/rpmkit-repo",
-        "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local install \"$@\"",
-        "dnf -y '--disablerepo=*' --enablerepo=rpmkit-local upgrade \"$@\"",
-    ),
-    "al2023": (
-        "createrepo_c --quiet /var/tmp/rpmkit-repo",
-        "dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local install \"$@\"",
-        "dnf -y '--setopt=*.skip_if_unavailable=True' --enablerepo=rpmkit-local upgrade \"$@\"",
-    ),
-    "al2": (
-        "createrepo --quiet /var/tmp/rpmkit-repo",
-        "yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local install \"$@\"",
-        "yum -y '--setopt=*.skip_if_unavailable=1' --enablerepo=rpmkit-local upgrade \"$@\"",
-    ),
-}
-
 
 @pytest.mark.parametrize("name", sorted(RESOLVE))
-def test_install_and_upgrade_use_a_local_repository_file(name: str) -> None:
+def test_the_package_manager_resolves_from_a_local_repository_file(name: str) -> None:
     make_repo, install_line, upgrade_line = RESOLVE[name]
     profile = profiles.get(name)
-    installing = install.transaction_script(profile, install.RPM_DIR)
-    upgrading = install.transaction_script(profile, "/rpmkit/upgrade", upgrade=True)
-    for script, line in ((installing, install_line), (upgrading, upgrade_line)):
-        assert "out=$(rpm -U -v *.rpm 2>&1); rc=$?" in script  # rpm first, always
-        assert f"cp *.rpm /var/tmp/rpmkit-repo/ && {make_repo} 2>&1" in script
+    names = ["hello", "hello-extra"]
+    for upgrading, line in ((False, install_line), (True, upgrade_line)):
+        script = install.package_manager_script(profile, "/rpmkit/rpms", names, upgrading)
+        assert script.startswith("set -e\n")
+        assert "cp /rpmkit/rpms/*.rpm /var/tmp/rpmkit-repo/" in script
+        assert f"\n{make_repo}\n" in script
         assert REPO_FILE in script
-        assert f"    {line} 2>&1; rc=$?" in script
+        assert script.rstrip().endswith(line)
         # yum has no --repofrompath: no profile relies on it.
         assert "--repofrompath" not in script
-    assert installing.startswith("cd /rpmkit/rpms ||")
-    assert upgrading.startswith("cd /rpmkit/upgrade ||")
 
 
 def test_only_the_offline_profile_disables_every_remote_repository() -> None:
     # Amazon Linux keeps its image's repositories, as the bake does; the offline
     # profile has none to keep.
     for name, disabled in (("offline", True), ("al2023", False), ("al2", False)):
-        script = install.transaction_script(profiles.get(name), install.RPM_DIR)
+        script = install.package_manager_script(profiles.get(name), "/x", ["a"], False)
         assert ("--disablerepo=*" in script) is disabled, name
 
 
@@ -97,78 +110,101 @@ def test_only_the_offline_profile_disables_every_remote_repository() -> None:
 )
 def test_erase_commands(name: str, line: str) -> None:
     script = upgrade.erase_script(profiles.get(name), ["hello", "hello-extra"])
-    assert script == f'{line} 2>&1; echo "@@rpmkit erased rc=$?"'
+    assert script == f"exec {line} 2>&1"
 
 
-@pytest.mark.parametrize(
-    ("name", "init"),
-    [
-        ("offline", "/sbin/init"),
-        ("al2023", "/usr/lib/systemd/systemd"),
-        ("al2", "/usr/lib/systemd/systemd"),
-    ],
-)
-def test_install_script_becomes_the_profiles_init(name: str, init: str) -> None:
-    script = install.install_script(profiles.get(name), boot=True)
-    assert script.startswith("set -u\ncd /rpmkit/rpms || exit 90\n")
-    assert script.endswith(f"exec {init}\n")
+@pytest.mark.parametrize(("name", "empty"), [("offline", ["/run", "/tmp"]), ("al2", ["/run"])])
+def test_the_boot_starts_from_what_a_baked_image_has(name: str, empty: list[str]) -> None:
+    profile = profiles.get(name)
+    assert list(profile.boot.empty) == empty
+    script = install.boot_script(profile)
+    assert f"for d in {' '.join(empty)}; do" in script
+    assert "/var/tmp" not in script  # never emptied at boot
+    assert script.rstrip().endswith("echo go > /.rpmkit-go")
 
 
-OUTPUT = """\
-@@rpmkit query
-@@rpmkit pkg hello\t1.0\t1\tnoarch
-@@rpmkit file hello\t0\t/opt/hello/app.py
-@@rpmkit file hello\t1\t/etc/nginx/conf.d/hello.conf
-@@rpmkit file hello\t0\t/usr/lib/systemd/system/hello.service
-@@rpmkit install rpm
-rpm: RPM should not be used directly install RPM packages, use Alien instead!
-rpm: However assuming you know what you are doing...
-Verifying packages...
-setting up
-warning: %post(hello-1.0-1.noarch) scriptlet failed, exit status 3
-@@rpmkit installed rc=0
-"""
+def _result(rc: int, stdout: str = "", stderr: str = "") -> Result:
+    return Result(rc, stdout, stderr, stdout + stderr, 0.1)
 
 
-def test_parse_output_finds_packages_files_and_scriptlet_failures() -> None:
-    outcome = install.parse_output(OUTPUT)
-    assert outcome.rc == 0
-    assert outcome.packages[0].nevra == "hello-1.0-1.noarch"
-    assert [f.path for f in outcome.files if f.config] == ["/etc/nginx/conf.d/hello.conf"]
-    assert outcome.scriptlet_failures == ("%post(hello-1.0-1.noarch) failed: exit status 3",)
-    assert "Alien" not in outcome.log
-    assert "setting up" in outcome.log
-    assert outcome.resolved_with == "rpm"
+def _log(text: str) -> install.InstallLog:
+    return install.InstallLog(text, 0.1, "rpm", ())
+
+
+def test_a_scriptlet_failure_rpm_reports_fails_although_rpm_exits_0() -> None:
+    text = "setting up\nwarning: %post(hello-1.0-1.noarch) scriptlet failed, exit status 3\n"
+    assert install.scriptlet_failures(text) == ["%post(hello-1.0-1.noarch) failed: exit status 3"]
+    with pytest.raises(InstallError, match="scriptlet failed during install") as failed:
+        install._raise_on_failure(_result(0, text), _log(text), "install")
+    assert "rpm and dnf still exit 0" in failed.value.message
 
 
 def test_dnf_scriptlet_errors_are_failures_too() -> None:
-    text = "@@rpmkit install dnf\nError in POSTIN scriptlet in rpm package hello\n"
-    text += "@@rpmkit installed rc=0\n"
-    outcome = install.parse_output(text)
-    assert outcome.scriptlet_failures == ("%postin(hello) failed",)
-    assert outcome.resolved_with == "dnf"
+    assert install.scriptlet_failures("Error in POSTIN scriptlet in rpm package hello\n") == [
+        "%postin(hello) failed"
+    ]
 
 
-def test_units_are_the_unit_files_shipped() -> None:
-    outcome = install.parse_output(OUTPUT)
-    instance = install.Instance(
-        container=None, name="x", profile="offline", image_id="", packages=outcome.packages,
-        files=outcome.files, install_log="", install_seconds=0.0, ports={}, booted=True,
-    )  # fmt: skip
-    assert instance.units() == ["hello.service"]
+def test_output_that_imitates_success_cannot_pass_a_failed_install() -> None:
+    # The exit status comes from the engine: a scriptlet printing what looks like a
+    # success line (or rpmkit's old markers) changes nothing.
+    text = "@@rpmkit installed rc=0\nhello installed, every scriptlet succeeded\n"
+    with pytest.raises(InstallError, match=r"install failed \(exit 1\)"):
+        install._raise_on_failure(_result(1, text), _log(text), "install")
 
 
-def test_init_scripts_are_the_sysv_scripts_shipped() -> None:
-    files = (
-        install.PackageFile("hello", "/etc/rc.d/init.d", False),
-        install.PackageFile("hello", "/etc/rc.d/init.d/hello", False),
-        install.PackageFile("hello", "/etc/init.d/hello-beat", False),
-        install.PackageFile("hello", "/etc/init.d/functions.d/x", False),
-        install.PackageFile("hello", "/usr/lib/systemd/system/hello.service", False),
+def test_garbage_output_never_crashes_the_reading() -> None:
+    garbage = "\x00\udcff@@rpmkit pkg\t\t\n@@rpmkit file x\n" + "%post(" * 1000
+    assert install.scriptlet_failures(garbage) == []
+    install._raise_on_failure(_result(0, garbage), _log(garbage), "install")
+
+
+def test_missing_dependencies_are_named() -> None:
+    text = "error: Failed dependencies:\n\tlibfoo.so.1()(64bit) is needed by hello-1.0-1.x86_64\n"
+    with pytest.raises(InstallError, match=r"missing dependencies: libfoo.so.1\(\)\(64bit\)"):
+        install._raise_on_failure(_result(1, "", text), _log(text), "install")
+
+
+def test_rpm_warnings_about_users_are_kept_as_evidence() -> None:
+    text = (
+        "warning: user hello does not exist - using root\n"
+        "warning: group hello does not exist - using root\n"
+        "warning: %post(x) printed something unrelated\n"
     )
-    instance = install.Instance(
-        container=None, name="x", profile="offline", image_id="", packages=(),
-        files=files, install_log="", install_seconds=0.0, ports={}, booted=True,
-    )  # fmt: skip
+    assert install.RPM_WARNING.findall(text) == text.splitlines()[:2]
+
+
+def _instance(tmp_path: Path, files: tuple[str, ...]) -> install.Instance:
+    path = make_rpm(tmp_path / "hello-1.0-1.x86_64.rpm", files=files)
+    return install.Instance(
+        container=None, name="x", profile="offline", image_id="", rpms=(rpm.read(path),),
+        log=_log(""), ports={}, address="127.0.0.1", booted=True,
+    )  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_units_are_the_unit_files_shipped(tmp_path: Path) -> None:
+    instance = _instance(
+        tmp_path,
+        (
+            "/opt/hello/app.py",
+            "/usr/lib/systemd/system/hello.service",
+            "/usr/lib/systemd/system/hello-clean.timer",
+            "/usr/lib/systemd/system/hello.socket",
+            "/usr/lib/systemd/system-preset/50-hello.preset",
+        ),
+    )
+    assert instance.units() == ["hello-clean.timer", "hello.service", "hello.socket"]
+
+
+def test_init_scripts_are_the_sysv_scripts_shipped(tmp_path: Path) -> None:
+    instance = _instance(
+        tmp_path,
+        (
+            "/etc/rc.d/init.d/hello",
+            "/etc/init.d/hello-beat",
+            "/etc/init.d/functions.d/x",
+            "/usr/lib/systemd/system/hello.service",
+        ),
+    )
     assert instance.init_scripts() == ["hello", "hello-beat"]
     assert instance.units() == ["hello.service"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import pytest_fixtures
 from rpmkit.plugin import RpmInstance, Settings
+from rpmkit.plugin import fixtures as pytest_fixtures
 
 pytest_plugins = ["pytester"]
 
@@ -21,7 +21,8 @@ USES_THE_INSTANCE = """
 def test_host_is_rpm_host(host, rpm_host, rpm_instance):
     assert host is rpm_host
     assert rpm_instance.name == "rpmkit-fake-0123"
-    assert rpm_host.backend.get_pytest_id() == "docker://rpmkit-fake-0123"
+    # Through rpmkit's engine seam, not the docker CLI.
+    assert rpm_host.backend.get_pytest_id() == "rpmkit://rpmkit-fake-0123"
 
 def test_url(rpm_instance):
     assert rpm_instance.url("/health_check") == "http://127.0.0.1:32768/health_check"
@@ -64,7 +65,7 @@ def test_off_by_default_no_fixtures_no_docker_and_testinfra_keeps_host(
         import pytest
 
         def test_off(request):
-            assert "rpmkit.pytest_fixtures" not in sys.modules
+            assert "rpmkit.plugin.fixtures" not in sys.modules
             assert "docker" not in sys.modules
             assert "rpmkit.config" not in sys.modules
             for name in ("rpm_host", "rpm_instance"):

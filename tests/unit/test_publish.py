@@ -251,7 +251,7 @@ def test_directory_repository_copy_then_createrepo_update(
     assert _main("publish", str(rpm), "--repo", str(yum)) == 0
     assert "already published" in capsys.readouterr().out
 
-    rpm.write_bytes(b"a rebuild with the same name")
+    write_rpm(rpm.parent, payload=b"a rebuild with the same name")
     assert _main("publish", str(rpm), "--repo", str(yum)) == 1
     assert "refusing to overwrite it" in capsys.readouterr().err
     assert (yum / RPM_NAME).read_bytes() != rpm.read_bytes()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
-from rpmkit import receipt
 from rpmkit.report import Report, render, write_json, write_junit
 from rpmkit.verify import Check
 
@@ -67,35 +63,3 @@ def test_json_and_junit_carry_the_same_checks(tmp_path: Path) -> None:
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.get("message") == "answered 500"
-
-
-def test_receipt_is_bound_to_the_rpm_and_digested(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(receipt.KEY_ENV, raising=False)
-    rpm = tmp_path / "hello-1.0-1.noarch.rpm"
-    rpm.write_bytes(b"not really an rpm")
-    written = receipt.write(PASSING, rpm, "sha256:abc")
-    assert written.path == tmp_path / "hello-1.0-1.noarch.rpm.receipt.json"
-    content = json.loads(written.path.read_text())
-    assert content["rpm"]["sha256"] == hashlib.sha256(b"not really an rpm").hexdigest()
-    assert content["runtime_image_id"] == "sha256:abc"
-    assert content["digest"]["algorithm"] == "sha256"
-    assert content["digest"] == receipt.digest(content)
-    content["profile"] = "al2023"
-    assert content["digest"] != receipt.digest(content)
-
-
-def test_receipt_hmac_with_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(receipt.KEY_ENV, "s3cret")
-    rpm = tmp_path / "hello-1.0-1.noarch.rpm"
-    rpm.write_bytes(b"x")
-    content = receipt.write(PASSING, rpm, "img").content
-    assert content["digest"]["algorithm"] == "hmac-sha256"
-    assert content["digest"] == receipt.digest(content, "s3cret")
-    assert content["digest"] != receipt.digest(content, "guess")
-
-
-def test_no_receipt_for_a_failed_check(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="passing"):
-        receipt.write(FAILING, tmp_path / "x.rpm", "img")

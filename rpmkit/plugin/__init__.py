@@ -20,41 +20,16 @@ Only this module is imported at pytest start-up; it imports nothing heavy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-FIXTURES_PLUGIN = "rpmkit-fixtures"
+from rpmkit.plugin.settings import SETTINGS, RpmInstance, Settings
 
+__all__ = ["SETTINGS", "RpmInstance", "Settings"]
 
-@dataclass(frozen=True)
-class Settings:
-    """What the plugin was asked to do."""
-
-    app: Path | None = None  # build, install and boot this app once per test run
-    instance: str | None = None  # or use this booted instance (what `rpmkit check` passes)
-    profile: str | None = None
-    dist: Path | None = None  # where the RPM goes; default APP/dist
-
-
-@dataclass(frozen=True)
-class RpmInstance:
-    """The booted instance the tests run against (the `rpm_instance` fixture)."""
-
-    name: str  # the container's name: `docker exec -it NAME bash` enters it
-    app: str
-    address: str  # where its ports are published on this machine
-    ports: dict[int, int] = field(default_factory=dict)  # instance port -> port on `address`
-
-    def url(self, path: str = "/", port: int = 80) -> str:
-        """The URL of `path` on the instance's `port`, as published on this machine."""
-        if port not in self.ports:
-            raise KeyError(f"port {port} of {self.name} is not published (published: {self.ports})")
-        return f"http://{self.address}:{self.ports[port]}{path}"
-
-
-SETTINGS = pytest.StashKey[Settings]()
+# Registered only when the plugin is on: its imports are the heavy ones.
+FIXTURES_MODULE = "rpmkit.plugin.fixtures"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -123,9 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 "pyproject.toml (check --rpmkit-app or the ini option rpmkit_app)"
             )
     config.stash[SETTINGS] = found
-    from rpmkit import pytest_fixtures
-
-    config.pluginmanager.register(pytest_fixtures, FIXTURES_PLUGIN)
+    config.pluginmanager.import_plugin(FIXTURES_MODULE)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rpmkit.plugin import SETTINGS, RpmInstance, Settings
+from rpmkit.plugin.settings import SETTINGS, RpmInstance, Settings
 
 if TYPE_CHECKING:
     from rpmkit.errors import RpmkitError
@@ -27,10 +27,11 @@ def rpm_instance(request: pytest.FixtureRequest) -> Iterator[RpmInstance]:
 
 @pytest.fixture(scope="session")
 def rpm_host(rpm_instance: RpmInstance) -> Any:
-    """A testinfra host of the booted instance, through testinfra's docker backend."""
-    import testinfra
+    """A testinfra host of the booted instance, reached through rpmkit's engine seam."""
+    from rpmkit import engine
+    from rpmkit.engine.testinfra import host
 
-    return testinfra.get_host(f"docker://{rpm_instance.name}")
+    return host(engine.connect(), rpm_instance.name)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,7 @@ def host(rpm_host: Any) -> Any:
 
 def boot_app(settings: Settings, config: pytest.Config) -> Iterator[RpmInstance]:
     """Build the app, install and boot it; yield it; remove everything afterwards."""
-    from rpmkit import booted, engine
+    from rpmkit import booted, engine, targets
     from rpmkit import config as app_config
     from rpmkit.commands.common import select_profile
     from rpmkit.errors import RpmkitError
@@ -55,9 +56,10 @@ def boot_app(settings: Settings, config: pytest.Config) -> Iterator[RpmInstance]
                 loaded = app_config.load(settings.app)
                 client = engine.connect()
                 profile = select_profile(client, settings.profile, loaded.app.profile, reporter)
-                rpms = booted.app_rpms(
+                paths = booted.app_rpms(
                     client, loaded, profile, reporter, settings.dist, rebuild=True
                 )
+                rpms = stack.enter_context(targets.staged(tuple(paths)))
                 instance = stack.enter_context(
                     booted.booted(
                         client, profile, rpms, loaded.app.name, reporter,
@@ -67,24 +69,24 @@ def boot_app(settings: Settings, config: pytest.Config) -> Iterator[RpmInstance]
                 booted.wait_healthy(instance, loaded, reporter)
             except RpmkitError as exc:
                 pytest.fail(_describe(exc), pytrace=False)
-            nevras = ", ".join(p.nevra for p in instance.packages)
-            reporter.info(f"rpmkit: testing {nevras} on {profile.name} in {instance.name}")
-        yield RpmInstance(instance.name, loaded.app.name, booted.ADDRESS, dict(instance.ports))
+            reporter.info(f"rpmkit: testing {instance.nevras} on {profile.name} in {instance.name}")
+        yield RpmInstance(instance.name, loaded.app.name, instance.address, dict(instance.ports))
 
 
 def attached(name: str) -> RpmInstance:
     """The instance `rpmkit check` booted, described from its container."""
-    from rpmkit import booted, engine, labels
+    from rpmkit import engine, labels
     from rpmkit.errors import RpmkitError
 
     try:
-        container = engine.connect().containers.get(name)
+        connected = engine.connect()
+        container = connected.container(name)
     except RpmkitError as exc:
         pytest.fail(_describe(exc), pytrace=False)
-    except Exception as exc:  # noqa: BLE001 - docker's NotFound, said plainly
-        pytest.fail(f"rpmkit: no instance {name}: {exc}", pytrace=False)
-    app = (container.labels or {}).get(labels.APP, name)
-    return RpmInstance(name, app, booted.ADDRESS, booted.published_ports(container))
+    if container is None:
+        pytest.fail(f"rpmkit: no instance {name}", pytrace=False)
+    app = container.labels.get(labels.APP, name)
+    return RpmInstance(name, app, connected.address, container.published_ports())
 
 
 def _describe(exc: RpmkitError) -> str:

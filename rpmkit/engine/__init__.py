@@ -1,0 +1,40 @@
+"""The one seam around the container engine.
+
+Only this package imports `docker` (a test asserts it). Everything else gets
+an `Engine` from `connect()` and works with its `Container` values:
+
+- containers, images and networks are made here, with a run's labels (or a
+  cache's) stamped on by the engine, never by the caller;
+- commands run inside a container one way, `Container.exec(argv) -> Result`,
+  its exit status read from the engine (never parsed from output), its output
+  bounded (head and tail kept, the middle counted);
+- an engine that fails or goes away is one `DockerUnavailable` naming the
+  engine's address and its own reason (exit 2), not a library traceback.
+
+Shaped after testcontainers-python's `core/docker_client.py`.
+"""
+
+from __future__ import annotations
+
+from rpmkit.engine.client import (
+    DEFAULT_SOCKET,
+    START_HINT,
+    Engine,
+    ImageInfo,
+    connect,
+    docker_host,
+    engine_is_local,
+)
+from rpmkit.engine.container import Container, Result
+
+__all__ = [
+    "DEFAULT_SOCKET",
+    "START_HINT",
+    "Container",
+    "Engine",
+    "ImageInfo",
+    "Result",
+    "connect",
+    "docker_host",
+    "engine_is_local",
+]

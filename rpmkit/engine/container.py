@@ -1,0 +1,272 @@
+"""One container: run commands in it, copy files in and out, publish ports, remove it."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tarfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rpmkit.engine.failures import gone_is_fine, translated
+from rpmkit.errors import DockerUnavailable
+
+# What one exec keeps of each stream: the head and the tail, the middle counted.
+# A `%post` printing 100 MB must not make rpmkit hold 100 MB.
+HEAD_BYTES = 64 * 1024
+TAIL_BYTES = 192 * 1024
+# `timeout`'s exit status when it had to kill (coreutils: 124, or 128+9 with -s KILL).
+TIMED_OUT = frozenset({124, 137})
+
+
+class Bounded:
+    """Text kept as head and tail; what fell in between is counted, not kept."""
+
+    def __init__(self, head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> None:
+        self._head_max, self._tail_max = head, tail
+        self._head = bytearray()
+        self._tail = bytearray()
+        self.cut = 0  # bytes dropped from the middle
+
+    def add(self, data: bytes) -> None:
+        """Append bytes."""
+        room = self._head_max - len(self._head)
+        if room > 0:
+            self._head += data[:room]
+            data = data[room:]
+        if not data:
+            return
+        self._tail += data
+        excess = len(self._tail) - self._tail_max
+        if excess > 0:
+            del self._tail[:excess]
+            self.cut += excess
+
+    def text(self) -> str:
+        """The kept text; a line in the middle says how much was cut."""
+        head = self._head.decode(errors="replace")
+        tail = self._tail.decode(errors="replace")
+        if not self.cut:
+            return head + tail
+        return f"{head}\n[... {self.cut} bytes of output cut ...]\n{tail}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished command: its exit status as the engine reports it, and its output.
+
+    `stdout`/`stderr` are the two streams, `output` both as they came (for logs
+    and evidence). Each is bounded (see HEAD_BYTES, TAIL_BYTES).
+    """
+
+    rc: int
+    stdout: str
+    stderr: str
+    output: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Exit status 0."""
+        return self.rc == 0
+
+
+class Container:
+    """A container on the engine. Made by `Engine.create`/`Engine.run`/`Engine.container`."""
+
+    def __init__(self, handle: Any, api: Any, host: str) -> None:
+        self._c = handle
+        self._api = api  # docker-py's low-level client
+        self._host = host
+
+    @property
+    def name(self) -> str:
+        """The container's name (without the leading slash)."""
+        return str(self._c.name)
+
+    @property
+    def id(self) -> str:
+        """The container's full id."""
+        return str(self._c.id)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Its labels, as made."""
+        return dict(self._c.labels or {})
+
+    @property
+    def image_id(self) -> str:
+        """The id of the image it was made from."""
+        return str(self._c.attrs.get("Image", ""))
+
+    def _doing(self, what: str) -> Any:
+        return translated(self._host, f"{what} {self.name}")
+
+    def status(self) -> str:
+        """created, running, exited, ... (read fresh); 'removed' when it is gone."""
+        from docker.errors import NotFound
+
+        try:
+            with self._doing("inspecting"):
+                self._c.reload()
+        except NotFound:
+            return "removed"
+        return str(self._c.status)
+
+    def state(self) -> dict[str, Any]:
+        """The engine's State record (Status, ExitCode, OOMKilled, ...), read fresh."""
+        with self._doing("inspecting"):
+            self._c.reload()
+        return dict(self._c.attrs.get("State") or {})
+
+    def start(self) -> None:
+        """Start it; DockerUnavailable with the engine's reason when the engine refuses."""
+        with self._doing("starting"):
+            self._c.start()
+
+    def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        user: str | None = None,
+        environment: dict[str, str] | None = None,
+        workdir: str | None = None,
+        timeout: float | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> Result:
+        """Run `argv` inside; the exit status comes from the engine.
+
+        `timeout` (seconds) runs it under coreutils' `timeout -s KILL`;
+        `on_line` is called with each line of output as it comes (both streams).
+        """
+        argv = list(argv)
+        if timeout is not None:
+            argv = ["timeout", "-s", "KILL", f"{max(timeout, 0.1):.1f}", *argv]
+        api = self._api
+        out, err, both = Bounded(), Bounded(), Bounded()
+        start = time.monotonic()
+        with self._doing("running a command in"):
+            exec_id = api.exec_create(
+                self.id, argv, user=user or "", environment=environment, workdir=workdir
+            )["Id"]
+            lines = _LineSplitter(on_line)
+            for stdout, stderr in api.exec_start(exec_id, stream=True, demux=True):
+                for chunk, stream in ((stdout, out), (stderr, err)):
+                    if chunk:
+                        stream.add(chunk)
+                        both.add(chunk)
+                        lines.feed(chunk)
+            lines.close()
+            rc = _exit_code(api, exec_id)
+        return Result(
+            rc, out.text(), err.text(), both.text(), time.monotonic() - start,
+            timed_out=timeout is not None and rc in TIMED_OUT,
+        )  # fmt: skip
+
+    def put_archive(self, path: str, data: bytes | io.BufferedReader) -> None:
+        """Unpack a tar archive at `path` inside."""
+        with self._doing("copying files into"):
+            self._c.put_archive(path, data)
+
+    def put_files(self, files: dict[str, bytes], mode: int = 0o644) -> None:
+        """Write small files (absolute path -> content) inside, in one copy."""
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            for path, content in files.items():
+                info = tarfile.TarInfo(path.lstrip("/"))
+                info.size, info.mode = len(content), mode
+                tar.addfile(info, io.BytesIO(content))
+        self.put_archive("/", buf.getvalue())
+
+    def get_archive(self, path: str) -> Iterator[bytes]:
+        """A tar stream of `path` inside."""
+        with self._doing("copying files out of"):
+            stream, _ = self._c.get_archive(path)
+        return iter(stream)
+
+    def published_ports(self) -> dict[int, int]:
+        """Published TCP ports: container port -> port on the engine's host."""
+        with self._doing("inspecting"):
+            self._c.reload()
+        return {
+            int(key.split("/")[0]): int(value[0]["HostPort"])
+            for key, value in (self._c.ports or {}).items()
+            if value and key.endswith("/tcp")
+        }
+
+    def address(self, network: str) -> str:
+        """Its address on a network."""
+        with self._doing("inspecting"):
+            self._c.reload()
+        return str(self._c.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
+
+    def logs(self, stdout: bool = True, stderr: bool = True) -> str:
+        """What its main process printed so far."""
+        with self._doing("reading the logs of"):
+            return bytes(self._c.logs(stdout=stdout, stderr=stderr)).decode(errors="replace")
+
+    def diff(self) -> list[dict[str, Any]]:
+        """`docker diff`: [{Path, Kind}] of what changed against its image."""
+        with self._doing("reading the changes of"):
+            return list(self._c.diff() or [])
+
+    def commit(self, labels: dict[str, str]) -> str:
+        """Commit it as an image carrying `labels`; the image id."""
+        with self._doing("committing"):
+            return str(self._c.commit(conf={"Labels": labels}).id)
+
+    def kill(self, signal: str = "SIGKILL") -> None:
+        """Send its init a signal (default: kill at once)."""
+        from docker.errors import APIError, NotFound
+
+        try:
+            with self._doing("signalling"):
+                self._c.kill(signal=signal)
+        except NotFound:
+            pass
+        except DockerUnavailable as exc:
+            if not isinstance(exc.__cause__, APIError):  # not running: nothing to kill
+                raise
+
+    def remove(self) -> bool:
+        """Remove it at once, with its anonymous volumes; False when it was already gone."""
+        return gone_is_fine(
+            self._host, lambda: self._c.remove(force=True, v=True), f"container {self.name}"
+        )
+
+
+class _LineSplitter:
+    """Feeds whole lines to a callback as bytes arrive."""
+
+    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+        self._on_line = on_line
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+
+    def feed(self, chunk: bytes) -> None:
+        if self._on_line is None:
+            return
+        *lines, self._pending = (self._pending + self._decoder.decode(chunk)).split("\n")
+        for line in lines:
+            self._on_line(line)
+
+    def close(self) -> None:
+        if self._on_line is None:
+            return
+        rest = self._pending + self._decoder.decode(b"", final=True)
+        if rest:
+            self._on_line(rest)
+
+
+def _exit_code(api: Any, exec_id: str) -> int:
+    # The stream ends when the process closed its output; the engine may record the
+    # exit a moment later.
+    for _ in range(200):
+        state = api.exec_inspect(exec_id)
+        if not state.get("Running") and state.get("ExitCode") is not None:
+            return int(state["ExitCode"])
+        time.sleep(0.01)
+    raise DockerUnavailable(f"the engine never reported the exit status of exec {exec_id[:12]}")

@@ -1,0 +1,376 @@
+"""RPM files as values: the header read once, the bytes hashed once.
+
+An `RpmFile` is made by reading a file rpm would accept: the lead, the
+signature header and the main header, validated as rpm's own reader does
+(magic numbers, index bounds, 8-byte alignment of the signature header). A
+text file named `.rpm`, a truncated download or a directory is refused with
+one line before anything else runs (rpm itself would read a text file as a
+package list and install whatever it names).
+
+The format is rpm's "RPM package file format" (rpm.org/docs, `lib/rpmlead.c`,
+`lib/header.c`). rpmkit reads headers itself rather than with the `rpmfile`
+package: that one skips to the first 0x8e byte and merges the signature
+header's tags into the main header's, both wrong for a validator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rpmkit.errors import ConfigError
+
+LEAD_MAGIC = b"\xed\xab\xee\xdb"
+LEAD_SIZE = 96
+HEADER_MAGIC = b"\x8e\xad\xe8\x01"
+# Sanity bounds rpm applies too (HEADER_TAGS_MAX / HEADER_DATA_MAX in lib/header.c).
+MAX_TAGS = 0xFFFF
+MAX_DATA = 256 * 1024 * 1024
+
+# Header tags (rpm's lib/rpmtag.h).
+NAME, VERSION, RELEASE, EPOCH, SUMMARY = 1000, 1001, 1002, 1003, 1004
+ARCH, FILEMODES, FILEFLAGS = 1022, 1030, 1037
+FILEUSERNAME, FILEGROUPNAME, SOURCERPM = 1039, 1040, 1044
+PROVIDENAME, REQUIREFLAGS, REQUIRENAME, REQUIREVERSION = 1047, 1048, 1049, 1050
+OLDFILENAMES, DIRINDEXES, BASENAMES, DIRNAMES = 1027, 1116, 1117, 1118
+# Header data types.
+INT16, INT32, STRING, BIN, STRING_ARRAY, I18NSTRING = 3, 4, 6, 7, 8, 9
+
+# rpm's RPMFILE_CONFIG flag, and RPMSENSE_* bits of a dependency.
+CONFIG_FLAG = 1
+SENSE_LESS, SENSE_GREATER, SENSE_EQUAL = 0x02, 0x04, 0x08
+RPMLIB_PREFIX = "rpmlib("
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, order=True)
+class Nevra:
+    """name, epoch, version, release, arch: what identifies a package build."""
+
+    name: str
+    epoch: int | None
+    version: str
+    release: str
+    arch: str
+
+    @property
+    def evr(self) -> str:
+        """`[epoch:]version-release`."""
+        epoch = f"{self.epoch}:" if self.epoch else ""
+        return f"{epoch}{self.version}-{self.release}"
+
+    def __str__(self) -> str:
+        # `rpm -q` prints name-version-release.arch; an epoch shows as name-epoch:version...
+        return f"{self.name}-{self.evr}.{self.arch}"
+
+    @property
+    def file_name(self) -> str:
+        """The file name rpmbuild gives it: NAME-VERSION-RELEASE.ARCH.rpm (no epoch)."""
+        return f"{self.name}-{self.version}-{self.release}.{self.arch}.rpm"
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """A path the package owns."""
+
+    path: str
+    mode: int
+    flags: int
+    user: str
+    group: str
+
+    @property
+    def config(self) -> bool:
+        """Marked %config in the spec."""
+        return bool(self.flags & CONFIG_FLAG)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A `Requires:` entry: a name, and a version constraint when it has one."""
+
+    name: str
+    flags: int
+    version: str
+
+    def __str__(self) -> str:
+        if not self.version:
+            return self.name
+        op = "".join(
+            sign
+            for bit, sign in ((SENSE_LESS, "<"), (SENSE_GREATER, ">"), (SENSE_EQUAL, "="))
+            if self.flags & bit
+        )
+        return f"{self.name} {op} {self.version}"
+
+
+@dataclass(frozen=True)
+class RpmFile:
+    """An RPM file, read and hashed once.
+
+    `path` is where the user's file is; `staged` is the private read-only copy
+    rpmkit installs and whose bytes `sha256` describes (None when not staged).
+    """
+
+    path: Path
+    sha256: str
+    size: int  # bytes
+    nevra: Nevra
+    source: bool  # a source RPM
+    summary: str
+    files: tuple[PackagedFile, ...]
+    requires: tuple[Requirement, ...]
+    provides: tuple[str, ...]
+    staged: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """The package name."""
+        return self.nevra.name
+
+    @property
+    def file(self) -> Path:
+        """The bytes to install: the staged copy when there is one."""
+        return self.staged or self.path
+
+    def name_mismatch(self) -> str:
+        """Why the file name disagrees with the header's NEVRA, or ''.
+
+        A name of the form N-V-R.A.rpm must say what the header says: a renamed
+        RPM must not pass for another build.
+        """
+        match = re.fullmatch(r"(.+)-([^-]+)-([^-]+)\.([^.]+)\.rpm", self.path.name)
+        if match is None:
+            return ""
+        said = match.groups()
+        nevra = self.nevra
+        arch = "src" if self.source else nevra.arch
+        if said != (nevra.name, nevra.version, nevra.release, arch):
+            return f"the file name says {'-'.join(said[:3])}.{said[3]}, its header {nevra}"
+        return ""
+
+
+class RpmFormatError(ConfigError):
+    """A file that is not an RPM package rpm would read."""
+
+
+def read(path: Path, *, digest: str | None = None, staged: Path | None = None) -> RpmFile:
+    """Read and validate an RPM file's headers; RpmFormatError (exit 2) when it is not one.
+
+    `digest` is the file's sha256 when the caller already has it (hashed while
+    staging); otherwise the file is hashed here.
+    """
+    source = staged or path
+    if not source.is_file():
+        kind = "a directory" if source.is_dir() else "no such file"
+        raise RpmFormatError(f"{path}: {kind}, not an RPM file")
+    size = source.stat().st_size
+    try:
+        with source.open("rb") as fh:
+            lead = fh.read(LEAD_SIZE)
+            if len(lead) < LEAD_SIZE or lead[:4] != LEAD_MAGIC:
+                raise _bad("no RPM lead (not an RPM file, or an empty or truncated one)")
+            _read_header(fh, pad=True)  # the signature header
+            tags = _read_header(fh, pad=False)
+    except OSError as exc:
+        raise RpmFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except _Invalid as exc:
+        raise RpmFormatError(f"{path}: not a valid RPM file: {exc}") from None
+    try:
+        made = _from_tags(path, tags, size, digest or sha256_file(source), staged)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise RpmFormatError(f"{path}: not a valid RPM file: bad header ({exc})") from None
+    return made
+
+
+read_rpm = read  # for modules where `read` alone would say too little
+
+
+def stage(paths: list[Path], into: Path) -> list[RpmFile]:
+    """Copy each RPM into `into` (read-only), hashing the bytes copied; read each copy.
+
+    What is installed later is exactly what was hashed: the user's file may
+    change while the check runs (a rebuild into dist/) without changing the verdict's
+    subject.
+    """
+    staged: list[RpmFile] = []
+    for i, path in enumerate(paths):
+        target = into / f"{i:02d}.rpm"
+        h = hashlib.sha256()
+        try:
+            with path.open("rb") as src, target.open("wb") as out:
+                for block in iter(lambda: src.read(CHUNK), b""):
+                    h.update(block)
+                    out.write(block)
+        except IsADirectoryError:
+            raise RpmFormatError(f"{path}: a directory, not an RPM file") from None
+        except OSError as exc:
+            raise RpmFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+        os.chmod(target, 0o444)
+        staged.append(read(path, digest=h.hexdigest(), staged=target))
+    return staged
+
+
+def staging_dir() -> Path:
+    """A private folder for staged copies (the caller removes it with `unstage`)."""
+    return Path(tempfile.mkdtemp(prefix="rpmkit-rpms-"))
+
+
+def unstage(folder: Path) -> None:
+    """Remove a staging folder and the read-only copies in it."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _bad(why: str) -> _Invalid:
+    return _Invalid(why)
+
+
+Tag = int | str | bytes | list[int] | list[str]
+
+
+def _read_header(fh: object, pad: bool) -> dict[int, Tag]:
+    """One header structure: magic, index entries, data store (lib/header.c)."""
+    read = fh.read  # type: ignore[attr-defined]
+    intro = read(16)
+    if len(intro) < 16 or intro[:4] != HEADER_MAGIC:
+        raise _bad("bad header magic (truncated or not an RPM)")
+    count, data_size = struct.unpack(">II", intro[8:16])
+    if count > MAX_TAGS or data_size > MAX_DATA:
+        raise _bad(f"header too large ({count} tags, {data_size} bytes)")
+    index = read(16 * count)
+    store = read(data_size)
+    if len(index) < 16 * count or len(store) < data_size:
+        raise _bad("truncated header")
+    if pad:
+        # The signature header is padded to a multiple of 8 bytes.
+        read((8 - data_size % 8) % 8)
+    tags: dict[int, Tag] = {}
+    for i in range(count):
+        tag, kind, offset, n = struct.unpack(">IIiI", index[16 * i : 16 * i + 16])
+        if offset < 0 or offset > data_size:
+            raise _bad(f"tag {tag} points outside the header")
+        tags[tag] = _value(kind, store, offset, n, tag)
+    return tags
+
+
+def _value(kind: int, store: bytes, offset: int, n: int, tag: int) -> Tag:
+    if kind == INT16:
+        end = offset + 2 * n
+        if end > len(store):
+            raise _bad(f"tag {tag} overruns the header")
+        return list(struct.unpack(f">{n}H", store[offset:end]))
+    if kind == INT32:
+        end = offset + 4 * n
+        if end > len(store):
+            raise _bad(f"tag {tag} overruns the header")
+        return list(struct.unpack(f">{n}I", store[offset:end]))
+    if kind in (STRING, I18NSTRING):
+        end = store.find(b"\0", offset)
+        if end < 0:
+            raise _bad(f"tag {tag}: unterminated string")
+        return store[offset:end].decode("utf-8", errors="replace")
+    if kind == STRING_ARRAY:
+        items = []
+        at = offset
+        for _ in range(n):
+            end = store.find(b"\0", at)
+            if end < 0:
+                raise _bad(f"tag {tag}: unterminated string")
+            items.append(store[at:end].decode("utf-8", errors="replace"))
+            at = end + 1
+        return items
+    if kind == BIN:
+        return store[offset : offset + n]
+    return b""  # CHAR, INT8, INT64: rpmkit reads none of those
+
+
+def _str(tags: dict[int, Tag], tag: int, default: str | None = None) -> str:
+    value = tags.get(tag, default)
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        value = value[0]
+    if not isinstance(value, str):
+        raise ValueError(f"tag {tag} missing")
+    return value
+
+
+def _strs(tags: dict[int, Tag], tag: int) -> list[str]:
+    value = tags.get(tag, [])
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _ints(tags: dict[int, Tag], tag: int) -> list[int]:
+    value = tags.get(tag, [])
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
+
+
+def _from_tags(
+    path: Path, tags: dict[int, Tag], size: int, digest: str, staged: Path | None
+) -> RpmFile:
+    epoch = _ints(tags, EPOCH)
+    nevra = Nevra(
+        _str(tags, NAME), epoch[0] if epoch else None, _str(tags, VERSION),
+        _str(tags, RELEASE), _str(tags, ARCH, "noarch"),
+    )  # fmt: skip
+    if not nevra.name or not nevra.version or not nevra.release:
+        raise ValueError("no name, version or release")
+    names = _strs(tags, OLDFILENAMES)
+    if not names:
+        dirs, bases = _strs(tags, DIRNAMES), _strs(tags, BASENAMES)
+        index = _ints(tags, DIRINDEXES)
+        if len(index) != len(bases):
+            raise ValueError("file names and their directories disagree")
+        names = [dirs[d] + b for d, b in zip(index, bases, strict=True)]
+    modes, flags = _ints(tags, FILEMODES), _ints(tags, FILEFLAGS)
+    users, groups = _strs(tags, FILEUSERNAME), _strs(tags, FILEGROUPNAME)
+    files = tuple(
+        PackagedFile(
+            name,
+            modes[i] if i < len(modes) else 0,
+            flags[i] if i < len(flags) else 0,
+            users[i] if i < len(users) else "root",
+            groups[i] if i < len(groups) else "root",
+        )
+        for i, name in enumerate(names)
+    )
+    req_names, req_flags = _strs(tags, REQUIRENAME), _ints(tags, REQUIREFLAGS)
+    req_versions = _strs(tags, REQUIREVERSION)
+    requires = tuple(
+        Requirement(
+            name,
+            req_flags[i] if i < len(req_flags) else 0,
+            req_versions[i] if i < len(req_versions) else "",
+        )
+        for i, name in enumerate(req_names)
+    )
+    return RpmFile(
+        path=path,
+        sha256=digest,
+        size=size,
+        nevra=nevra,
+        source=SOURCERPM not in tags,
+        summary=_str(tags, SUMMARY, ""),
+        files=files,
+        requires=requires,
+        provides=tuple(_strs(tags, PROVIDENAME)),
+        staged=staged,
+    )

@@ -1,0 +1,60 @@
+"""The shape of the package: one seam around Docker, no import cycles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import grimp
+
+import rpmkit
+
+PACKAGE = Path(rpmkit.__file__).parent
+SEAM = PACKAGE / "engine"
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_only_the_engine_seam_imports_docker() -> None:
+    offenders = []
+    for path in _modules():
+        if SEAM in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.relative_to(PACKAGE)}: {n}" for n in names if n.split(".")[0] == "docker"
+            ]
+    assert offenders == []
+
+
+def test_only_the_engine_seam_builds_a_docker_command_line() -> None:
+    # An argument list starting with "docker" (the CLI) anywhere else is a second seam.
+    offenders = []
+    for path in _modules():
+        if SEAM in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.List) and node.elts:
+                first = node.elts[0]
+                if isinstance(first, ast.Constant) and first.value == "docker":
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_no_import_cycles() -> None:
+    # grimp counts imports inside functions and under TYPE_CHECKING too.
+    graph = grimp.build_graph("rpmkit")
+    cycles = set()
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            chain = graph.find_shortest_chain(importer=imported, imported=module)
+            if chain:
+                cycles.add(" -> ".join((module, *chain)))
+    assert sorted(cycles) == []
