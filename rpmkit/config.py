@@ -126,6 +126,15 @@ class Scripts(Model):
     postun: Text = ""
 
 
+class CheckSettings(Model):
+    """`[check]`: how the check judges the instance."""
+
+    # Seconds the services must stay up, without restarts, with health passing, after
+    # health first passed. 0 for the developer's quick check; the gate requires at least
+    # bake.min_settle (default 5) in the receipt, so the CI check uses --settle 5 or more.
+    settle: Annotated[float, Field(ge=0, le=600)] = 0.0
+
+
 class Rpmlint(Model):
     """rpmlint settings: warnings the app accepts. Errors cannot be filtered."""
 
@@ -160,6 +169,7 @@ class AppConfig(Model):
     directories: list[DirEntry] = []
     scripts: Scripts = Scripts()
     rpmlint: Rpmlint = Rpmlint()
+    check: CheckSettings = CheckSettings()
     bake: Bake = Bake()
     publish: Publish = Publish()
     deploy: Deploy = Deploy()

@@ -82,6 +82,18 @@ def poll(url: str, probe: Probe, give_up: threading.Event | None = None) -> Heal
         time.sleep(probe.interval)
 
 
+def poll_once(url: str, probe: Probe) -> int | None:
+    """One request as the balancer sends it; its status, or None when nothing answered."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        return session.get(url, timeout=probe.timeout, allow_redirects=False).status_code
+    except requests.RequestException:
+        return None
+
+
 def _short(exc: Exception) -> str:
     text = str(exc)
     for marker, said in (

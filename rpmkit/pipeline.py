@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit import __version__, receipt, upgrade
+from rpmkit.checks import Check
 from rpmkit.errors import ConfigError, InstallError
 from rpmkit.health import Probe
 from rpmkit.install import Instance, install
@@ -28,7 +29,7 @@ from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.rpm import RpmFile, sha256_file
-from rpmkit.verify import Check, Expectations, verify
+from rpmkit.verify import Expectations, verify
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig, LoadedConfig
@@ -147,7 +148,7 @@ def issue_receipts(
             check=receipt.CheckRecord(
                 tier="booted" if any(c.stage == "boot" for c in report.checks) else "static",
                 health_checked=any(c.stage == "health" for c in report.checks),
-                settle=0.0,
+                settle=plan.expect.settle,
                 upgrade_from=tuple(r.sha256 for r in plan.upgrade_from),
                 checks=tuple((c.stage, c.name, c.ok, c.warning) for c in report.checks),
             ),
@@ -297,6 +298,7 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
         users=tuple(sorted(users)),
         files=tuple(files),
         probe=probe if health and serves_http else None,
+        settle=app.check.settle,
     )
 
 
@@ -322,10 +324,13 @@ def adjust(
     path: str | None = None,
     port: int | None = None,
     expected_status: int | None = None,
+    settle: float | None = None,
     **changes: Any,
 ) -> CheckPlan:
     """The plan with command-line overrides of the health check and the check's options."""
     expect = plan.expect
+    if settle is not None:
+        expect = dataclasses.replace(expect, settle=settle)
     if expect.probe is not None:
         probe_changes: dict[str, Any] = {
             "path": path,

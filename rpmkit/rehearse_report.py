@@ -17,11 +17,11 @@ from typing import Any
 
 from rpmkit import report as reports
 from rpmkit.chaos import Chaos
+from rpmkit.checks import Check
 from rpmkit.load import ErrorWindow, LoadStats, Sample, at_the_kill, between, error_windows
 from rpmkit.load import summarize as summarize_load
 from rpmkit.rehearse import Rehearsal
 from rpmkit.report import Report
-from rpmkit.verify import Check
 
 PHASES = ("steady", "swap", "after")
 SHOWN = 20  # failed requests listed in the human report; --json has them all

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from rpmkit.verify import Check
+from rpmkit.checks import Check
 
-STAGES = ("install", "upgrade", "boot", "verify", "health", "app-tests", "erase")
+STAGES = ("install", "upgrade", "boot", "verify", "health", "settle", "app-tests", "erase")
 # Characters XML 1.0 cannot hold at all, escaped or not (an ANSI colour code in a log tail).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import shlex
 
+from rpmkit.checks import Check
 from rpmkit.errors import InstallError
 from rpmkit.install import Instance, rpm_archive, scriptlet_failures, transact
 from rpmkit.profiles import Profile
 from rpmkit.rpm import RpmFile
-from rpmkit.verify import Check
 
 NEW_DIR = "/rpmkit/upgrade"
 MARKER = ".rpmkit-upgrade-marker"

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
+from rpmkit import settle
+from rpmkit.checks import Check
 from rpmkit.engine import Result
 from rpmkit.health import HealthResult, Probe, poll
 from rpmkit.install import Instance
@@ -28,18 +30,6 @@ ON_FOR_RUNLEVEL = f"on for runlevel {RUNLEVEL}"
 
 
 @dataclass(frozen=True)
-class Check:
-    """One line of the report."""
-
-    stage: str  # install, boot, verify, health, app-tests
-    name: str
-    ok: bool
-    detail: str = ""
-    evidence: str = ""
-    warning: bool = False  # reported, but does not fail the check
-
-
-@dataclass(frozen=True)
 class Expectations:
     """What the instance must show: from the app config, or defaults for a bare RPM."""
 
@@ -47,6 +37,7 @@ class Expectations:
     users: tuple[str, ...] = ()
     files: tuple[tuple[str, str, str], ...] = ()  # (path, owner, group)
     probe: Probe | None = field(default_factory=Probe)
+    settle: float = 0.0  # seconds the services must stay up and healthy after health passed
 
 
 @dataclass(frozen=True)
@@ -110,9 +101,18 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
             running = [pool.submit(_active, host, unit) for unit in sorted(enabled)]
             running += [pool.submit(_started, host, name) for name in sorted(scripts_on)]
             running.append(pool.submit(_ports, host, expect))
+            services = settle.services(instance)
+            running.append(pool.submit(settle.restart_checks, instance, services))
             for after in running:
                 checks += after.result()
         timings["verify"] = verify_seconds + (time.monotonic() - after_health)
+        healthy = result is None or result.ok
+        if instance.booted and expect.settle > 0 and healthy and _all_held(checks):
+            t = time.monotonic()
+            checks += settle.watch(
+                instance, services, expect.settle, result.url if result else None, expect.probe
+            )
+            timings["settle"] = time.monotonic() - t
     finally:
         # On Ctrl-C too: stop the health poll rather than wait out its deadline.
         give_up.set()
@@ -121,6 +121,10 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         timings["health"] = result.seconds
         checks.append(_health_check(host, result, checks))
     return Verification(tuple(checks), timings)
+
+
+def _all_held(checks: list[Check]) -> bool:
+    return all(c.ok or c.warning for c in checks)
 
 
 def _timed(task: Callable[[], list[Check]]) -> tuple[list[Check], float]:

@@ -13,6 +13,7 @@ from rpmkit.commands.common import (
     pass_state,
     profile_option,
     select_profile,
+    settle_option,
 )
 from rpmkit.errors import ConfigError
 
@@ -47,6 +48,7 @@ from rpmkit.errors import ConfigError
     help="Install this (older) RPM first, boot it, then upgrade to the one checked. Repeatable.",
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
+@settle_option
 @base_image_option
 @pass_state
 def check(
@@ -64,6 +66,7 @@ def check(
     keep: bool,
     upgrade_from: tuple[Path, ...],
     erase: bool,
+    settle: float | None,
     base_image: str | None,
 ) -> None:
     """Install RPMs into a fresh container as the bake would, boot and check them.
@@ -104,6 +107,7 @@ def check(
             keep=keep,
             upgrade_from=old,
             erase=erase,
+            settle=settle,
         )
         client = engine.connect()
         configured = found.app.app.profile if found.app is not None else None

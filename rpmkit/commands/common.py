@@ -60,6 +60,18 @@ def base_image_option(func: Any) -> Any:
     )(func)
 
 
+def settle_option(func: Any) -> Any:
+    """`--settle SECONDS`: watch the services after health first passed."""
+    return click.option(
+        "--settle",
+        type=click.FloatRange(0, 600),
+        metavar="SECONDS",
+        help="After health first passes, the services must stay up without restarts, and "
+        "health keep passing, this long. The gate requires at least 5 (bake.min_settle): "
+        "use it in the CI check that feeds the gate. Default: [check] settle, else 0.",
+    )(func)
+
+
 def build_options(func: Any) -> Any:
     """APP, --profile and the options that decide what is built and from which wheels."""
     options: list[Callable[[Any], Any]] = [

@@ -15,6 +15,7 @@ from rpmkit.commands.common import (
     echo_table,
     pass_state,
     select_profile,
+    settle_option,
 )
 from rpmkit.errors import CheckFailed, ConfigError
 
@@ -28,6 +29,7 @@ from rpmkit.errors import CheckFailed, ConfigError
 )
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
+@settle_option
 @click.option(
     "--all",
     "all_apps",
@@ -56,6 +58,7 @@ def run(
     json_path: Path | None,
     junit_xml: Path | None,
     keep: bool,
+    settle: float | None,
     all_apps: bool,
     jobs: int | None,
 ) -> None:
@@ -87,6 +90,7 @@ def run(
         passed = {"--dist": dist, "--wheelhouse": wheelhouse, "--index-url": index_url}
         extra = [x for k, v in passed.items() if v is not None for x in (k, str(v))]
         extra += ["--no-health"] if no_health else []
+        extra += ["--settle", str(settle)] if settle is not None else []
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, json_path, junit_xml)
         return
     if app_dir is None:
@@ -109,7 +113,9 @@ def run(
     for path in (*rpm.paths, rpm.srpm, rpm.log):
         click.echo(f"built: {path}")
     with targets.staged(tuple(rpm.paths)) as rpms:
-        plan = pipeline.adjust(pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep)
+        plan = pipeline.adjust(
+            pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep, settle=settle
+        )
         execute(state, client, profile, plan, json_path, junit_xml, base_image)
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from rpmkit.checks import Check
 from rpmkit.health import Probe
 from rpmkit.report import Report
-from rpmkit.verify import Check, Expectations
+from rpmkit.verify import Expectations
 from tests.integration.conftest import check_paths, rpmkit_cli
 
 pytestmark = pytest.mark.docker

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from rpmkit import pipeline, profiles
+from rpmkit.checks import Check
 from rpmkit.health import Probe
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
-from rpmkit.verify import Check, Expectations
+from rpmkit.verify import Expectations
 from tests.integration.conftest import Start, rpmkit_cli, sh
 from tests.integration.test_check import APP
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rpmkit.checks import Check
 from rpmkit.pipeline import app_tests_command, stage_progress
-from rpmkit.verify import Check
 
 
 def test_app_tests_run_attached_to_the_checked_instance_and_ignore_ini_files() -> None:

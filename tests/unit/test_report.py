@@ -6,8 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from rpmkit.checks import Check
 from rpmkit.report import Report, render, write_json, write_junit
-from rpmkit.verify import Check
 
 PASSING = Report(
     "hello-1.0-1.noarch",

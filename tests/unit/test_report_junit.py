@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from rpmkit.checks import Check
 from rpmkit.report import Report, write_junit
-from rpmkit.verify import Check
 from tests.junit_xml import cases, problems
 
 CHECKS = (
