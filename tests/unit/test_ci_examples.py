@@ -6,7 +6,7 @@ from tests.ci_examples import JOBS, rpmkit_commands
 
 COMMANDS = [
     "rpmkit images build --profile offline",
-    'rpmkit run "$APP" --junit-xml report.xml',
+    'rpmkit run "$APP" --settle 5 --junit-xml report.xml',
     'rpmkit gate "$APP" --accept-profile offline',
 ]
 
