@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 import traceback
+from types import FrameType
 
 import click
 
 from rpmkit import __version__
 from rpmkit.commands.common import State
-from rpmkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, RpmkitError
+from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
 
 # Commands are imported when used, so `rpmkit check` does not pay for the
@@ -69,10 +72,45 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     ctx.obj = State(debug=debug, verbosity=verbosity, reporter=Reporter(verbosity))
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled as Ctrl-C is: everything the run made is cleaned up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+_received: list[int] = []  # the stop signal that ended the run (click turns it into Abort)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Once: the clean-up that follows must not be cut short by a second signal.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _ignore)
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    click.echo(f"{signal.Signals(signum).name}: still cleaning up", err=True)
+
+
+# Ctrl-C, `kill`, a closed terminal: each stops the run and removes what it made.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: the one place errors become exit codes."""
+    """Console entry point: the one place errors become exit codes.
+
+    Exit codes: 0 pass, 1 check failed, 2 usage/config/environment, 3 bug,
+    128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+    """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    _received.clear()
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _on_signal)
     try:
         cli.main(args=args, prog_name="rpmkit", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -81,8 +119,9 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        signum = _received[0] if _received else signal.SIGINT
+        click.echo(f"interrupted ({signal.Signals(signum).name})", err=True)
+        sys.exit(128 + signum)
     except RpmkitError as exc:
         if debug:
             traceback.print_exc()

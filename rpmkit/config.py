@@ -133,6 +133,10 @@ class CheckSettings(Model):
     # health first passed. 0 for the developer's quick check; the gate requires at least
     # bake.min_settle (default 5) in the receipt, so the CI check uses --settle 5 or more.
     settle: Annotated[float, Field(ge=0, le=600)] = 0.0
+    # The instance's limits, like the instance type it stands for (default: a t3.small's
+    # 2 GiB). A service that outgrows them is killed by the kernel, and the check says so.
+    memory_mib: Annotated[int, Field(ge=64, le=1_048_576)] = 2048
+    pids: Annotated[int, Field(ge=64, le=4_194_304)] = 4096
 
 
 class Rpmlint(Model):

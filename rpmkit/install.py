@@ -53,6 +53,19 @@ INSTALL_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What the instance may use, like the instance type it stands for."""
+
+    memory_mib: int = 2048  # a t3.small
+    pids: int = 4096
+
+    def options(self) -> dict[str, object]:
+        """Container options: memory (swap included: an AMI has none) and process count."""
+        memory = f"{self.memory_mib}m"
+        return {"mem_limit": memory, "memswap_limit": memory, "pids_limit": self.pids}
+
+
+@dataclass(frozen=True)
 class InstallLog:
     """What the install printed and how it went."""
 
@@ -260,6 +273,7 @@ def install(
     boot: bool = True,
     publish: tuple[int, ...] = (),
     copy_rpms: bool = False,
+    limits: Limits = Limits(),
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
@@ -276,6 +290,7 @@ def install(
         )
     options = boot_options(profile, cgroup)
     options["command"] = pid1_command(profile, boot)
+    options.update(limits.options())
     # A local engine sees this machine's files: bind the staged copies read-only
     # rather than copying megabytes through the API. A remote engine gets a copy,
     # and so does a container that will be committed (`copy_rpms`): an image keeps

@@ -8,6 +8,7 @@ installed, reported and bound into the receipt is those bytes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import subprocess
 import sys
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from rpmkit import __version__, receipt, upgrade
 from rpmkit.checks import Check
-from rpmkit.errors import ConfigError, InstallError
+from rpmkit.errors import ConfigError, DockerUnavailable, InstallError
 from rpmkit.health import Probe
-from rpmkit.install import Instance, install
+from rpmkit.install import Instance, Limits, install
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
@@ -49,6 +50,7 @@ class CheckPlan:
     keep: bool = False
     upgrade_from: tuple[RpmFile, ...] = ()  # install these first, boot, then upgrade to `rpms`
     erase: bool = False  # erase at the end and report what is left behind
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def check(
                 instance = install(
                     engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
+                    limits=plan.limits,
                 )  # fmt: skip
             except InstallError as exc:
                 checks.append(Check("install", "install", False, exc.message, exc.details or ""))
@@ -119,7 +122,9 @@ def check(
         return CheckOutcome(report, kept, runtime.id)
     finally:
         if not plan.keep:
-            engine.remove_run(run.id)
+            # If the engine went away, the next run's reaper removes what is left.
+            with contextlib.suppress(DockerUnavailable):
+                engine.remove_run(run.id)
 
 
 def issue_receipts(
@@ -305,11 +310,13 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
 def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = True) -> CheckPlan:
     """The check an app's config asks for, with its own testinfra tests if it has any."""
     infra = loaded.app_dir / "tests" / "infra"
+    settings = loaded.app.check
     return CheckPlan(
         rpms,
         loaded.app.name,
         expectations(loaded.app, health),
         app_tests=infra if any(infra.glob("test_*.py")) else None,
+        limits=Limits(settings.memory_mib, settings.pids),
     )
 
 

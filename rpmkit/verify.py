@@ -13,17 +13,20 @@ import shlex
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import partial
 
 from rpmkit import settle
 from rpmkit.checks import Check
 from rpmkit.engine import Result
+from rpmkit.errors import DockerUnavailable
 from rpmkit.health import HealthResult, Probe, poll
 from rpmkit.install import Instance
 
 BOOT_TIMEOUT = 60
+ENGINE_PING = 1.0  # seconds between checks that the engine is still there, while waiting
 # The runlevel a server boots to (multi-user.target): SysV scripts must be on in it.
 RUNLEVEL = 3
 ON_FOR_RUNLEVEL = f"on for runlevel {RUNLEVEL}"
@@ -89,7 +92,7 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         # The verify stage's time is the time its checks took: the static ones (run
         # alongside the boot) and the ones after the health poll, not the wait between.
         verify_seconds = static_done - start
-        result = health.result() if health is not None else None
+        result = _await(health, instance, give_up) if health is not None else None
         after_health = time.monotonic()
         enabled = {c.name.split()[1] for c in checks if c.name.endswith("enabled at boot") and c.ok}
         scripts_on = {
@@ -121,6 +124,22 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         timings["health"] = result.seconds
         checks.append(_health_check(host, result, checks))
     return Verification(tuple(checks), timings)
+
+
+def _await(
+    health: Future[HealthResult], instance: Instance, give_up: threading.Event
+) -> HealthResult:
+    """The health poll's result; an engine that goes away meanwhile is noticed within a second
+    (DockerUnavailable), not at the poll's deadline."""
+    while True:
+        try:
+            return health.result(timeout=ENGINE_PING)
+        except FutureTimeout:
+            try:
+                instance.container.engine_alive()
+            except DockerUnavailable:
+                give_up.set()
+                raise
 
 
 def _all_held(checks: list[Check]) -> bool:

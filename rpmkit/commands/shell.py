@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -68,7 +64,7 @@ def shell(
         profile = select_profile(client, profile_name, None, reporter)
         paths = found.rpms
     tty = sys.stdin.isatty() and sys.stdout.isatty()
-    with _hangup_is_interrupt(), resolve.staged(paths) as rpms:
+    with resolve.staged(paths) as rpms:
         with booted.booted(
             client, profile, rpms, found.name, reporter, booted.publish_ports(loaded)
         ) as instance:
@@ -80,18 +76,3 @@ def shell(
             # The shell's own exit status is the user's business, not a failed check.
             subprocess.call(argv)
         reporter.info(f"removed {instance.name}")
-
-
-@contextlib.contextmanager
-def _hangup_is_interrupt() -> Iterator[None]:
-    """A closed terminal or a `kill` still removes the instance, as Ctrl-C does."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -122,6 +122,11 @@ class Container:
             self._c.reload()
         return dict(self._c.attrs.get("State") or {})
 
+    def engine_alive(self) -> None:
+        """DockerUnavailable (naming the engine and its reason) unless the engine answers."""
+        with translated(self._host, "answering while checking"):
+            self._api.ping()
+
     def start(self) -> None:
         """Start it; DockerUnavailable with the engine's reason when the engine refuses."""
         with self._doing("starting"):
