@@ -27,6 +27,7 @@ COMMANDS = {
     "gate": "rpmkit.commands.gate:gate",
     "images": "rpmkit.commands.images:images",
     "init": "rpmkit.commands.init:init",
+    "instances": "rpmkit.commands.instances:instances",
     "publish": "rpmkit.commands.publish:publish",
     "rehearse": "rpmkit.commands.rehearse:rehearse",
     "run": "rpmkit.commands.run:run",

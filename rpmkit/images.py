@@ -264,9 +264,9 @@ def list_images(engine: Engine) -> list[dict[str, str]]:
     return sorted(rows, key=lambda r: r["created"], reverse=True)
 
 
-def prune(engine: Engine, keep_current: bool = False) -> list[str]:
-    """Remove rpmkit's leftover run objects and its cached images."""
-    removed = engine.remove_leftovers()
+def prune(engine: Engine, keep_current: bool = False, dry_run: bool = False) -> list[str]:
+    """Remove rpmkit's leftover run objects and its cached images (`dry_run`: only list them)."""
+    removed = engine.remove_leftovers(dry_run)
     current: set[str] = set()
     if keep_current:
         from rpmkit import profiles
@@ -286,7 +286,7 @@ def prune(engine: Engine, keep_current: bool = False) -> list[str]:
     for image in cached:
         if current & set(image.tags):
             continue
-        if engine.remove_image(image.id):
+        if dry_run or engine.remove_image(image.id):
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
 

@@ -56,9 +56,9 @@ class Run:
     subject: str = ""
 
     @classmethod
-    def new(cls, app: str, keep: bool = False) -> Run:
+    def new(cls, app: str, keep: bool = False, subject: str = "") -> Run:
         """A run with a fresh id, owned by this process."""
-        return cls(new_run_id(), app, keep)
+        return cls(new_run_id(), app, keep, subject)
 
     def labels(self) -> dict[str, str]:
         """The labels of a container, image or network of this run."""

@@ -58,7 +58,7 @@ class CheckOutcome:
     """The report, and the instance when it was kept."""
 
     report: Report
-    kept: Instance | None
+    kept: str | None  # the instance's name when `keep` kept it (whatever the verdict)
     image_id: str
 
 
@@ -67,12 +67,12 @@ def check(
 ) -> CheckOutcome:
     """Install, boot and verify the RPMs in a fresh container; never raises for a failed check."""
     engine.reap()
-    run = Run.new(plan.app, keep=plan.keep)
+    subject = ", ".join(str(r.nevra) for r in plan.rpms)
+    run = Run.new(plan.app, keep=plan.keep, subject=subject)
     start = time.monotonic()
     timings: dict[str, float] = {}
     checks: list[Check] = []
     instance: Instance | None = None
-    subject = ", ".join(str(r.nevra) for r in plan.rpms)
     try:
         publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
         first = plan.upgrade_from or plan.rpms
@@ -118,7 +118,9 @@ def check(
                 timings["erase"] = time.monotonic() - t
         timings["total"] = time.monotonic() - start
         report = Report(subject, profile.name, tuple(checks), timings)
-        kept = instance if plan.keep else None
+        kept = (
+            run.container_name() if plan.keep and engine.container(run.container_name()) else None
+        )
         return CheckOutcome(report, kept, runtime.id)
     finally:
         if not plan.keep:

@@ -144,9 +144,13 @@ def execute(
     if junit_xml:
         reports.write_junit(report, junit_xml)
     if outcome.kept is not None:
+        from rpmkit import instances
+
+        verdict = "PASS" if report.ok else f"FAIL at {report.failed_stage}"
+        instances.record(outcome.kept, verdict)
         click.echo(
-            f"kept: {outcome.kept.name}   (enter: rpmkit shell --instance {outcome.kept.name}; "
-            f"remove: rpmkit instances rm {outcome.kept.name})"
+            f"kept: {outcome.kept}   (enter: rpmkit shell --instance {outcome.kept}; "
+            f"remove: rpmkit instances rm {outcome.kept})"
         )
     if not report.ok:
         for rpm in plan.rpms:

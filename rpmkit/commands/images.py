@@ -63,16 +63,21 @@ def list_() -> None:
 
 @images.command("prune")
 @click.option("--keep-current", is_flag=True, help="Keep the images of the current profile inputs.")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 @pass_state
-def prune(state: State, keep_current: bool) -> None:
+def prune(state: State, keep_current: bool, dry_run: bool) -> None:
     """Remove rpmkit's cached images and anything a run left behind (found by label).
 
+    Kept instances (`--keep`) go too; runs still in progress are left alone.
+
     \b
-    Example:
+    Examples:
+      rpmkit images prune --dry-run
       rpmkit images prune --keep-current
     """
-    removed = imgs.prune(engine.connect(), keep_current)
+    removed = imgs.prune(engine.connect(), keep_current, dry_run)
+    verb = "would remove" if dry_run else "removed"
     for item in removed:
-        click.echo(f"removed {item}")
+        click.echo(f"{verb} {item}")
     if not removed:
         click.echo("nothing to remove")

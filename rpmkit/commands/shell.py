@@ -15,7 +15,13 @@ from rpmkit.errors import ConfigError
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("targets", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--instance",
+    metavar="NAME",
+    help="Enter this instance (one `--keep` kept, see `rpmkit instances`) instead of a fresh "
+    "one; leaving does not remove it.",
+)
 @profile_option
 @click.option(
     "--dist", type=click.Path(file_okay=False, path_type=Path), help="Where the app's RPMs are."
@@ -23,8 +29,8 @@ from rpmkit.errors import ConfigError
 @click.option("--build", "rebuild", is_flag=True, help="Build the app's RPM first, even if built.")
 @pass_state
 def shell(
-    state: State, targets: tuple[Path, ...], profile_name: str | None, dist: Path | None,
-    rebuild: bool,
+    state: State, targets: tuple[Path, ...], instance: str | None, profile_name: str | None,
+    dist: Path | None, rebuild: bool,
 ) -> None:  # fmt: skip
     """Open a shell in a fresh instance with the RPMs installed and booted; exit removes it.
 
@@ -44,16 +50,26 @@ def shell(
       rpmkit shell examples/hello-world
       rpmkit shell dist/myapp-1.2-1.x86_64.rpm --profile offline
       echo 'rpm -q myapp' | rpmkit shell .      # no terminal: commands from stdin
+      rpmkit shell --instance rpmkit-myapp-0123456789ab   # one `check --keep` kept
     """
     from rpmkit import booted, engine
     from rpmkit import targets as resolve
 
-    found = resolve.resolve(targets, dist, must_exist=False)
+    if bool(targets) == bool(instance):
+        raise ConfigError("give an app directory or RPM files, or --instance NAME")
     if shutil.which("docker") is None:
         raise ConfigError(
             "the docker CLI is not installed; `rpmkit shell` runs `docker exec`",
             hint="install it (Debian: apt-get install docker.io) or use `rpmkit check --keep`",
         )
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    if instance is not None:
+        client = engine.connect()
+        if client.container(instance) is None:
+            raise ConfigError(f"no instance {instance}", hint="see `rpmkit instances`")
+        subprocess.call(client.shell_argv(instance, tty, os.environ.get("TERM")))
+        return
+    found = resolve.resolve(targets, dist, must_exist=False)
     client = engine.connect()
     reporter = state.reporter
     loaded = found.app
@@ -63,16 +79,15 @@ def shell(
     else:
         profile = select_profile(client, profile_name, None, reporter)
         paths = found.rpms
-    tty = sys.stdin.isatty() and sys.stdout.isatty()
     with resolve.staged(paths) as rpms:
         with booted.booted(
             client, profile, rpms, found.name, reporter, booted.publish_ports(loaded)
-        ) as instance:
-            click.echo(f"shell: {instance.nevras} on {profile.name} in {instance.name}", err=True)
-            for port, host_port in sorted(instance.ports.items()):
-                click.echo(f"  port {port}: http://{instance.address}:{host_port}/", err=True)
+        ) as fresh:
+            click.echo(f"shell: {fresh.nevras} on {profile.name} in {fresh.name}", err=True)
+            for port, host_port in sorted(fresh.ports.items()):
+                click.echo(f"  port {port}: http://{fresh.address}:{host_port}/", err=True)
             click.echo("  `exit` or Ctrl-D leaves and removes the instance", err=True)
-            argv = client.shell_argv(instance.name, tty, os.environ.get("TERM"))
+            argv = client.shell_argv(fresh.name, tty, os.environ.get("TERM"))
             # The shell's own exit status is the user's business, not a failed check.
             subprocess.call(argv)
-        reporter.info(f"removed {instance.name}")
+        reporter.info(f"removed {fresh.name}")

@@ -172,9 +172,19 @@ class Engine:
 
     def containers(self, label: str) -> list[Container]:
         """Every container (running or not) that carries `label` (`key` or `key=value`)."""
+        from docker.errors import NotFound
+
         with translated(self.host, "listing containers"):
-            found = self._client.containers.list(all=True, filters={"label": label})
-        return [Container(c, self._client.api, self.host) for c in found]
+            ids = [c["Id"] for c in self._client.api.containers(all=True, filters={"label": label})]
+        found = []
+        for container_id in ids:
+            try:  # it may be removed between the listing and this look (another run's clean-up)
+                with translated(self.host, "listing containers"):
+                    handle = self._client.containers.get(container_id)
+            except NotFound:
+                continue
+            found.append(Container(handle, self._client.api, self.host))
+        return found
 
     def shell_argv(self, name: str, tty: bool, term: str | None = None) -> list[str]:
         """`docker exec` of a login shell in a container (see `shell_argv`)."""
@@ -195,13 +205,17 @@ class Engine:
             labels.RUN, lambda lab: not lab.get(labels.KEEP) and not labels.owner_alive(lab)
         )
 
-    def remove_leftovers(self) -> list[str]:
+    def remove_leftovers(self, dry_run: bool = False) -> list[str]:
         """`images prune`: every run's objects but those of runs still in progress."""
         return self._remove(
-            labels.RUN, lambda lab: bool(lab.get(labels.KEEP)) or not labels.owner_alive(lab)
+            labels.RUN,
+            lambda lab: bool(lab.get(labels.KEEP)) or not labels.owner_alive(lab),
+            dry_run,
         )
 
-    def _remove(self, selector: str, doomed: Callable[[dict[str, str]], bool]) -> list[str]:
+    def _remove(
+        self, selector: str, doomed: Callable[[dict[str, str]], bool], dry_run: bool = False
+    ) -> list[str]:
         removed: list[str] = []
         spared: set[str] = set()
         for container in self.containers(selector):
@@ -209,17 +223,17 @@ class Engine:
             if not doomed(lab):
                 spared.add(lab.get(labels.RUN, ""))
                 continue
-            if container.remove():
+            if dry_run or container.remove():
                 removed.append(f"container {container.name}")
         for name, lab in self.networks(selector):
             if lab.get(labels.RUN) in spared or not doomed(lab):
                 continue
-            if self.remove_network(name):
+            if dry_run or self.remove_network(name):
                 removed.append(f"network {name}")
         for image in self.images(label=selector):
             if image.labels.get(labels.RUN) in spared or not doomed(image.labels):
                 continue
-            if self.remove_image(image.id):
+            if dry_run or self.remove_image(image.id):
                 removed.append(f"image {image.short_id}")
         return removed
 

@@ -116,6 +116,10 @@ class Container:
             return "removed"
         return str(self._c.status)
 
+    def created(self) -> str:
+        """When it was made (ISO 8601, UTC, as the engine reports it)."""
+        return str(self._c.attrs.get("Created", ""))
+
     def state(self) -> dict[str, Any]:
         """The engine's State record (Status, ExitCode, OOMKilled, ...), read fresh."""
         with self._doing("inspecting"):
