@@ -130,7 +130,11 @@ def check(
 
 
 def issue_receipts(
-    outcome: CheckOutcome, plan: CheckPlan, profile: Profile, runtime: RuntimeImage
+    outcome: CheckOutcome,
+    plan: CheckPlan,
+    profile: Profile,
+    runtime: RuntimeImage,
+    cache_key: str = "",
 ) -> tuple[list[Path], list[str]]:
     """Write a receipt for each checked RPM whose file still holds the bytes checked.
 
@@ -164,6 +168,7 @@ def issue_receipts(
             ),
             checked_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             rpmkit_version=__version__,
+            cache_key=cache_key,
             timings={k: round(v, 3) for k, v in report.timings.items()},
         )
         written.append(receipt.write(content, receipt.path_for(rpm.path)))

@@ -9,6 +9,7 @@ import click
 from rpmkit.commands.common import (
     State,
     base_image_option,
+    cache_option,
     execute,
     pass_state,
     profile_option,
@@ -49,6 +50,7 @@ from rpmkit.errors import ConfigError
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
 @settle_option
+@cache_option
 @base_image_option
 @pass_state
 def check(
@@ -67,6 +69,7 @@ def check(
     upgrade_from: tuple[Path, ...],
     erase: bool,
     settle: float | None,
+    no_cache: bool,
     base_image: str | None,
 ) -> None:
     """Install RPMs into a fresh container as the bake would, boot and check them.
@@ -112,4 +115,4 @@ def check(
         client = engine.connect()
         configured = found.app.app.profile if found.app is not None else None
         profile = select_profile(client, profile_name, configured, state.reporter, base_image)
-        execute(state, client, profile, plan, json_path, junit_xml, base_image)
+        execute(state, client, profile, plan, json_path, junit_xml, base_image, not no_cache)

@@ -122,6 +122,16 @@ def select_profile(
     return profiles.get(name)
 
 
+def cache_option(func: Any) -> Any:
+    """`--no-cache`: check again even when an identical check of the same bytes passed."""
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Check again even if this exact check of these exact bytes already passed "
+        "(by default such a check answers `cached` from its receipt).",
+    )(func)
+
+
 def execute(
     state: State,
     engine: Engine,
@@ -130,19 +140,28 @@ def execute(
     json_path: Path | None,
     junit_xml: Path | None,
     base_image: str | None = None,
+    use_cache: bool = True,
 ) -> None:
-    """Run the check, print and write its report, and the receipts on pass."""
-    from rpmkit import images, pipeline, receipt
+    """Run the check (or answer from the cache), print and write its report, receipts on pass."""
+    from rpmkit import cache, images, pipeline, receipt
     from rpmkit import report as reports
 
     runtime = images.ensure(engine, profile, state.reporter, base_image).runtime
+    cache_key = cache.key(plan, profile, runtime)
+    cached = cache.lookup(plan, cache_key) if use_cache and not plan.keep else None
+    if cached is not None:
+        click.echo(reports.render(cached, verbose=state.verbosity > 0))
+        _write_reports(cached, json_path, junit_xml)
+        for rpm in plan.rpms:
+            click.echo(
+                f"cached: {rpm.path.name} passed this exact check before "
+                f"(receipt {receipt.path_for(rpm.path)}; --no-cache checks again)"
+            )
+        return
     outcome = pipeline.check(engine, profile, runtime, plan, state.reporter)
     report = outcome.report
     click.echo(reports.render(report, verbose=state.verbosity > 0))
-    if json_path:
-        reports.write_json(report, json_path)
-    if junit_xml:
-        reports.write_junit(report, junit_xml)
+    _write_reports(report, json_path, junit_xml)
     if outcome.kept is not None:
         from rpmkit import instances
 
@@ -157,8 +176,19 @@ def execute(
             if receipt.discard(rpm.path):
                 click.echo(f"removed the earlier receipt of {rpm.path.name}: it no longer passes")
         raise CheckFailed(f"check failed at the {report.failed_stage} stage")
-    written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime)
+    written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime, cache_key)
+    if not refused:
+        cache.store(cache_key, report)
     for path in written:
         click.echo(f"receipt: {path}")
     if refused:
         raise CheckFailed("; ".join(refused))
+
+
+def _write_reports(report: Any, json_path: Path | None, junit_xml: Path | None) -> None:
+    from rpmkit import report as reports
+
+    if json_path:
+        reports.write_json(report, json_path)
+    if junit_xml:
+        reports.write_junit(report, junit_xml)

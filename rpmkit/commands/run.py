@@ -12,6 +12,7 @@ from rpmkit.commands.common import (
     State,
     base_image_option,
     build_options,
+    cache_option,
     echo_table,
     pass_state,
     select_profile,
@@ -30,6 +31,7 @@ from rpmkit.errors import CheckFailed, ConfigError
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
 @settle_option
+@cache_option
 @click.option(
     "--all",
     "all_apps",
@@ -59,6 +61,7 @@ def run(
     junit_xml: Path | None,
     keep: bool,
     settle: float | None,
+    no_cache: bool,
     all_apps: bool,
     jobs: int | None,
 ) -> None:
@@ -91,6 +94,7 @@ def run(
         extra = [x for k, v in passed.items() if v is not None for x in (k, str(v))]
         extra += ["--no-health"] if no_health else []
         extra += ["--settle", str(settle)] if settle is not None else []
+        extra += ["--no-cache"] if no_cache else []
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, json_path, junit_xml)
         return
     if app_dir is None:
@@ -116,7 +120,7 @@ def run(
         plan = pipeline.adjust(
             pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep, settle=settle
         )
-        execute(state, client, profile, plan, json_path, junit_xml, base_image)
+        execute(state, client, profile, plan, json_path, junit_xml, base_image, not no_cache)
 
 
 # APP is optional with --all (the folder to search), required otherwise: checked above.
