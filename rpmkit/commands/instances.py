@@ -38,7 +38,13 @@ def instances(ctx: click.Context) -> None:
 @click.option("--all", "every", is_flag=True, help="Every kept and leftover instance.")
 @pass_state
 def rm(state: State, names: tuple[str, ...], every: bool) -> None:
-    """Remove kept or leftover instances by name (or --all)."""
+    """Remove kept or leftover instances by name (or --all).
+
+    \b
+    Examples:
+      rpmkit instances rm rpmkit-hello-world-0123456789ab
+      rpmkit instances rm --all
+    """
     from rpmkit import engine
     from rpmkit import instances as kept
     from rpmkit.errors import ConfigError

@@ -67,7 +67,7 @@ def test_a_runs_committed_image_is_not_a_cache(monkeypatch: pytest.MonkeyPatch) 
     baked = _image("baked", **{labels.CACHE: "image", labels.RUN: "r1", labels.APP: "shop"})
     engine: Any = _Engine([cached, baked])
     assert [row["tags"] for row in images.list_images(engine)] == ["rpmkit/balancer:abc"]
-    engine.remove_leftovers = lambda: []
+    engine.remove_leftovers = lambda dry_run=False: []
     removed = images.prune(engine)
     assert removed == ["image rpmkit/balancer:abc"]
     assert engine.removed == ["sha256:rpmkit/balancer:abc"]
