@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit.errors import ConfigError, HandoffError
+from rpmkit.rpm import Nevra
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig
@@ -101,14 +102,15 @@ def render(template: Sequence[str], values: Mapping[str, str], where: str) -> li
     return argv
 
 
-def bake_values(rpm: Path, base_ami: str | None) -> dict[str, str]:
-    """The values `bake.command`'s placeholders take."""
-    parsed = rpm_name(rpm)
+def bake_values(rpm: Path, base_ami: str | None, nevra: Nevra, sha256: str) -> dict[str, str]:
+    """The values `bake.command`'s placeholders take, from the RPM's header (not its name)."""
     values = {
-        "name": parsed.name,
-        "version": parsed.version,
-        "release": parsed.release,
-        "arch": parsed.arch,
+        "name": nevra.name,
+        "version": nevra.version,
+        "release": nevra.release,
+        "arch": nevra.arch,
+        "nevra": str(nevra),
+        "sha256": sha256,
         "rpm": str(rpm.resolve()),
     }
     if base_ami:
@@ -233,10 +235,38 @@ def record_path(rpm: Path) -> Path:
     return rpm.parent / f"{rpm.name}.bake.json"
 
 
-def bake(argv: Sequence[str], rpm: Path, sha256: str, on_line: Echo) -> BakeRecord:
-    """Run aminate, find the AMI id in its output and write the bake record."""
+def installed_nevras(output: str, name: str) -> list[str]:
+    """The NEVRAs of package `name` that yum or dnf reports installing in aminate's output.
+
+    yum: `Installed:` then `  hello-1.0-1.x86_64` (or `hello.x86_64 0:1.0-1`); dnf:
+    `Installing: hello ... 1.0-1 ...` table rows and `Installed:` lists.
+    """
+    found = re.findall(rf"(?<![\w.+-]){re.escape(name)}-(\d[^\s]*?-[^\s-]+\.\w+)(?=\s|$)", output)
+    yum = re.findall(rf"(?<![\w.+-]){re.escape(name)}\.(\w+) (?:\d+:)?([^\s]+-[^\s]+)", output)
+    nevras = [f"{name}-{v}" for v in found]
+    nevras += [f"{name}-{evr}.{arch}" for arch, evr in yum]
+    return list(dict.fromkeys(nevras))
+
+
+def bake(
+    argv: Sequence[str], rpm: Path, sha256: str, on_line: Echo, nevra: Nevra | None = None
+) -> BakeRecord:
+    """Run aminate, find the AMI id in its output and write the bake record.
+
+    When aminate's output shows which build of the package it installed and that is not
+    `nevra` (the one the gate passed), the bake is refused: HandoffError, no record.
+    """
     log = rpm.parent / AMINATE_LOG
     done = call(argv, on_line, log)
+    if nevra is not None:
+        seen = installed_nevras(done.output, nevra.name)
+        others = [n for n in seen if n != str(nevra)]
+        if others:
+            raise HandoffError(
+                f"aminate installed {', '.join(others)}, not {nevra} which the gate passed "
+                f"(full log: {log})",
+                hint="publish only the checked build, or pass {nevra} in bake.command",
+            )
     ami = parse_ami(done.output)
     if ami is None:
         raise HandoffError(
@@ -247,7 +277,7 @@ def bake(argv: Sequence[str], rpm: Path, sha256: str, on_line: Echo) -> BakeReco
     content: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "ami": ami,
-        "rpm": {"file": rpm.name, "sha256": sha256},
+        "rpm": {"file": rpm.name, "sha256": sha256, "nevra": str(nevra) if nevra else None},
         "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "log": str(log.resolve()),
         "command": list(argv),

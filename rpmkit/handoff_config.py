@@ -15,7 +15,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from rpmkit.fields import EnvName, Line, Model, Seconds, pattern
 
-BAKE_PLACEHOLDERS = frozenset({"name", "version", "release", "arch", "rpm", "base_ami"})
+BAKE_PLACEHOLDERS = frozenset(
+    {"name", "version", "release", "arch", "nevra", "sha256", "rpm", "base_ami"}
+)
 DEPLOY_PLACEHOLDERS = frozenset(
     {"name", "version", "release", "env", "ami", "instance_type", "min", "max"}
 )
@@ -39,7 +41,9 @@ DEFAULT_BAKE_COMMAND = [
     "{base_ami}",
     "--vm-type",
     "hvm",
-    "{name}",
+    # The exact build the gate passed (yum takes NAME-VERSION-RELEASE.ARCH): by name alone
+    # the bake machine's yum could pick another build of the same name from the repository.
+    "{nevra}",
     "--partition",
     "1",
 ]

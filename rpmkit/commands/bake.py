@@ -99,8 +99,16 @@ def bake(
             hint="pass --base-ami, set RPMKIT_BASE_AMI, or set bake.base_ami in the app config",
         )
     argv = handoff.render(
-        settings.command, handoff.bake_values(chosen.rpm, base_ami), "bake.command"
+        settings.command,
+        handoff.bake_values(chosen.rpm, base_ami, passed.nevra, passed.sha256),
+        "bake.command",
     )
+    if not any(p in " ".join(settings.command) for p in ("{nevra}", "{rpm}", "{release}")):
+        state.reporter.warn(
+            "bake.command names the package without its version and release: the bake "
+            "machine's yum may install another build than the one the gate passed "
+            "(use {nevra})"
+        )
     if not no_publish:
         publish_target(
             state,
@@ -114,6 +122,6 @@ def bake(
         click.echo(f"dry run: {shlex.join(argv)}")
         return
     state.reporter.info(f"baking: {shlex.join(argv)}")
-    record = handoff.bake(argv, chosen.rpm, passed.sha256, streamer(state))
+    record = handoff.bake(argv, chosen.rpm, passed.sha256, streamer(state), passed.nevra)
     click.echo(f"ami: {record.ami}")
     click.echo(f"bake record: {record.path}")

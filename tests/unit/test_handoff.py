@@ -14,7 +14,7 @@ import pytest
 
 from rpmkit import cli, config, handoff, handoff_config, receipt
 from rpmkit.errors import ConfigError, HandoffError
-from rpmkit.rpm import sha256_file
+from rpmkit.rpm import Nevra, sha256_file
 from tests.unit.handoff_helpers import (
     AMINATOR_LOG,
     BAKED_AMI,
@@ -79,16 +79,18 @@ def _main(*args: str) -> int | str | None:
     return exit_info.value.code
 
 
+NEVRA = Nevra("hello-world", None, "1.0.0", "1", "noarch")
+
 # Building the commands: pure.
 
 
 def test_the_default_commands_are_the_well_known_forms(tmp_path: Path) -> None:
     rpm = Path("/dist") / RPM_NAME
-    assert handoff.render(
-        handoff_config.DEFAULT_BAKE_COMMAND, handoff.bake_values(rpm, BASE_AMI), "bake.command"
-    ) == [
-        "sudo", "/usr/local/bin/aminate", "-B", BASE_AMI, "--vm-type", "hvm", "hello-world",
-        "--partition", "1",
+    values = handoff.bake_values(rpm, BASE_AMI, NEVRA, "0" * 64)
+    # The exact build the gate passed, never the name alone.
+    assert handoff.render(handoff_config.DEFAULT_BAKE_COMMAND, values, "bake.command") == [
+        "sudo", "/usr/local/bin/aminate", "-B", BASE_AMI, "--vm-type", "hvm",
+        "hello-world-1.0.0-1.noarch", "--partition", "1",
     ]  # fmt: skip
     app = config.load(write_app(tmp_path, HANDOFF_TOML)).app
     prod = handoff.environment(app, "prod")
@@ -207,7 +209,9 @@ def test_bake_gates_publishes_runs_aminate_and_deploy_passes_the_ami_on(
     assert (app / "dist" / "aminate.out").read_text() == AMINATOR_LOG
     record = json.loads(handoff.record_path(rpm).read_text())
     assert record["ami"] == BAKED_AMI
-    assert record["rpm"] == {"file": RPM_NAME, "sha256": sha256_file(rpm)}
+    assert record["rpm"] == {
+        "file": RPM_NAME, "sha256": sha256_file(rpm), "nevra": "hello-world-1.0.0-1.noarch"
+    }  # fmt: skip
     assert record["log"] == str((app / "dist" / "aminate.out").resolve())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["baked_at"])
     assert handoff.record_path(rpm) == rpm.parent / f"{RPM_NAME}.bake.json"
@@ -340,8 +344,8 @@ def test_an_rpm_alone_bakes_with_the_default_command(
     write_receipt(rpm)
     assert _main("bake", str(rpm), "--base-ami", BASE_AMI, "--no-publish", "--dry-run") == 0
     assert (
-        f"dry run: sudo /usr/local/bin/aminate -B {BASE_AMI} --vm-type hvm hello-world "
-        "--partition 1" in capsys.readouterr().out
+        f"dry run: sudo /usr/local/bin/aminate -B {BASE_AMI} --vm-type hvm "
+        "hello-world-1.0.0-1.noarch --partition 1" in capsys.readouterr().out
     )
 
 
@@ -390,7 +394,23 @@ def test_scaffold_values_carry_the_load_balancer_timings(tmp_path: Path) -> None
     assert values["timeout"] == "2.5"
     assert values["healthy_threshold"] == "2"
     assert set(values) == handoff_config.SCAFFOLD_PLACEHOLDERS
-    assert set(handoff.bake_values(Path(RPM_NAME), BASE_AMI)) == handoff_config.BAKE_PLACEHOLDERS
+    values = set(handoff.bake_values(Path(RPM_NAME), BASE_AMI, NEVRA, "0" * 64))
+    assert values == handoff_config.BAKE_PLACEHOLDERS
+
+
+def test_a_bake_that_installed_another_build_is_refused(
+    app: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bake machine's yum picked another build of the same name from the repository.
+    log = "Installed:\n  hello-world-1.0.0-2.noarch\nAMI registered: ami-0fedcba9876543210 x\n"
+    rpm = app / "dist" / RPM_NAME
+    fake_tool(bin_dir, "aminate", f"print({log!r})")
+    put_first_on_path(monkeypatch, bin_dir)
+    with pytest.raises(HandoffError, match="aminate installed hello-world-1.0.0-2.noarch, not"):
+        handoff.bake(["aminate"], rpm, "0" * 64, lambda line: None, NEVRA)
+    assert handoff.read_record(rpm) is None
+    fake_tool(bin_dir, "aminate", f"print({log.replace('-2.noarch', '-1.noarch')!r})")
+    assert handoff.bake(["aminate"], rpm, "0" * 64, lambda line: None, NEVRA).ami.startswith("ami")
 
 
 def test_rpm_file_names_are_parsed() -> None:
