@@ -146,6 +146,12 @@ def execute(
     from rpmkit import cache, images, pipeline, receipt
     from rpmkit import report as reports
 
+    for rpm in (*plan.rpms, *plan.upgrade_from):
+        if rpm.nevra.arch not in ("noarch", profile.arch):
+            raise ConfigError(
+                f"{rpm.path}: built for {rpm.nevra.arch}; profile {profile.name} checks "
+                f"{profile.arch} (and noarch) packages"
+            )
     runtime = images.ensure(engine, profile, state.reporter, base_image).runtime
     cache_key = cache.key(plan, profile, runtime)
     cached = cache.lookup(plan, cache_key) if use_cache and not plan.keep else None
