@@ -1,0 +1,172 @@
+"""Stopped by a signal at any stage: the right exit code, and nothing left behind.
+
+Also: a run killed with SIGKILL (no clean-up possible) leaves its instance,
+which the next rpmkit run reaps.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rpmkit import labels
+from tests.integration.test_check import web_spec
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+Build = Callable[[str], Path]
+EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+
+
+def _start(*args: str | Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rpmkit", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        start_new_session=True,  # a terminal's Ctrl-C goes to rpmkit alone here
+    )
+
+
+def _objects(client: Any, app: str) -> list[str]:
+    selector = {"label": [labels.RUN, f"{labels.APP}={app}"]}
+    found = [f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
+    found += [f"image {i.id}" for i in client.images.list(filters=selector)]
+    found += [f"network {n.name}" for n in client.networks.list(filters=selector)]
+    return found
+
+
+def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"rpmkit ended before {what}: {proc.communicate()[0]}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"never reached {what}")
+
+
+def _in_container(client: Any, app: str, command: list[str], expect: bytes) -> bool:
+    for container in client.containers.list(filters={"label": f"{labels.APP}={app}"}):
+        code, out = container.exec_run(command)
+        if expect in out:
+            return True
+    return False
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == EXIT[sig], out
+    assert f"interrupted ({sig.name})" in out
+    assert "Traceback" not in out
+    return out
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_during_the_install(
+    sig: signal.Signals, rpm_factory: Build, docker_client: Any, offline_images: dict[str, str]
+) -> None:
+    app = f"rk-sig-install-{sig.name.lower()}"
+    rpm = rpm_factory(web_spec(name=app, post="sleep 30"))
+    proc = _start("check", rpm, "--profile", "offline", "--no-cache")
+    # The %post scriptlet is running: rpm is mid-transaction.
+    _wait_for(
+        lambda: _in_container(docker_client, app, ["pgrep", "-f", "sleep 30"], b"\n"),
+        proc, "the %post scriptlet",
+    )  # fmt: skip
+    _stop(proc, sig)
+    assert _objects(docker_client, app) == []
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_during_the_boot_and_health_wait(
+    sig: signal.Signals, rpm_factory: Build, docker_client: Any, offline_images: dict[str, str]
+) -> None:
+    app = f"rk-sig-boot-{sig.name.lower()}"
+    rpm = rpm_factory(web_spec(name=app, unit_extra="ExecStartPre=/bin/sleep 30"))
+    proc = _start("check", rpm, "--profile", "offline", "--no-cache")
+    _wait_for(
+        lambda: _in_container(
+            docker_client, app, ["systemctl", "is-system-running"], b"starting"
+        ),
+        proc, "the boot",
+    )  # fmt: skip
+    _stop(proc, sig)
+    assert _objects(docker_client, app) == []
+
+
+SLOW_SPEC = """\
+Name: rk-sig-build
+Version: 1
+Release: 1
+Summary: builds slowly
+License: MIT
+BuildArch: noarch
+%description
+Takes its time in %build, so a signal lands while rpmbuild runs.
+%build
+sleep 60
+%files
+"""
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_during_rpmbuild(
+    sig: signal.Signals, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+) -> None:
+    app_dir = tmp_path / "slow"
+    app_dir.mkdir()
+    (app_dir / "slow.spec").write_text(SLOW_SPEC)
+    (app_dir / "rpmkit.toml").write_text(
+        'name = "rk-sig-build"\nversion = "1"\nsummary = "slow"\nlicense = "MIT"\n'
+        'spec = "slow.spec"\n'
+    )
+    dist = tmp_path / "dist"
+    proc = _start("build", app_dir, "--profile", "offline", "--dist", dist)
+    _wait_for(
+        lambda: _in_container(docker_client, "rk-sig-build", ["pgrep", "-x", "sleep"], b"\n"),
+        proc, "rpmbuild's %build",
+    )  # fmt: skip
+    _stop(proc, sig)
+    assert _objects(docker_client, "rk-sig-build") == []
+    left = sorted(p.name for p in dist.rglob("*") if p.is_file()) if dist.exists() else []
+    assert [name for name in left if name.endswith(".rpm") or "partial" in name] == []
+    assert not (dist / "failed").exists()
+
+
+def test_a_killed_run_is_reaped_by_the_next(
+    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str]
+) -> None:
+    app = "rk-sig-kill"
+    rpm = rpm_factory(web_spec(name=app, unit_extra="ExecStartPre=/bin/sleep 30"))
+    proc = _start("check", rpm, "--profile", "offline", "--no-cache")
+    _wait_for(lambda: bool(_objects(docker_client, app)), proc, "the instance")
+    proc.kill()  # SIGKILL: rpmkit cannot clean up
+    proc.communicate(timeout=30)
+    assert _objects(docker_client, app) != []
+    listed = subprocess.run(
+        [sys.executable, "-m", "rpmkit", "instances"], capture_output=True, text=True, timeout=60
+    )
+    assert "leftover" in listed.stdout, listed.stdout
+    # Any later run reaps it: here a static check of another RPM.
+    other = rpm_factory(web_spec(name="rk-sig-next"))
+    done = subprocess.run(
+        [sys.executable, "-m", "rpmkit", "check", str(other), "--profile", "offline",
+         "--no-boot", "--no-health", "--no-cache"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _objects(docker_client, app) == []
