@@ -84,7 +84,7 @@ def booted(
     engine.reap()
     run = Run.new(app)
     try:
-        image = images.ensure(engine, profile, reporter).runtime.tag
+        image = images.ensure(engine, profile, reporter, builder=False).runtime.tag
         names = ", ".join(r.path.name for r in rpms)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
             instance = install(engine, profile, image, rpms, run, publish=publish)

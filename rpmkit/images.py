@@ -125,7 +125,7 @@ class RuntimeImage:
 class ProfileImages:
     """A profile's images, built and present: what `ensure` returns."""
 
-    builder: str  # tag
+    builder: str  # tag ("" when not asked for)
     runtime: RuntimeImage
     built: tuple[str, ...] = ()  # tags built by this call
 
@@ -136,13 +136,19 @@ def ensure(
     reporter: Reporter,
     base_image: str | None = None,
     force: bool = False,
+    builder: bool = True,
 ) -> ProfileImages:
-    """The profile's builder and runtime images, built first where missing (or `force`)."""
-    made = build(engine, profile, reporter, base_image, force)
+    """The profile's runtime image (and builder, unless `builder=False`), built where missing.
+
+    A check needs no builder: on an engine that has only the runtime image
+    (loaded from a CI cache), nothing is built.
+    """
+    roles = ROLES if builder else ("runtime",)
+    made = build(engine, profile, reporter, base_image, force, roles)
     tags = {p.role: p.tag for p, _ in made}
     runtime_id = engine.image_id(tags["runtime"]) or ""
     return ProfileImages(
-        tags["builder"],
+        tags.get("builder", ""),
         RuntimeImage(tags["runtime"], runtime_id),
         tuple(p.tag for p, now in made if now),
     )
@@ -175,9 +181,10 @@ def build(
     reporter: Reporter,
     base_image: str | None = None,
     force: bool = False,
+    roles: tuple[str, ...] = ROLES,
 ) -> list[tuple[ImagePlan, bool]]:
-    """Build what is missing; return each plan and whether it was built now."""
-    plans = resolve(engine, profile, base_image)
+    """Build what is missing of `roles`; return each plan and whether it was built now."""
+    plans = [p for p in resolve(engine, profile, base_image) if p.role in roles]
     todo = [p for p in plans if force or image_id(engine, p.tag) is None]
     rootfs = [p for p in todo if p.base_is_rootfs and (force or image_id(engine, p.base) is None)]
     if rootfs:

@@ -152,7 +152,7 @@ def execute(
                 f"{rpm.path}: built for {rpm.nevra.arch}; profile {profile.name} checks "
                 f"{profile.arch} (and noarch) packages"
             )
-    runtime = images.ensure(engine, profile, state.reporter, base_image).runtime
+    runtime = images.ensure(engine, profile, state.reporter, base_image, builder=False).runtime
     cache_key = cache.key(plan, profile, runtime)
     cached = cache.lookup(plan, cache_key) if use_cache and not plan.keep else None
     if cached is not None:

@@ -154,7 +154,7 @@ def rehearse(
     limit = profiles.boot_limit(profile)
     if limit:
         raise ConfigError(f"profile {profile.name} cannot boot here: {limit}")
-    runtime = images.ensure(client, profile, state.reporter).runtime.tag
+    runtime = images.ensure(client, profile, state.reporter, builder=False).runtime.tag
     lb_image, _ = balancer_image.ensure(client, state.reporter)
     with targets.staged(old) as old_rpms, targets.staged(new) as new_rpms:
         plan = make_plan(loaded, old_rpms, new_rpms, seed, chaos, chaos_swap, overrides)
