@@ -30,7 +30,8 @@ def main() -> None:
     args = parser.parse_args()
 
     profile = profiles.get("offline")
-    runtime = images.resolve(engine.connect(), profile)[1]
+    plans = images.resolve(engine.connect(), profile)
+    runtime = next(p for p in plans if p.role == "runtime")
     rpmkit = [sys.executable, "-m", "rpmkit", "-q", "images", "build", "--profile", "offline"]
     subprocess.run(rpmkit, check=True, capture_output=True)  # make sure it is warm
     baseline = [
