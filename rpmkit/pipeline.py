@@ -85,10 +85,13 @@ def check(
                     limits=plan.limits,
                 )  # fmt: skip
             except InstallError as exc:
-                checks.append(Check("install", "install", False, exc.message, exc.details or ""))
+                failed = Check(
+                    "install", "install", False, exc.message, exc.details or "", id=INSTALLED_ID
+                )
+                checks.append(failed.timed(start, time.monotonic()))
         timings["install"] = time.monotonic() - start
         if instance is not None:
-            checks.append(_installed(instance))
+            checks.append(_installed(instance).timed(start, start + timings["install"]))
             if plan.upgrade_from:
                 instance = _upgrade(instance, profile, plan, checks, timings, reporter)
         if instance is not None:
@@ -104,6 +107,7 @@ def check(
                     Check(
                         "app-tests", f"tests in {plan.app_tests}", False,
                         "not run: they test a booted instance (--no-boot)", warning=True,
+                        id=APP_TESTS_ID,
                     )
                 )  # fmt: skip
             elif plan.app_tests is not None:
@@ -114,8 +118,9 @@ def check(
             if plan.erase:
                 t = time.monotonic()
                 with reporter.step(f"erasing {subject}"):
-                    checks += upgrade.erase(instance, profile)
+                    erased = upgrade.erase(instance, profile)
                 timings["erase"] = time.monotonic() - t
+                checks += [c.timed(t, t + timings["erase"]) for c in erased]
         timings["total"] = time.monotonic() - start
         report = Report(subject, profile.name, tuple(checks), timings)
         kept = (
@@ -187,6 +192,11 @@ def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list
     return lines
 
 
+INSTALLED_ID = "install.installed"
+APP_TESTS_ID = "app-tests.run"  # the pytest run itself; each test has its own id
+OLD_HEALTHY_ID = "upgrade.old-version-healthy"
+
+
 def _installed(instance: Instance) -> Check:
     warnings = "\n".join(instance.log.warnings)
     return Check(
@@ -195,6 +205,7 @@ def _installed(instance: Instance) -> Check:
         True,
         f"{instance.log.seconds:.2f}s",
         warnings,
+        id=INSTALLED_ID,
     )
 
 
@@ -207,28 +218,33 @@ def _upgrade(
     reporter: Reporter,
 ) -> Instance | None:
     """Boot the old version, check it is healthy, then upgrade it in place."""
+    began = time.monotonic()
     with reporter.step("booting the old version"):
         before = verify(instance, plan.expect)
+    healthy = "old version healthy before the upgrade"
     if not all(c.ok or c.warning for c in before.checks):
         bad = [c for c in before.checks if not (c.ok or c.warning)]
         checks.append(
             Check(
-                "upgrade", "old version healthy before the upgrade", False,
+                "upgrade", healthy, False,
                 "; ".join(f"{c.name}: {c.detail}" for c in bad),
-                "\n".join(c.evidence for c in bad if c.evidence),
-            )
+                "\n".join(c.evidence for c in bad if c.evidence), id=OLD_HEALTHY_ID,
+            ).timed(began, time.monotonic())
         )  # fmt: skip
         return None
-    checks.append(Check("upgrade", "old version healthy before the upgrade", True))
+    checks.append(Check("upgrade", healthy, True, id=OLD_HEALTHY_ID).timed(began, time.monotonic()))
     t = time.monotonic()
     with reporter.step(f"upgrading to {', '.join(r.path.name for r in plan.rpms)}"):
         try:
             upgraded, upgrade_checks = upgrade.upgrade(instance, profile, plan.rpms)
         except InstallError as exc:
-            checks.append(Check("upgrade", exc.message, False, "", exc.details or ""))
+            failed = Check(
+                "upgrade", exc.message, False, "", exc.details or "", id=upgrade.UPGRADED_ID
+            )
+            checks.append(failed.timed(t, time.monotonic()))
             return None
     timings["upgrade"] = time.monotonic() - t
-    checks += upgrade_checks
+    checks += [c.timed(t, t + timings["upgrade"]) for c in upgrade_checks]
     return upgraded
 
 
@@ -252,7 +268,12 @@ def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]
 
 
 def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
-    """Run the app's testinfra tests against the instance; one check per test."""
+    """Run the app's testinfra tests against the instance; one check per test.
+
+    Each test's time is pytest's own (from its JUnit report), laid out to end when
+    the run ended: pytest's start-up counts towards the first test.
+    """
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rpmkit-tests-") as tmp:
         junit = Path(tmp) / "junit.xml"
         proc = subprocess.run(
@@ -261,12 +282,13 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
             text=True,
             timeout=600,
         )
+        finished = time.monotonic()
         if not junit.is_file():
             return [
                 Check(
                     "app-tests", f"tests in {tests}", False, f"pytest exited {proc.returncode}",
-                    (proc.stdout + proc.stderr)[-3000:],
-                )
+                    (proc.stdout + proc.stderr)[-3000:], id=APP_TESTS_ID,
+                ).timed(began, finished)
             ]  # fmt: skip
         checks = []
         for case in ET.parse(junit).getroot().iter("testcase"):
@@ -274,8 +296,13 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
             if problem is None:
                 problem = case.find("error")
             name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
+            check_id = f"app-tests.test:{name}"
+            seconds = _seconds(case.get("time"))
             if case.find("skipped") is not None:
-                checks.append(Check("app-tests", name, True, "skipped", warning=True))
+                checks.append(
+                    Check("app-tests", name, True, "skipped", warning=True, id=check_id,
+                          seconds=seconds)
+                )  # fmt: skip
                 continue
             checks.append(
                 Check(
@@ -284,11 +311,37 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
                     problem is None,
                     "" if problem is None else _first_line(problem.get("message") or "failed"),
                     "" if problem is None else (problem.text or "")[-3000:],
+                    id=check_id,
+                    seconds=seconds,
                 )
             )
         if proc.returncode == 5 or not checks:
-            checks.append(Check("app-tests", f"tests in {tests}", False, "no tests collected"))
-        return checks
+            checks.append(
+                Check("app-tests", f"tests in {tests}", False, "no tests collected",
+                      id=APP_TESTS_ID).timed(began, finished)
+            )  # fmt: skip
+        return _end_at(checks, finished)
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
+
+
+def _end_at(checks: list[Check], finished: float) -> list[Check]:
+    """Sequential checks with their own durations, placed so the last ends at `finished`."""
+    out: list[Check] = []
+    at = finished
+    for check in reversed(checks):
+        if check.started is not None:  # already placed
+            out.insert(0, check)
+            continue
+        seconds = check.seconds or 0.0
+        at -= seconds
+        out.insert(0, dataclasses.replace(check, started=at, seconds=seconds))
+    return out
 
 
 def expectations(app: AppConfig, health: bool = True) -> Expectations:

@@ -25,6 +25,13 @@ from rpmkit.report import Report
 
 PHASES = ("steady", "swap", "after")
 SHOWN = 20  # failed requests listed in the human report; --json has them all
+# The line a stage that could not go on would have passed: a stop fails that same test.
+STOP_IDS = {
+    "bake": "bake.baked",
+    "start": "start.old-group-in-service",
+    "swap": "swap.new-group-in-service",
+    "chaos": "chaos.replacement-in-service",
+}
 
 
 @dataclass(frozen=True)
@@ -60,17 +67,22 @@ def build(rehearsal: Rehearsal, budget: int) -> RehearsalReport:
     checks: list[Check] = []
     if r.old is not None and r.new is not None:
         subjects = f"{r.old.subject} and {r.new.subject}"
-        checks.append(Check("bake", f"baked {subjects} (installed, committed unbooted)", True))
+        checks.append(
+            Check("bake", f"baked {subjects} (installed, committed unbooted)", True,
+                  id=STOP_IDS["bake"])
+        )  # fmt: skip
     if "start" in r.timings and r.old is not None:
         checks.append(
             Check("start", f"old group in service behind HAProxy: {r.old.subject}", True,
-                  f"{r.settings.instances} instances, {r.timings['start']:.2f}s")
+                  f"{r.settings.instances} instances, {r.timings['start']:.2f}s",
+                  id=STOP_IDS["start"])
         )  # fmt: skip
     for phase in PHASES:
         if phase in r.phases:
             checks += _phase(r, phase, counted, at_kill, over)
     if r.stopped_at:
-        checks.append(Check(r.stopped_at, r.problem, False, "", r.evidence))
+        stop_id = STOP_IDS.get(r.stopped_at, f"{r.stopped_at}.completed")
+        checks.append(Check(r.stopped_at, r.problem, False, "", r.evidence, id=stop_id))
     if r.samples:
         checks.append(_budget(counted, at_kill, budget))
     if r.writes:
@@ -101,12 +113,14 @@ def _phase(
         s = r.swap
         checks.append(
             Check("swap", f"new group in service: {r.new.subject}", True,
-                  f"rpmkit's probe and the balancer's health check, after {s['healthy']:.2f}s")
+                  f"rpmkit's probe and the balancer's health check, after {s['healthy']:.2f}s",
+                  id=STOP_IDS["swap"])
         )  # fmt: skip
         checks.append(
             Check("swap", "switched the balancer to the new group; old group drained and removed",
                   True, f"swap took {s['detached']:.2f}s: switched at {s['switched']:.2f}s, "
-                  f"old group detached at {s['detached']:.2f}s, removed at {s['removed']:.2f}s")
+                  f"old group detached at {s['detached']:.2f}s, removed at {s['removed']:.2f}s",
+                  id="swap.switched")
         )  # fmt: skip
     for chaos in (c for c in r.chaos if c.during == phase):
         checks += _chaos(r, chaos, counted, at_kill, over)
@@ -116,7 +130,10 @@ def _phase(
     lost = between(at_kill, start, end)
     if lost:
         detail += f"; {len(lost)} at the kill"
-    checks.append(Check(phase, f"no failed request {names[phase]}", ok, detail, warning=warning))
+    checks.append(
+        Check(phase, f"no failed request {names[phase]}", ok, detail, warning=warning,
+              id=f"{phase}.no-failed-request")
+    )  # fmt: skip
     return checks
 
 
@@ -143,13 +160,16 @@ def _chaos(
     )
     ok, warning = _mark(len(bad), over)
     name = "an instance killed under load: the others carried the traffic"
+    kind = "killed-under-load"
     if chaos.during == "swap":
         name = "an old instance killed during the swap: the others carried the traffic"
-    checks = [Check("chaos", name, ok, detail, warning=warning)]
+        kind = "killed-during-swap"
+    checks = [Check("chaos", name, ok, detail, warning=warning, id=f"chaos.{kind}")]
     if chaos.replacement:
         checks.append(
             Check("chaos", "a replacement came into service", True,
-                  f"{chaos.replacement}, {chaos.in_service_after:.2f}s after the kill")
+                  f"{chaos.replacement}, {chaos.in_service_after:.2f}s after the kill",
+                  id=STOP_IDS["chaos"])
         )  # fmt: skip
     return checks
 
@@ -167,7 +187,7 @@ def _budget(counted: tuple[Sample, ...], at_kill: tuple[Sample, ...], budget: in
     windows = error_windows(counted)
     evidence = "\n".join(_window_line(w, counted) for w in windows)
     return Check("budget", "failed requests within the error budget", len(counted) <= budget,
-                 detail, evidence)  # fmt: skip
+                 detail, evidence, id="budget.error-budget")  # fmt: skip
 
 
 def _window_line(w: ErrorWindow, samples: tuple[Sample, ...]) -> str:
@@ -175,6 +195,9 @@ def _window_line(w: ErrorWindow, samples: tuple[Sample, ...]) -> str:
     servers = Counter(s.server or "?" for s in samples if w.start <= s.start <= w.end)
     where = ", ".join(f"{k} x{v}" for k, v in sorted(servers.items()))
     return f"{w.start:7.2f}s - {w.end:7.2f}s  {w.count} failed: {outcomes}  (on {where})"
+
+
+DISPOSABLE_ID = "disposable.no-state-on-instance"
 
 
 def _disposable(r: Rehearsal) -> Check:
@@ -186,8 +209,9 @@ def _disposable(r: Rehearsal) -> Check:
     if not where:
         name = "no instance keeps state on its own disk"
         return Check(
-            "disposable", name, True, f"{checked}; nothing written outside disposable paths"
-        )
+            "disposable", name, True, f"{checked}; nothing written outside disposable paths",
+            id=DISPOSABLE_ID,
+        )  # fmt: skip
     name = "instances keep state on their own disk: a termination loses it"
     paths = sorted(where)
     detail = "written outside disposable paths: " + ", ".join(
@@ -202,7 +226,7 @@ def _disposable(r: Rehearsal) -> Check:
     )
     evidence += "\n(lost when the instance is terminated; keep state off the instance, or add "
     evidence += "the path to [rehearse] disposable if it is meant to be thrown away)"
-    return Check("disposable", name, False, detail, evidence)
+    return Check("disposable", name, False, detail, evidence, id=DISPOSABLE_ID)
 
 
 def render(rr: RehearsalReport, verbose: bool = False) -> str:

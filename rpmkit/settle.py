@@ -89,6 +89,7 @@ def restart_checks(instance: Instance, units: list[str]) -> list[Check]:
                 else f"restarted {state.restarts} times by systemd: a crash loop "
                 f"({state.describe()})",
                 "" if ok else _journal(instance, unit),
+                id=f"verify.unit-not-restarted:{unit}",
             )
         )
     return checks
@@ -125,12 +126,18 @@ def watch(
                     Check(
                         "settle", title, False,
                         f"health answered {answer or 'nothing'} during the settle window, "
-                        f"not {probe.expected_status}",
+                        f"not {probe.expected_status}", id=SETTLED_ID,
                     )
                 ]  # fmt: skip
         if time.monotonic() >= deadline:
-            return [Check("settle", title, True, f"{len(before)} service(s) watched")]
+            return [
+                Check("settle", title, True, f"{len(before)} service(s) watched", id=SETTLED_ID)
+            ]
         time.sleep(min(INTERVAL, max(0.0, deadline - time.monotonic())))
+
+
+# One test for the whole window, whatever its length (the title names the seconds).
+SETTLED_ID = "settle.services-stayed-up"
 
 
 def _desc(state: UnitState | None) -> str:
@@ -138,7 +145,7 @@ def _desc(state: UnitState | None) -> str:
 
 
 def _failed(instance: Instance, title: str, unit: str, why: str) -> Check:
-    return Check("settle", title, False, f"{unit} {why}", _journal(instance, unit))
+    return Check("settle", title, False, f"{unit} {why}", _journal(instance, unit), id=SETTLED_ID)
 
 
 def _journal(instance: Instance, unit: str) -> str:

@@ -18,6 +18,7 @@ from rpmkit.rpm import RpmFile
 
 NEW_DIR = "/rpmkit/upgrade"
 MARKER = ".rpmkit-upgrade-marker"
+UPGRADED_ID = "upgrade.upgraded"  # passing, or failed with the transaction's error
 # Where packages keep data; a marker left in the package's own directories here
 # must survive an upgrade.
 DATA_ROOTS = ("/opt/", "/var/lib/", "/var/opt/", "/srv/", "/etc/")
@@ -56,7 +57,12 @@ def upgrade(
         log = transact(instance.container, profile, rpms, NEW_DIR, upgrade=True)
     except InstallError as exc:
         raise InstallError(f"{title}: {exc.message}", details=exc.details) from None
-    checks = [Check("upgrade", title, True, f"{log.seconds:.2f}s", "\n".join(log.warnings))]
+    checks = [
+        Check(
+            "upgrade", title, True, f"{log.seconds:.2f}s", "\n".join(log.warnings),
+            id=UPGRADED_ID,
+        )
+    ]  # fmt: skip
     if markers:
         out = _exec(
             instance,
@@ -73,6 +79,7 @@ def upgrade(
                 "must be guarded by `if [ $1 -eq 0 ]`)"
                 if gone
                 else "",
+                id="upgrade.data-kept",
             )
         )
     return dataclasses.replace(instance, rpms=rpms, log=log), checks
@@ -100,6 +107,7 @@ def erase(instance: Instance, profile: Profile) -> list[Check]:
             ok,
             "; ".join(failures) or ("" if result.ok else f"exit {result.rc}"),
             "" if ok else result.output[-3000:],
+            id="erase.erased",
         )
     ]
     keep = {f.path for f in instance.files if f.config}
@@ -118,6 +126,7 @@ def erase(instance: Instance, profile: Profile) -> list[Check]:
             not left,
             f"{len(left)} left: {', '.join(left[:8])}" if left else "",
             "\n".join(left[:100]),
+            id="erase.nothing-left",
         )
     )
     return checks

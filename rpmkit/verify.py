@@ -72,6 +72,7 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
     pool = ThreadPoolExecutor(max_workers=8)
     try:
         health = None
+        health_started = time.monotonic()
         if instance.booted and expect.probe is not None:
             port = instance.ports[expect.probe.port]
             url = f"http://{instance.address}:{port}{expect.probe.path}"
@@ -79,7 +80,7 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         start = time.monotonic()
         static = [pool.submit(_timed, task) for task in _static_tasks(host, instance, expect)]
         if instance.booted:
-            boot = _wait_booted(instance)
+            boot = _wait_booted(instance).timed(start, time.monotonic())
             timings["boot"] = time.monotonic() - start
             checks.append(boot)
             if not (boot.ok or boot.warning):
@@ -101,28 +102,30 @@ def verify(instance: Instance, expect: Expectations) -> Verification:
         if instance.booted:
             # After the health poll settles: a service that crashes a moment after
             # starting has crashed by now.
-            running = [pool.submit(_active, host, unit) for unit in sorted(enabled)]
-            running += [pool.submit(_started, host, name) for name in sorted(scripts_on)]
-            running.append(pool.submit(_ports, host, expect))
+            running = [pool.submit(_timed, partial(_active, host, u)) for u in sorted(enabled)]
+            running += [pool.submit(_timed, partial(_started, host, n)) for n in sorted(scripts_on)]
+            running.append(pool.submit(_timed, partial(_ports, host, expect)))
             services = settle.services(instance)
-            running.append(pool.submit(settle.restart_checks, instance, services))
+            running.append(pool.submit(_timed, partial(settle.restart_checks, instance, services)))
             for after in running:
-                checks += after.result()
+                checks += after.result()[0]
         timings["verify"] = verify_seconds + (time.monotonic() - after_health)
         healthy = result is None or result.ok
         if instance.booted and expect.settle > 0 and healthy and _all_held(checks):
             t = time.monotonic()
-            checks += settle.watch(
+            watched = settle.watch(
                 instance, services, expect.settle, result.url if result else None, expect.probe
             )
             timings["settle"] = time.monotonic() - t
+            checks += [c.timed(t, t + timings["settle"]) for c in watched]
     finally:
         # On Ctrl-C too: stop the health poll rather than wait out its deadline.
         give_up.set()
         pool.shutdown(wait=True, cancel_futures=True)
     if result is not None:
         timings["health"] = result.seconds
-        checks.append(_health_check(host, result, checks))
+        health_check = _health_check(host, result, checks)
+        checks.append(health_check.timed(health_started, health_started + result.seconds))
     return Verification(tuple(checks), timings)
 
 
@@ -147,7 +150,10 @@ def _all_held(checks: list[Check]) -> bool:
 
 
 def _timed(task: Callable[[], list[Check]]) -> tuple[list[Check], float]:
-    return task(), time.monotonic()
+    began = time.monotonic()
+    found = task()
+    finished = time.monotonic()
+    return [c.timed(began, finished) for c in found], finished
 
 
 def _static_tasks(
@@ -179,18 +185,24 @@ def _wait_booted(instance: Instance) -> Check:
             break
         time.sleep(0.05)  # systemd not up yet: no bus to ask
     if state == "running":
-        return Check("boot", "systemd reached running", True)
+        return Check("boot", "systemd reached running", True, id=BOOT_ID)
     if state == "degraded":
         failed = instance.exec(["systemctl", "--failed", "--no-legend", "--plain", "--no-pager"])
         names = " ".join(line.split()[0] for line in failed.stdout.splitlines() if line.strip())
         # systemd itself booted; the failed units are checked (and blamed) in verify.
         return Check(
-            "boot", "systemd reached running", False, f"degraded: failed {names}", warning=True
-        )
-    return Check("boot", "systemd reached running", False, f"state {state!r} after {BOOT_TIMEOUT}s")
+            "boot", "systemd reached running", False, f"degraded: failed {names}",
+            warning=True, id=BOOT_ID,
+        )  # fmt: skip
+    return Check(
+        "boot", "systemd reached running", False, f"state {state!r} after {BOOT_TIMEOUT}s",
+        id=BOOT_ID,
+    )  # fmt: skip
 
 
 SPLIT = "@@rpmkit-verify rc="
+BOOT_ID = "boot.systemd-running"
+HEALTH_ID = "health.http"
 
 
 def _package(host: Shell, name: str, want: str) -> list[Check]:
@@ -212,12 +224,19 @@ def _package(host: Shell, name: str, want: str) -> list[Check]:
     # Config files may be edited by design; anything else deviating is a defect.
     problems = [line for line in verified.splitlines() if line.strip() and " c /" not in line]
     return [
-        Check("verify", f"package {name} {want} installed", ok, detail),
+        Check(
+            "verify",
+            f"package {name} {want} installed",
+            ok,
+            detail,
+            id=f"verify.package-installed:{name}",
+        ),  # fmt: skip
         Check(
             "verify",
             f"files of {name} present with their owners and modes",
             not problems,
             "; ".join(problems[:5]),
+            id=f"verify.package-files:{name}",
         ),
     ]
 
@@ -248,7 +267,10 @@ def _users(host: Shell, instance: Instance, expect: Expectations) -> list[Check]
         user, _, answer = line.strip().rpartition(" ")
         if user:
             found[user] = answer == "yes"
-    return [Check("verify", f"user {user} exists", ok) for user, ok in sorted(found.items())]
+    return [
+        Check("verify", f"user {user} exists", ok, id=f"verify.user-exists:{user}")
+        for user, ok in sorted(found.items())
+    ]
 
 
 def _declared_file(host: Shell, path: str, owner: str, group: str) -> list[Check]:
@@ -257,7 +279,8 @@ def _declared_file(host: Shell, path: str, owner: str, group: str) -> list[Check
     found = out.stdout.strip()
     ok = exists and found == f"{owner}:{group}"
     detail = "" if ok else ("missing" if not exists else f"owned by {found}")
-    return [Check("verify", f"{path} exists, owned by {owner}:{group}", ok, detail)]
+    title = f"{path} exists, owned by {owner}:{group}"
+    return [Check("verify", title, ok, detail, id=f"verify.file-owned:{path}")]
 
 
 # What `systemctl is-enabled` prints for a unit file (anything else is an error).
@@ -283,7 +306,7 @@ def _enabled(host: Shell, unit: str) -> list[Check]:
             break
         time.sleep(0.05)
     if state in ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated"):
-        return [Check("verify", f"unit {unit} enabled at boot", True, state)]
+        return [Check("verify", f"unit {unit} enabled at boot", True, state, id=_enabled_id(unit))]
     return [_not_enabled(unit)]
 
 
@@ -294,12 +317,18 @@ def _not_enabled(unit: str) -> Check:
         False,
         "installed but not enabled at boot: nothing starts it on a new instance",
         warning=True,
+        id=_enabled_id(unit),
     )
+
+
+def _enabled_id(unit: str) -> str:
+    return f"verify.unit-enabled:{unit}"
 
 
 def _runlevel_on(host: Shell, name: str) -> list[Check]:
     """A SysV init script registered with chkconfig and on for the boot runlevel."""
     title = f"init script {name} {ON_FOR_RUNLEVEL}"
+    check_id = f"verify.init-script-on:{name}"
     out = host.run("chkconfig --list %s", name)
     if out.rc != 0:
         detail = (
@@ -310,9 +339,9 @@ def _runlevel_on(host: Shell, name: str) -> list[Check]:
             f"`chkconfig --add {name}`)"
         )
         evidence = f"$ chkconfig --list {name}\n{(out.stdout + out.stderr).rstrip()}"
-        return [Check("verify", title, False, detail, evidence)]
+        return [Check("verify", title, False, detail, evidence, id=check_id)]
     if re.search(rf"\b{RUNLEVEL}:on\b", out.stdout):
-        return [Check("verify", title, True)]
+        return [Check("verify", title, True, id=check_id)]
     # Registered but off: a package may ship a service off on purpose (chkconfig: -).
     return [
         Check(
@@ -322,16 +351,22 @@ def _runlevel_on(host: Shell, name: str) -> list[Check]:
             "registered with chkconfig but off: nothing starts it on a new instance",
             f"$ chkconfig --list {name}\n{out.stdout.rstrip()}",
             warning=True,
+            id=check_id,
         )
     ]
 
 
 def _started(host: Shell, name: str) -> list[Check]:
     """A SysV script on for the runlevel ran at boot: systemd's unit generated from it is active."""
-    return _active(host, f"{name}.service", f"init script {name} started at boot")
+    return _active(
+        host, f"{name}.service", f"init script {name} started at boot",
+        f"verify.init-script-started:{name}",
+    )  # fmt: skip
 
 
-def _active(host: Shell, unit: str, label: str | None = None) -> list[Check]:
+def _active(
+    host: Shell, unit: str, label: str | None = None, check_id: str | None = None
+) -> list[Check]:
     state = host.run("systemctl is-active %s", unit).stdout.strip()
     active = state == "active"
     return [
@@ -341,6 +376,7 @@ def _active(host: Shell, unit: str, label: str | None = None) -> list[Check]:
             active,
             "" if active else state,
             "" if active else unit_evidence(host, unit),
+            id=check_id or f"verify.unit-active:{unit}",
         )
     ]
 
@@ -360,7 +396,13 @@ def _ports(host: Shell, expect: Expectations) -> list[Check]:
     for port in expect.ports:
         ok = port in listening
         checks.append(
-            Check("verify", f"port {port} listening", ok, "" if ok else "nothing listens")
+            Check(
+                "verify",
+                f"port {port} listening",
+                ok,
+                "" if ok else "nothing listens",
+                id=f"verify.port-listening:{port}",
+            )  # fmt: skip
         )
     return checks
 
@@ -377,7 +419,7 @@ def listening_ports(ss_output: str) -> set[int]:
 
 def _health_check(host: Shell, result: HealthResult, checks: list[Check]) -> Check:
     if result.ok:
-        return Check("health", "health check", True, result.summary())
+        return Check("health", "health check", True, result.summary(), id=HEALTH_ID)
     evidence = [f"last status: {result.status}", f"last body: {result.body[:500]!r}"]
     log = host.run("tail -n 20 /var/log/nginx/error.log 2>/dev/null").stdout
     if log.strip():
@@ -395,4 +437,4 @@ def _health_check(host: Shell, result: HealthResult, checks: list[Check]) -> Che
     ]
     if causes:
         detail += f"; likely cause: {', '.join(causes)}"
-    return Check("health", "health check", False, detail, "\n".join(evidence))
+    return Check("health", "health check", False, detail, "\n".join(evidence), id=HEALTH_ID)
