@@ -9,19 +9,16 @@ requests exceed the budget, a WARN when there were some within it.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from rpmkit import report as reports
 from rpmkit.chaos import Chaos
 from rpmkit.checks import Check
 from rpmkit.load import ErrorWindow, LoadStats, Sample, at_the_kill, between, error_windows
 from rpmkit.load import summarize as summarize_load
 from rpmkit.rehearse import Rehearsal
-from rpmkit.report import Report
+from rpmkit.report import Report, collapse
 
 PHASES = ("steady", "swap", "after")
 SHOWN = 20  # failed requests listed in the human report; --json has them all
@@ -237,7 +234,7 @@ def render(rr: RehearsalReport, verbose: bool = False) -> str:
         detail = f"  ({c.detail})" if c.detail else ""
         lines.append(f"{mark}  {c.stage:<10} {c.name}{detail}")
         if c.evidence and (not c.ok or verbose):
-            lines += [f"        | {e}" for e in c.evidence.rstrip().splitlines()]
+            lines += [f"        | {e}" for e in collapse(c.evidence.rstrip().splitlines())]
     s = rr.load
     if s.sent:
         lines.append(
@@ -268,26 +265,23 @@ def _sample_line(s: Sample) -> str:
     return f"{s.start:7.2f}s  {s.seconds:6.3f}s  {s.outcome:<26} {s.server or '?'}  #{s.id}"
 
 
-def to_dict(rr: RehearsalReport) -> dict[str, Any]:
-    """The report as plain data, for --json."""
+def rehearsal_dict(rr: RehearsalReport) -> dict[str, Any]:
+    """What only a rehearsal has, as plain data: the `rehearsal` part of its report entry."""
     r = rr.rehearsal
-    data = rr.report.to_dict()
-    data["failed_stage"] = rr.failed_stage
-    data.update(
-        seed=r.seed,
-        budget=rr.budget,
-        settings=r.settings.model_dump(),
-        swap={k: round(v, 3) for k, v in r.swap.items()},
-        phases={k: [round(a, 3), round(b, 3)] for k, (a, b) in r.phases.items()},
-        load={k: v for k, v in asdict(rr.load).items() if k != "gap"}
+    return {
+        "seed": r.seed,
+        "budget": rr.budget,
+        "settings": r.settings.model_dump(),
+        "swap": {k: round(v, 3) for k, v in r.swap.items()},
+        "phases": {k: [round(a, 3), round(b, 3)] for k, (a, b) in r.phases.items()},
+        "load": {k: v for k, v in asdict(rr.load).items() if k != "gap"}
         | {"longest_gap": round(rr.load.gap.seconds, 3), "longest_gap_at": rr.load.gap.at},
-        failed=[_sample_dict(s, False) for s in rr.counted]
+        "failed": [_sample_dict(s, False) for s in rr.counted]
         + [_sample_dict(s, True) for s in rr.at_kill],
-        chaos=[asdict(c) for c in r.chaos],
-        events=[{"at": round(e.at, 3), "what": e.what} for e in r.events],
-        writes={k: [asdict(c) for c in v] for k, v in r.writes.items()},
-    )
-    return data
+        "chaos": [asdict(c) for c in r.chaos],
+        "events": [{"at": round(e.at, 3), "what": e.what} for e in r.events],
+        "writes": {k: [asdict(c) for c in v] for k, v in r.writes.items()},
+    }
 
 
 def _sample_dict(s: Sample, at_kill: bool) -> dict[str, Any]:
@@ -300,13 +294,3 @@ def _sample_dict(s: Sample, at_kill: bool) -> dict[str, Any]:
         "server": s.server,
         "at_kill": at_kill,
     }
-
-
-def write_json(rr: RehearsalReport, path: Path) -> None:
-    """Write the report as JSON."""
-    path.write_text(json.dumps(to_dict(rr), indent=2) + "\n")
-
-
-def write_junit(rr: RehearsalReport, path: Path) -> None:
-    """Write the report as JUnit XML: one test case per check."""
-    reports.write_junit(rr.report, path, suite="rpmkit rehearse")

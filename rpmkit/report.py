@@ -1,19 +1,23 @@
-"""The check's report: a line per check, the time of each stage, and CI formats."""
+"""The check's report: a line per check, evidence under failures, the time of each stage.
+
+The CI formats are made from it elsewhere: the `rpmkit.report/1` JSON document
+(`report_doc`) and JUnit XML (`junit`).
+"""
 
 from __future__ import annotations
 
-import json
 import re
-import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 from rpmkit.checks import Check
 
-STAGES = ("install", "upgrade", "boot", "verify", "health", "settle", "app-tests", "erase")
-# Characters XML 1.0 cannot hold at all, escaped or not (an ANSI colour code in a log tail).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Stages in the order a command goes through them; a report's failed stage is the first.
+STAGES = (
+    "config", "setup", "build", "install", "upgrade", "boot", "verify", "health", "settle",
+    "app-tests", "erase",
+)  # fmt: skip
+# What differs between repeats of one log line: times, dates, counters, pids.
+_NUMBERS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -32,22 +36,12 @@ class Report:
 
     @property
     def failed_stage(self) -> str | None:
-        """The first stage with a failed check."""
+        """The first stage with a failed check (in STAGES order, then in report order)."""
+        failed = [c.stage for c in self.checks if not (c.ok or c.warning)]
         for stage in STAGES:
-            if any(c.stage == stage and not (c.ok or c.warning) for c in self.checks):
+            if stage in failed:
                 return stage
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as plain data, for --json."""
-        return {
-            "subject": self.subject,
-            "profile": self.profile,
-            "ok": self.ok,
-            "failed_stage": self.failed_stage,
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "checks": [asdict(c) for c in self.checks],
-        }
+        return failed[0] if failed else None
 
 
 def render(report: Report, verbose: bool = False) -> str:
@@ -58,7 +52,7 @@ def render(report: Report, verbose: bool = False) -> str:
         detail = f"  ({c.detail})" if c.detail else ""
         lines.append(f"{mark}  {c.stage:<9} {c.name}{detail}")
         if c.evidence and (not c.ok or verbose):
-            lines += [f"        | {e}" for e in c.evidence.rstrip().splitlines()]
+            lines += [f"        | {e}" for e in collapse(c.evidence.rstrip().splitlines())]
     times = "  ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     lines.append(f"time: {times}")
     verdict = "PASS" if report.ok else f"FAIL at {report.failed_stage or 'check'}"
@@ -66,37 +60,26 @@ def render(report: Report, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def write_json(report: Report, path: Path) -> None:
-    """Write the report as JSON."""
-    path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+def collapse(lines: list[str]) -> list[str]:
+    """Runs of one repeated line shown once with a count.
 
-
-def write_junit(report: Report, path: Path, suite: str = "rpmkit check") -> None:
-    """Write the report as JUnit XML: one test case per check."""
-    failures = sum(1 for c in report.checks if not (c.ok or c.warning))
-    root = ET.Element("testsuites")
-    ts = ET.SubElement(
-        root,
-        "testsuite",
-        name=f"{suite} {report.subject}",
-        tests=str(len(report.checks)),
-        failures=str(failures),
-        errors="0",
-        skipped="0",
-        time=f"{report.timings.get('total', 0.0):.3f}",
-    )
-    for c in report.checks:
-        case = ET.SubElement(ts, "testcase", classname=f"rpmkit.{c.stage}", name=xml_safe(c.name))
-        case.set("time", f"{report.timings.get(c.stage, 0.0):.3f}")
-        if not (c.ok or c.warning):
-            failure = ET.SubElement(case, "failure", message=xml_safe(c.detail or "failed"))
-            failure.text = xml_safe(c.evidence)
-        elif c.detail:
-            ET.SubElement(case, "system-out").text = xml_safe(c.detail)
-    ET.indent(root)
-    path.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
-
-
-def xml_safe(text: str) -> str:
-    """The text with what XML cannot hold replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
+    Three or more identical lines become one with "(x20)". Lines equal but for
+    their numbers (a log's time stamps, request counters, pids) keep the first
+    and the last, so the span of times stays visible, and say how many between.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        key = _NUMBERS.sub("#", lines[i])
+        j = i + 1
+        while j < len(lines) and _NUMBERS.sub("#", lines[j]) == key:
+            j += 1
+        count = j - i
+        if count < 3:
+            out += lines[i:j]
+        elif all(line == lines[i] for line in lines[i:j]):
+            out.append(f"{lines[i]}  (x{count})")
+        else:
+            out += [lines[i], f"... {count - 2} more like it ...", lines[j - 1]]
+        i = j
+    return out

@@ -4,6 +4,16 @@ The elements and attributes the JUnit schema CI servers use requires or
 constrains (Jenkins' junit-10.xsd, which GitLab and the GitHub test-report
 actions read the same way): written out as checks, since no schema file may
 be fetched. `problems()` returns what is wrong, one line per problem.
+
+What junit-10.xsd says, and is checked here: `<testsuites>` holds only
+`<testsuite>`s and has only name, time, tests, failures and errors; a
+`<testsuite>` must have name, tests, failures and errors, may have a few more
+attributes (no others), and holds testsuite, properties, testcase,
+system-out and system-err; a `<testcase>` must have a name and may have only
+time, classname and group; `<failure>`, `<error>` and `<skipped>` have only
+type and message; a `<property>` needs name and value; times are decimal
+seconds. Beyond the schema, what GitLab and Jenkins need to key a test's
+history (a classname on every case) and the counts agreeing with the cases.
 """
 
 from __future__ import annotations
@@ -12,10 +22,27 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-SUITE_CHILDREN = {"properties", "testcase", "system-out", "system-err"}
-CASE_CHILDREN = {"skipped", "error", "failure", "system-out", "system-err"}
+SUITE_CHILDREN = {"testsuite", "properties", "testcase", "system-out", "system-err"}
+CASE_CHILDREN = {
+    "skipped", "error", "failure", "system-out", "system-err",
+    "rerunFailure", "rerunError", "flakyFailure", "flakyError",
+}  # fmt: skip
+ATTRIBUTES = {
+    "testsuites": {"name", "time", "tests", "failures", "errors"},
+    "testsuite": {
+        "name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp",
+        "hostname", "id", "package", "file", "log", "url",
+    },
+    "testcase": {"name", "time", "classname", "group"},
+    "failure": {"type", "message"},
+    "error": {"type", "message"},
+    "skipped": {"type", "message"},
+    "property": {"name", "value"},
+}  # fmt: skip
 COUNTS = ("tests", "failures", "errors", "skipped", "disabled")
 DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+# The Ant form readers of junit-10.xsd parse: local date and time, no zone.
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
 
 def problems(path: Path) -> list[str]:
@@ -25,6 +52,7 @@ def problems(path: Path) -> list[str]:
     except ET.ParseError as exc:
         return [f"not well-formed XML: {exc}"]
     found: list[str] = []
+    found += _unknown_attributes(root)
     if root.tag == "testsuites":
         suites = list(root)
         found += [f"<testsuites> holds <{e.tag}>" for e in suites if e.tag != "testsuite"]
@@ -41,6 +69,20 @@ def problems(path: Path) -> list[str]:
     return found
 
 
+def _unknown_attributes(root: ET.Element) -> list[str]:
+    found = []
+    for element in root.iter():
+        allowed = ATTRIBUTES.get(element.tag)
+        if allowed is None:
+            continue
+        found += [
+            f"<{element.tag} name={element.get('name')!r}>: attribute {a!r} is not in the schema"
+            for a in element.attrib
+            if a not in allowed
+        ]
+    return found
+
+
 def cases(path: Path) -> list[ET.Element]:
     """Every <testcase>, in file order."""
     return list(ET.parse(path).getroot().iter("testcase"))
@@ -50,8 +92,18 @@ def _suite(suite: ET.Element) -> list[str]:
     name = suite.get("name")
     where = f"<testsuite name={name!r}>"
     found = [
-        f"{where}: missing required attribute {a!r}" for a in ("name", "tests") if not suite.get(a)
+        f"{where}: missing required attribute {a!r}"
+        for a in ("name", "tests", "failures", "errors")
+        if suite.get(a) is None
     ]
+    if suite.get("timestamp") is not None and not TIMESTAMP.match(suite.get("timestamp", "")):
+        found.append(f"{where}: timestamp {suite.get('timestamp')!r} is not YYYY-MM-DDTHH:MM:SS")
+    for props in suite.findall("properties"):
+        for prop in props:
+            if prop.tag != "property":
+                found.append(f"{where} <properties> holds <{prop.tag}>")
+            elif prop.get("name") is None or prop.get("value") is None:
+                found.append(f"{where}: <property> without a name or a value")
     found += _counts(where, suite)
     found += [f"{where} holds <{e.tag}>" for e in suite if e.tag not in SUITE_CHILDREN]
     cases = suite.findall("testcase")
@@ -64,6 +116,8 @@ def _suite(suite: ET.Element) -> list[str]:
             found.append(f"{where}: {attribute}={given} but {counted} <testcase> with <{child}>")
     for case in cases:
         found += _case(where, case)
+    for nested in suite.findall("testsuite"):
+        found += _suite(nested)
     return found
 
 

@@ -16,6 +16,7 @@ from rpmkit.commands.common import (
     select_profile,
     settle_option,
 )
+from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import ConfigError
 
 
@@ -36,10 +37,7 @@ from rpmkit.errors import ConfigError
 )
 @click.option("--expect-status", type=int, metavar="CODE", help="Healthy status [default: 200].")
 @click.option("--dist", type=click.Path(path_type=Path), help="Where the app's RPMs are.")
-@click.option(
-    "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."
-)
-@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
+@report_options
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
 @click.option(
     "--upgrade-from",
@@ -93,26 +91,43 @@ def check(
     """
     from rpmkit import engine, pipeline, targets
 
-    if upgrade_from and no_boot:
-        raise ConfigError("--upgrade-from needs a booted instance; drop --no-boot")
-    found = targets.resolve(tuple(targets_), dist)
-    with targets.staged(found.rpms) as rpms, targets.staged(upgrade_from) as old:
-        if found.app is not None:
-            plan = pipeline.app_plan(found.app, rpms, health=not no_health)
-        else:
-            plan = pipeline.rpm_plan(rpms, health=not no_health)
-        plan = pipeline.adjust(
-            plan,
-            path=health_path,
-            port=health_port,
-            expected_status=expect_status,
-            boot=not no_boot,
-            keep=keep,
-            upgrade_from=old,
-            erase=erase,
-            settle=settle,
-        )
-        client = engine.connect()
-        configured = found.app.app.profile if found.app is not None else None
-        profile = select_profile(client, profile_name, configured, state.reporter, base_image)
-        execute(state, client, profile, plan, json_path, junit_xml, base_image, not no_cache)
+    reports = Reports("check", json_path, junit_xml)
+    first = targets_[0]
+    progress = Progress(first.resolve().name if first.is_dir() else _rpm_name(first))
+    with reports.on_failure(progress):
+        if upgrade_from and no_boot:
+            raise ConfigError("--upgrade-from needs a booted instance; drop --no-boot")
+        found = targets.resolve(tuple(targets_), dist)
+        progress.name = found.name
+        progress.rpms = tuple(p.name for p in found.rpms)
+        progress.subject = ", ".join(progress.rpms)
+        with targets.staged(found.rpms) as rpms, targets.staged(upgrade_from) as old:
+            if found.app is not None:
+                plan = pipeline.app_plan(found.app, rpms, health=not no_health)
+            else:
+                plan = pipeline.rpm_plan(rpms, health=not no_health)
+            plan = pipeline.adjust(
+                plan,
+                path=health_path,
+                port=health_port,
+                expected_status=expect_status,
+                boot=not no_boot,
+                keep=keep,
+                upgrade_from=old,
+                erase=erase,
+                settle=settle,
+            )
+            progress.enter("setup")
+            client = engine.connect()
+            configured = found.app.app.profile if found.app is not None else None
+            profile = select_profile(client, profile_name, configured, state.reporter, base_image)
+            progress.profile = profile.name
+            execute(
+                state, client, profile, plan, reports, progress, base_image,
+                use_cache=not no_cache,
+            )  # fmt: skip
+
+
+def _rpm_name(rpm: Path) -> str:
+    # NAME-VERSION-RELEASE.ARCH.rpm: the report names the app after NAME.
+    return rpm.name.rsplit("-", 2)[0] or rpm.name

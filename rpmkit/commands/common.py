@@ -14,9 +14,12 @@ from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.progress import Reporter
 
 if TYPE_CHECKING:
+    from rpmkit.checks import Check
+    from rpmkit.commands.reporting import Progress, Reports
     from rpmkit.engine import Engine
     from rpmkit.pipeline import CheckPlan
     from rpmkit.profiles import Profile
+    from rpmkit.report import Report
 
 
 @dataclass
@@ -31,12 +34,13 @@ class State:
 pass_state = click.make_pass_decorator(State, ensure=True)
 
 
-def echo_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Print rows as an aligned plain-text table on stdout."""
+def echo_table(rows: list[dict[str, Any]], columns: list[str], err: bool = False) -> None:
+    """Print rows as an aligned plain-text table on stdout (stderr with `err`)."""
     widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
-    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip(), err=err)
     for row in rows:
-        click.echo("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+        line = "  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip()
+        click.echo(line, err=err)
 
 
 def profile_option(func: Any) -> Any:
@@ -137,14 +141,20 @@ def execute(
     engine: Engine,
     profile: Profile,
     plan: CheckPlan,
-    json_path: Path | None,
-    junit_xml: Path | None,
+    reports: Reports,
+    progress: Progress,
     base_image: str | None = None,
+    before: tuple[Check, ...] = (),
     use_cache: bool = True,
 ) -> None:
-    """Run the check (or answer from the cache), print and write its report, receipts on pass."""
+    """Run the check (or answer from the cache), print it, receipts on pass, write the reports.
+
+    `before` holds checks of earlier stages (the build of `rpmkit run`): they lead
+    the report, and their stage times join the check's.
+    """
+    import dataclasses
+
     from rpmkit import cache, images, pipeline, receipt
-    from rpmkit import report as reports
 
     for rpm in (*plan.rpms, *plan.upgrade_from):
         if rpm.nevra.arch not in ("noarch", profile.arch):
@@ -155,46 +165,91 @@ def execute(
     runtime = images.ensure(engine, profile, state.reporter, base_image, builder=False).runtime
     cache_key = cache.key(plan, profile, runtime)
     cached = cache.lookup(plan, cache_key) if use_cache and not plan.keep else None
+    progress.enter("check")
     if cached is not None:
-        click.echo(reports.render(cached, verbose=state.verbosity > 0))
-        _write_reports(cached, json_path, junit_xml)
+        # Its checks ran in another process: their clock means nothing here.
+        checks = tuple(dataclasses.replace(c, started=None) for c in cached.checks)
+        report = _with_before(dataclasses.replace(cached, checks=checks), before)
+        _show(state, reports, plan, report)
         for rpm in plan.rpms:
-            click.echo(
+            reports.echo(
                 f"cached: {rpm.path.name} passed this exact check before "
                 f"(receipt {receipt.path_for(rpm.path)}; --no-cache checks again)"
             )
+        _finish(reports, plan, progress, report, cached=True)
         return
     outcome = pipeline.check(engine, profile, runtime, plan, state.reporter)
-    report = outcome.report
-    click.echo(reports.render(report, verbose=state.verbosity > 0))
-    _write_reports(report, json_path, junit_xml)
+    report = _with_before(outcome.report, before)
+    _show(state, reports, plan, report)
     if outcome.kept is not None:
         from rpmkit import instances
 
         verdict = "PASS" if report.ok else f"FAIL at {report.failed_stage}"
         instances.record(outcome.kept, verdict)
-        click.echo(
+        reports.echo(
             f"kept: {outcome.kept}   (enter: rpmkit shell --instance {outcome.kept}; "
             f"remove: rpmkit instances rm {outcome.kept})"
         )
-    if not report.ok:
+    written: list[Path] = []
+    refused: list[str] = []
+    if outcome.report.ok:
+        written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime, cache_key)
+        if not refused:
+            cache.store(cache_key, outcome.report)
+    else:
         for rpm in plan.rpms:
             if receipt.discard(rpm.path):
-                click.echo(f"removed the earlier receipt of {rpm.path.name}: it no longer passes")
-        raise CheckFailed(f"check failed at the {report.failed_stage} stage")
-    written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime, cache_key)
-    if not refused:
-        cache.store(cache_key, report)
+                reports.echo(f"removed the earlier receipt of {rpm.path.name}: it no longer passes")
     for path in written:
-        click.echo(f"receipt: {path}")
-    if refused:
-        raise CheckFailed("; ".join(refused))
+        reports.echo(f"receipt: {path}")
+    _finish(reports, plan, progress, report, refused=refused)
 
 
-def _write_reports(report: Any, json_path: Path | None, junit_xml: Path | None) -> None:
-    from rpmkit import report as reports
+def _with_before(report: Report, before: tuple[Check, ...]) -> Report:
+    """The report with earlier stages' checks (a build) first, their times among its own."""
+    import dataclasses
 
-    if json_path:
-        reports.write_json(report, json_path)
-    if junit_xml:
-        reports.write_junit(report, junit_xml)
+    if not before:
+        return report
+    timings = {c.stage: c.seconds or 0.0 for c in before} | report.timings
+    return dataclasses.replace(report, checks=before + report.checks, timings=timings)
+
+
+def _show(state: State, reports: Reports, plan: CheckPlan, report: Report) -> None:
+    """The human report, in a collapsible section on GitLab CI (folded when it passed)."""
+    import os
+
+    from rpmkit import annotate
+    from rpmkit import report as reports_text
+
+    opened, closed = annotate.section(
+        f"rpmkit_{plan.app}", f"rpmkit {reports.command}: {plan.app}", report.ok, os.environ
+    )
+    for text in (opened, reports_text.render(report, verbose=state.verbosity > 0), closed):
+        if text:
+            reports.echo(text)
+
+
+def _finish(
+    reports: Reports,
+    plan: CheckPlan,
+    progress: Progress,
+    report: Report,
+    refused: list[str] | None = None,
+    cached: bool = False,
+) -> None:
+    """Write the reports, print the summary line; CheckFailed when the check failed."""
+    import time
+
+    from rpmkit import report_doc
+
+    error = "; ".join(refused or []) or None
+    entry = report_doc.app_entry(
+        report, plan.app, reports.began, time.monotonic(), rpms=progress.rpms, error=error,
+        failed_stage="receipt" if error else None, cached=cached,
+    )  # fmt: skip
+    reports.summarize(reports.write([entry]))
+    if not report.ok:
+        raise CheckFailed(f"check failed at the {report.failed_stage} stage")
+    if error:
+        raise CheckFailed(error)

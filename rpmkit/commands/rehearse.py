@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from rpmkit.commands.common import State, pass_state, profile_option, select_profile
+from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import CheckFailed, ConfigError
 
 if TYPE_CHECKING:
@@ -77,10 +79,7 @@ RPM = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Kill a random old instance while the new group comes up.",
 )
 @click.option("--seed", type=int, help="Seed for the random choices (printed with the verdict).")
-@click.option(
-    "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."
-)
-@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
+@report_options
 @pass_state
 def rehearse(
     state: State,
@@ -126,45 +125,66 @@ def rehearse(
       rpmkit rehearse examples/hello-world --from dist/hello-world-1.0.0-1.x86_64.rpm
       rpmkit rehearse . --from old.rpm --to new.rpm --chaos --json rehearsal.json
     """
-    from rpmkit import balancer_image, config, engine, images, pipeline, profiles, targets
+    from rpmkit import (
+        balancer_image,
+        config,
+        engine,
+        images,
+        pipeline,
+        profiles,
+        report_doc,
+        targets,
+    )
     from rpmkit import rehearse as stage
-    from rpmkit import rehearse_report as reports
+    from rpmkit import rehearse_report as reports_text
 
-    loaded = config.load(app_dir)
-    new = new or tuple(pipeline.find_rpms(loaded, dist))
-    for path in (*old, *new):
-        targets.validate(path)
-    overrides = {
-        "instances": instances,
-        "requests_per_second": rate,
-        "clients": clients,
-        "steady_seconds": steady_seconds,
-        "after_seconds": after_seconds,
-        "error_budget": error_budget,
-    }
-    _note_unchecked(state, (*old, *new))
-    if not engine.engine_is_local():
-        raise ConfigError(
-            "rpmkit rehearse needs a local Docker engine: it reaches the balancer through a "
-            "socket in a local folder and the instances through ports on 127.0.0.1",
-            hint="unset DOCKER_HOST, or run rpmkit on the engine's machine",
-        )
-    client = engine.connect()
-    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
-    limit = profiles.boot_limit(profile)
-    if limit:
-        raise ConfigError(f"profile {profile.name} cannot boot here: {limit}")
-    runtime = images.ensure(client, profile, state.reporter, builder=False).runtime.tag
-    lb_image, _ = balancer_image.ensure(client, state.reporter)
-    with targets.staged(old) as old_rpms, targets.staged(new) as new_rpms:
-        plan = make_plan(loaded, old_rpms, new_rpms, seed, chaos, chaos_swap, overrides)
-        rehearsal = stage.rehearse(client, profile, runtime, lb_image, plan, state.reporter)
-    result = reports.build(rehearsal, plan.settings.error_budget)
-    click.echo(reports.render(result, verbose=state.verbosity > 0))
-    if json_path:
-        reports.write_json(result, json_path)
-    if junit_xml:
-        reports.write_junit(result, junit_xml)
+    reports = Reports("rehearse", json_path, junit_xml)
+    progress = Progress(app_dir.resolve().name)
+    with reports.on_failure(progress):
+        loaded = config.load(app_dir)
+        progress.name = loaded.app.name
+        new = new or tuple(pipeline.find_rpms(loaded, dist))
+        for path in (*old, *new):
+            targets.validate(path)
+        progress.rpms = tuple(p.name for p in (*old, *new))
+        progress.subject = f"{', '.join(p.name for p in old)} -> {', '.join(p.name for p in new)}"
+        overrides = {
+            "instances": instances,
+            "requests_per_second": rate,
+            "clients": clients,
+            "steady_seconds": steady_seconds,
+            "after_seconds": after_seconds,
+            "error_budget": error_budget,
+        }
+        _note_unchecked(state, (*old, *new))
+        if not engine.engine_is_local():
+            raise ConfigError(
+                "rpmkit rehearse needs a local Docker engine: it reaches the balancer through a "
+                "socket in a local folder and the instances through ports on 127.0.0.1",
+                hint="unset DOCKER_HOST, or run rpmkit on the engine's machine",
+            )
+        progress.enter("setup")
+        client = engine.connect()
+        profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
+        progress.profile = profile.name
+        limit = profiles.boot_limit(profile)
+        if limit:
+            raise ConfigError(f"profile {profile.name} cannot boot here: {limit}")
+        runtime = images.ensure(client, profile, state.reporter, builder=False).runtime.tag
+        lb_image, _ = balancer_image.ensure(client, state.reporter)
+        progress.enter("rehearse")
+        with targets.staged(old) as old_rpms, targets.staged(new) as new_rpms:
+            plan = make_plan(loaded, old_rpms, new_rpms, seed, chaos, chaos_swap, overrides)
+            rehearsal = stage.rehearse(client, profile, runtime, lb_image, plan, state.reporter)
+        result = reports_text.build(rehearsal, plan.settings.error_budget)
+        entry = report_doc.app_entry(
+            result.report, plan.app, reports.began, time.monotonic(), rpms=progress.rpms,
+            failed_stage=result.failed_stage,
+        )  # fmt: skip
+        entry["rehearsal"] = reports_text.rehearsal_dict(result)
+        reports.echo(reports_text.render(result, verbose=state.verbosity > 0))
+        doc = reports.write([entry])
+    reports.summarize(doc)
     if not result.ok:
         raise CheckFailed(f"rehearsal failed at the {result.failed_stage} stage")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from rpmkit.commands.common import (
     select_profile,
     settle_option,
 )
+from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import CheckFailed, ConfigError
 
 
@@ -25,10 +27,7 @@ from rpmkit.errors import CheckFailed, ConfigError
 @build_options
 @base_image_option
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check.")
-@click.option(
-    "--json", "json_path", type=click.Path(path_type=Path), help="Write the report as JSON."
-)
-@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write the report as JUnit XML.")
+@report_options
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
 @settle_option
 @cache_option
@@ -95,7 +94,8 @@ def run(
         extra += ["--no-health"] if no_health else []
         extra += ["--settle", str(settle)] if settle is not None else []
         extra += ["--no-cache"] if no_cache else []
-        run_many(state, app_dir or Path("."), profile_name, extra, jobs, json_path, junit_xml)
+        reports = Reports("run --all", json_path, junit_xml)
+        run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports)
         return
     if app_dir is None:
         raise ConfigError("give the app's directory (APP), or --all to run every app below one")
@@ -103,24 +103,42 @@ def run(
         raise ConfigError("-j/--jobs goes with --all")
     from rpmkit import build as stage
     from rpmkit import config, engine, pipeline, spec, targets
+    from rpmkit.checks import Check
     from rpmkit.commands.common import execute
 
-    overrides = {k: v for k, v in (("version", version), ("release", release)) if v}
-    loaded = config.load(app_dir, overrides)
-    rendered = spec.render(loaded)
-    client = engine.connect()
-    profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)
-    options = stage.BuildOptions(
-        dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image
-    )
-    rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
-    for path in (*rpm.paths, rpm.srpm, rpm.log):
-        click.echo(f"built: {path}")
-    with targets.staged(tuple(rpm.paths)) as rpms:
-        plan = pipeline.adjust(
-            pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep, settle=settle
+    reports = Reports("run", json_path, junit_xml)
+    progress = Progress(app_dir.resolve().name)
+    with reports.on_failure(progress):
+        overrides = {k: v for k, v in (("version", version), ("release", release)) if v}
+        loaded = config.load(app_dir, overrides)
+        app = loaded.app
+        progress.name = app.name
+        progress.subject = f"{app.name}-{app.version}-{app.release}"
+        rendered = spec.render(loaded)
+        progress.enter("setup")
+        client = engine.connect()
+        profile = select_profile(client, profile_name, app.profile, state.reporter, base_image)
+        progress.profile = profile.name
+        options = stage.BuildOptions(
+            dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image
         )
-        execute(state, client, profile, plan, json_path, junit_xml, base_image, not no_cache)
+        progress.enter("build")
+        rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
+        built = Check(
+            "build", f"{app.name} {app.version}-{app.release} built", True, id="build.rpm"
+        ).timed(progress.since, time.monotonic())
+        for path in (*rpm.paths, rpm.srpm, rpm.log):
+            reports.echo(f"built: {path}")
+        progress.rpms = tuple(p.name for p in rpm.paths)
+        progress.subject = ", ".join(progress.rpms)
+        with targets.staged(tuple(rpm.paths)) as rpms:
+            plan = pipeline.adjust(
+                pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep, settle=settle
+            )
+            execute(
+                state, client, profile, plan, reports, progress, base_image,
+                before=(built,), use_cache=not no_cache,
+            )  # fmt: skip
 
 
 # APP is optional with --all (the folder to search), required otherwise: checked above.
@@ -133,43 +151,41 @@ def run_many(
     profile_name: str | None,
     options: list[str],
     jobs: int | None,
-    json_path: Path | None,
-    junit_xml: Path | None,
+    reports: Reports,
 ) -> None:
     """`rpmkit run` of every app below `root`, side by side, then one summary table."""
     from rpmkit import discover, engine, images, runall
 
-    apps = discover.find_apps(root)
-    client = engine.connect()
-    # Each app's profile is chosen here, once, and its images made before the apps
-    # start: parallel runs must not each build the same missing image.
-    per_app: dict[str, list[str]] = {}
-    chosen: dict[str | None, str] = {}
-    for app in apps:
-        configured = _configured_profile(app.path)
-        if configured not in chosen:
-            profile = select_profile(client, profile_name, configured, state.reporter)
-            images.ensure(client, profile, state.reporter)
-            chosen[configured] = profile.name
-        per_app[app.name] = ["--profile", chosen[configured], *options]
-    jobs = jobs or os.cpu_count() or 1
-    names = ", ".join(a.name for a in apps)
-    with tempfile.TemporaryDirectory(prefix="rpmkit-all-") as tmp:
-        with state.reporter.step(f"running {len(apps)} apps ({names}), {jobs} at a time"):
-            runs = runall.run_all(
-                apps, per_app, jobs, Path(tmp), state.reporter, junit=junit_xml is not None
-            )
-        echo_table(runall.summary_rows(runs), runall.COLUMNS)
-        if json_path:
-            runall.write_json(runs, json_path)
-        if junit_xml:
-            runall.write_junit(runs, junit_xml)
-    for line in runall.failure_details(runs):
-        click.echo(line, err=True)
+    progress = Progress(root.resolve().name)
+    with reports.on_failure(progress):
+        apps = discover.find_apps(root, state.reporter)
+        progress.enter("setup")
+        client = engine.connect()
+        # Each app's profile is chosen here, once, and its images made before the apps
+        # start: parallel runs must not each build the same missing image.
+        per_app: dict[str, list[str]] = {}
+        chosen: dict[str | None, str] = {}
+        for app in apps:
+            configured = _configured_profile(app.path)
+            if configured not in chosen:
+                profile = select_profile(client, profile_name, configured, state.reporter)
+                images.ensure(client, profile, state.reporter)
+                chosen[configured] = profile.name
+            per_app[app.name] = ["--profile", chosen[configured], *options]
+        jobs = jobs or os.cpu_count() or 1
+        names = ", ".join(a.name for a in apps)
+        step = f"running {len(apps)} apps ({names}), {jobs} at a time"
+        with tempfile.TemporaryDirectory(prefix="rpmkit-all-") as tmp, state.reporter.step(step):
+            runs = runall.run_all(apps, per_app, jobs, Path(tmp), state.reporter)
+        echo_table(runall.summary_rows(runs), runall.COLUMNS, err=reports.human_err)
+        for line in runall.failure_details(runs):
+            click.echo(line, err=True)
+        doc = reports.write([run.entry for run in runs])
+    reports.summarize(doc)
     failed = [run.app.name for run in runs if not run.ok]
     if failed:
         raise CheckFailed(f"{len(failed)} of {len(runs)} apps failed: {', '.join(failed)}")
-    click.echo(f"PASS: {len(runs)} apps")
+    reports.echo(f"PASS: {len(runs)} apps")
 
 
 def _configured_profile(app_dir: Path) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from rpmkit.discover import App, app_name, find_apps, is_app
 from rpmkit.errors import ConfigError
+from rpmkit.progress import Reporter
 
 MONOREPO = Path(__file__).resolve().parents[2] / "examples" / "monorepo"
 
@@ -34,18 +36,65 @@ def test_finds_apps_by_rpmkit_toml_and_by_tool_rpmkit(tmp_path: Path) -> None:
     ]
 
 
-def test_skips_hidden_folders_venvs_build_output_and_does_not_look_inside_apps(
-    tmp_path: Path,
-) -> None:
+def test_skips_hidden_folders_venvs_and_does_not_look_inside_apps(tmp_path: Path) -> None:
     make_app(tmp_path / "app")
     make_app(tmp_path / "app" / "nested")  # an app's own folders are its sources
     make_app(tmp_path / ".git" / "hooks")
-    make_app(tmp_path / "node_modules" / "pkg")
-    make_app(tmp_path / "dist" / "old")
     venv = tmp_path / "env"
     make_app(venv / "lib" / "x")
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     assert [a.relative for a in find_apps(tmp_path)] == ["app"]
+
+
+def test_folders_are_skipped_by_gitignore_not_by_their_names(tmp_path: Path) -> None:
+    # Named like build output, but not ignored: real apps.
+    make_app(tmp_path / "services" / "build", name="build-service")
+    make_app(tmp_path / "dist")
+    make_app(tmp_path / "tools" / "venv", name="venv-tool")
+    # Ignored, at any depth, as git reads .gitignore.
+    (tmp_path / ".gitignore").write_text("node_modules/\n/out/\n")
+    make_app(tmp_path / "web" / "node_modules" / "pkg")
+    make_app(tmp_path / "out" / "copy", name="copy")
+    (tmp_path / "services" / ".gitignore").write_text("generated*/\n!generated-keep/\n")
+    make_app(tmp_path / "services" / "generated-1", name="gen")
+    make_app(tmp_path / "services" / "generated-keep", name="kept")
+    assert [a.relative for a in find_apps(tmp_path)] == [
+        "dist",
+        "services/build",
+        "services/generated-keep",
+        "tools/venv",
+    ]
+
+
+def test_a_gitignore_above_the_searched_folder_counts_inside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("scratch/\n")
+    make_app(tmp_path / "apps" / "real")
+    make_app(tmp_path / "apps" / "scratch" / "tmp", name="tmp")
+    assert [a.relative for a in find_apps(tmp_path / "apps")] == ["real"]
+    # Outside a repository, a .gitignore above the searched folder means nothing.
+    (tmp_path / ".git").rmdir()
+    assert [a.relative for a in find_apps(tmp_path / "apps")] == ["real", "scratch/tmp"]
+
+
+def test_verbose_discovery_says_what_it_skipped_and_why(tmp_path: Path) -> None:
+    make_app(tmp_path / "app")
+    (tmp_path / ".gitignore").write_text("# build output\ndist/\n")
+    (tmp_path / "dist" / "x").mkdir(parents=True)
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("")
+    (tmp_path / ".tox").mkdir()
+    stream = io.StringIO()
+    find_apps(tmp_path, Reporter(1, stream))
+    lines = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == [
+        "  discovery: skipped .tox/: hidden",
+        "  discovery: skipped dist/: ignored by .gitignore (dist/)",
+        "  discovery: skipped env/: a virtualenv",
+    ]
+    quiet = io.StringIO()
+    find_apps(tmp_path, Reporter(0, quiet))
+    assert quiet.getvalue() == ""
 
 
 def test_the_root_itself_can_be_the_app(tmp_path: Path) -> None:

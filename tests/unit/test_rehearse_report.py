@@ -8,13 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rpmkit import rehearse_report
+import jsonschema
+
+from rpmkit import junit, rehearse_report, report_doc
 from rpmkit.chaos import Chaos
 from rpmkit.disposable import Change
 from rpmkit.fleet import BakedImage
 from rpmkit.load import Kill, Sample
 from rpmkit.rehearse import Event, Rehearsal
 from rpmkit.rehearse_config import Rehearse
+from tests.junit_xml import cases, problems
+
+SCHEMA = json.loads(
+    (Path(report_doc.__file__).parent / "schemas" / "report-1.schema.json").read_text()
+)
 
 OLD = BakedImage("sha256:old", ("shop-1.0-1.noarch",))
 NEW = BakedImage("sha256:new", ("shop-1.1-1.noarch",))
@@ -155,10 +162,14 @@ def test_json_and_junit(tmp_path: Path) -> None:
     chaos = Chaos("steady", "old2", 4.0, 1.4, "old3", 3.0)
     samples = traffic([fail(4.1, "old2"), fail(13.0, "new1", 502)])
     rr = rehearse_report.build(rehearsal(samples=samples, kills=(kill,), chaos=(chaos,)), budget=0)
-    rehearse_report.write_json(rr, tmp_path / "r.json")
-    data = json.loads((tmp_path / "r.json").read_text())
-    assert data["ok"] is False
-    assert data["failed_stage"] == "after"
+    entry = report_doc.app_entry(rr.report, "shop", 0.0, 20.0, failed_stage=rr.failed_stage)
+    entry["rehearsal"] = rehearse_report.rehearsal_dict(rr)
+    doc = json.loads(json.dumps(report_doc.document("rehearse", [entry], 0.0, 21.0)))
+    jsonschema.validate(doc, SCHEMA)
+    app = doc["apps"][0]
+    assert app["verdict"] == "fail"
+    assert app["failed_stage"] == "after"
+    data = app["rehearsal"]
     assert data["seed"] == 7
     assert data["settings"]["clients"] == 4
     assert data["swap"]["detached"] == 1.2
@@ -169,8 +180,31 @@ def test_json_and_junit(tmp_path: Path) -> None:
         ("old2", True),
     ]
     assert data["chaos"][0]["replacement"] == "old3"
-    rehearse_report.write_junit(rr, tmp_path / "r.xml")
-    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    path = tmp_path / "r.xml"
+    path.write_bytes(junit.render(doc))
+    assert problems(path) == []
+    suite = ET.parse(path).getroot().find("testsuite")
     assert suite is not None
-    assert suite.get("name") == "rpmkit rehearse shop-1.0-1.noarch -> shop-1.1-1.noarch"
+    assert suite.get("name") == "shop"  # the app, not its versions
     assert suite.get("failures") == "2"  # after, budget
+    names = [c.get("name") for c in cases(path)]
+    assert "chaos.killed-under-load" in names
+    assert "budget.error-budget" in names
+    assert not any("1.0" in (n or "") for n in names)
+
+
+def test_a_stop_fails_the_test_that_stage_would_have_passed() -> None:
+    passed = rehearse_report.build(rehearsal(), budget=0)
+    stopped = rehearse_report.build(
+        rehearsal(
+            phases={"steady": (0.0, 10.0), "swap": (10.0, 10.0)},
+            swap={},
+            stopped_at="swap",
+            problem="the new group never came into service",
+        ),
+        budget=0,
+    )
+    passed_ids = {c.id for c in passed.report.checks}
+    failed = [c for c in stopped.report.checks if not (c.ok or c.warning)]
+    assert [c.id for c in failed] == ["swap.new-group-in-service"]
+    assert failed[0].id in passed_ids

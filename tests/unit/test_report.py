@@ -1,13 +1,9 @@
-"""Report rendering, JSON and JUnit, and receipts with their self-digest."""
+"""Report rendering: a line per check, the failed stage, evidence collapsed."""
 
 from __future__ import annotations
 
-import json
-import xml.etree.ElementTree as ET
-from pathlib import Path
-
 from rpmkit.checks import Check
-from rpmkit.report import Report, render, write_json, write_junit
+from rpmkit.report import Report, collapse, render
 
 PASSING = Report(
     "hello-1.0-1.noarch",
@@ -49,17 +45,37 @@ def test_render_has_a_line_per_check_and_the_stage_times() -> None:
     assert "WARN  verify" in render(PASSING)
 
 
-def test_json_and_junit_carry_the_same_checks(tmp_path: Path) -> None:
-    write_json(FAILING, tmp_path / "r.json")
-    write_junit(FAILING, tmp_path / "r.xml")
-    data = json.loads((tmp_path / "r.json").read_text())
-    assert data["failed_stage"] == "health"
-    assert len(data["checks"]) == 2
-    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
-    assert suite is not None
-    cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [c["name"] for c in data["checks"]]
-    assert suite.get("failures") == "1"
-    failure = cases[1].find("failure")
-    assert failure is not None
-    assert failure.get("message") == "answered 500"
+def test_the_failed_stage_is_the_first_in_pipeline_order() -> None:
+    build_failed = Report("x", "offline", (Check("build", "RPM built", False, "rpmbuild"),), {})
+    assert build_failed.failed_stage == "build"
+    mixed = Report(
+        "x", "offline",
+        (Check("health", "health check", False), Check("install", "install", False)),
+        {},
+    )  # fmt: skip
+    assert mixed.failed_stage == "install"
+    rehearsal = Report("x", "offline", (Check("swap", "new group in service", False),), {})
+    assert rehearsal.failed_stage == "swap"  # a stage of its own is named too
+
+
+def test_repeated_evidence_lines_are_collapsed_with_a_count() -> None:
+    nginx = [
+        f"2026/11/05 09:30:{i:02d} [error] 31#31: *{i} connect() failed (111: Connection "
+        f"refused) while connecting to upstream, upstream: http://127.0.0.1:8000/"
+        for i in range(20)
+    ]
+    shown = collapse(["$ tail /var/log/nginx/error.log", *nginx, "x", "x", "y"])
+    assert shown == [
+        "$ tail /var/log/nginx/error.log",
+        nginx[0],
+        "... 18 more like it ...",
+        nginx[-1],
+        "x",
+        "x",  # two are shown as they are
+        "y",
+    ]
+    assert collapse(["same"] * 20) == ["same  (x20)"]
+    report = Report(
+        "x", "offline", (Check("health", "health check", False, "", "\n".join(nginx)),), {}
+    )
+    assert render(report).count("connect() failed") == 2

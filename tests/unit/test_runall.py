@@ -11,71 +11,55 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rpmkit import cli
+from rpmkit import cli, junit, report_doc
+from rpmkit.checks import Check
 from rpmkit.discover import App
-from rpmkit.runall import (
-    COLUMNS,
-    AppRun,
-    app_argv,
-    failure_details,
-    summary_rows,
-    to_dict,
-    write_junit,
-)
+from rpmkit.report import Report
+from rpmkit.runall import COLUMNS, AppRun, app_argv, failure_details, summary_rows
 from tests.junit_xml import cases, problems
 
 HELLO = App("hello-world", Path("/repo/hello-world"), "hello-world")
 DOCS = App("docs-site", Path("/repo/docs-site"), "docs-site")
-BUILT = (
-    "built: /repo/hello-world/dist/hello-world-1.0.0-1.x86_64.rpm\n"
-    "built: /repo/hello-world/dist/hello-world-1.0.0-1.src.rpm\n"
-)
+RPM = "hello-world-1.0.0-1.x86_64.rpm"
 
 
-def report(ok: bool, failed_stage: str | None = None) -> dict[str, Any]:
-    return {"subject": "x", "ok": ok, "failed_stage": failed_stage, "checks": []}
+def doc(ok: bool, stage: str = "health") -> dict[str, Any]:
+    """What a child `rpmkit run --json` writes."""
+    checks = (
+        Check("build", "hello-world 1.0.0-1 built", True, id="build.rpm").timed(0.0, 1.0),
+        Check(stage, "health check", ok, id=f"{stage}.http").timed(1.0, 2.0),
+    )
+    entry = report_doc.app_entry(
+        Report(RPM, "offline", checks, {"total": 2.0}), "hello-world", 0.0, 2.0, rpms=[RPM]
+    )
+    return report_doc.document("run", [entry], 0.0, 2.0)
 
 
 def test_each_app_runs_as_its_own_quiet_rpmkit_run_with_a_json_report(tmp_path: Path) -> None:
-    argv = app_argv(HELLO, ["--profile", "offline"], tmp_path / "1.json", tmp_path / "1.xml")
+    argv = app_argv(HELLO, ["--profile", "offline"], tmp_path / "1.json")
     assert argv == [
         sys.executable, "-m", "rpmkit", "-q", "run", "/repo/hello-world",
         "--profile", "offline",
         "--json", str(tmp_path / "1.json"),
-        "--junit-xml", str(tmp_path / "1.xml"),
     ]  # fmt: skip
-    assert "--junit-xml" not in app_argv(HELLO, [], tmp_path / "1.json")
 
 
 def test_failed_stage_comes_from_the_report_else_from_the_exit_code() -> None:
-    assert AppRun(HELLO, 0, 1.0, BUILT, report(True), None).failed_stage is None
-    assert AppRun(HELLO, 1, 1.0, BUILT, report(False, "health"), None).failed_stage == "health"
-    assert AppRun(HELLO, 1, 1.0, "error: rpmbuild failed", None, None).failed_stage == "build"
-    assert AppRun(HELLO, 2, 1.0, "error: bad config", None, None).failed_stage == "config"
-    assert AppRun(HELLO, 130, 1.0, "", None, None).failed_stage == "interrupted"
-    assert AppRun(HELLO, 3, 1.0, "", None, None).failed_stage == "error"
+    assert AppRun(HELLO, 0, 1.0, "", doc(True)).failed_stage is None
+    assert AppRun(HELLO, 1, 1.0, "", doc(False, "health")).failed_stage == "health"
+    assert AppRun(HELLO, 1, 1.0, "error: rpmbuild failed", None).failed_stage == "run"
+    assert AppRun(HELLO, 130, 1.0, "", None).failed_stage == "run"
+    assert AppRun(HELLO, 1, 1.0, "", {"format": "other"}).failed_stage == "run"
 
 
 def test_summary_rows_name_the_binary_rpm_and_the_failed_stage() -> None:
     runs = [
-        AppRun(DOCS, 2, 0.4, "error: docs-site: static_root missing\n", None, None),
-        AppRun(HELLO, 0, 12.34, BUILT + "PASS: ...\n", report(True), None),
+        AppRun(DOCS, 2, 0.4, "error: docs-site: static_root missing\n", None),
+        AppRun(HELLO, 0, 12.34, "PASS: ...\n", doc(True)),
     ]
     assert summary_rows(runs) == [
-        {
-            "app": "docs-site",
-            "result": "FAIL",
-            "failed stage": "config",
-            "time": "0.4s",
-            "rpm": "-",
-        },
-        {
-            "app": "hello-world",
-            "result": "PASS",
-            "failed stage": "-",
-            "time": "12.3s",
-            "rpm": "hello-world-1.0.0-1.x86_64.rpm",
-        },
+        {"app": "docs-site", "result": "FAIL", "failed stage": "run", "time": "0.4s", "rpm": "-"},
+        {"app": "hello-world", "result": "PASS", "failed stage": "-", "time": "12.3s", "rpm": RPM},
     ]
     assert set(summary_rows(runs)[0]) == set(COLUMNS)
     details = failure_details(runs)
@@ -84,56 +68,33 @@ def test_summary_rows_name_the_binary_rpm_and_the_failed_stage() -> None:
     assert len(details) == 2
 
 
-def test_json_holds_every_app_with_its_report() -> None:
-    runs = [
-        AppRun(HELLO, 0, 2.0, BUILT, report(True), None),
-        AppRun(DOCS, 1, 1.0, "x\nerror: rpmbuild failed\ntail\n", None, None),
-    ]
-    data = json.loads(json.dumps(to_dict(runs)))
-    assert data["ok"] is False
-    hello, docs = data["apps"]
-    assert hello["rpm"] == "hello-world-1.0.0-1.x86_64.rpm"
-    assert hello["report"]["ok"] is True
-    assert hello["error"] is None
-    assert docs == {
-        "name": "docs-site",
-        "path": "docs-site",
-        "ok": False,
-        "failed_stage": "build",
-        "seconds": 1.0,
-        "rpm": None,
-        "returncode": 1,
-        "error": "error: rpmbuild failed",
-        "report": None,
-    }
-
-
-def test_junit_merges_the_apps_suites_and_reports_a_build_failure_as_a_case(
+def test_the_merged_report_holds_each_apps_own_entry_or_one_made_from_its_exit(
     tmp_path: Path,
 ) -> None:
-    suite = tmp_path / "hello.xml"
-    suite.write_text(
-        '<?xml version="1.0"?><testsuites><testsuite name="rpmkit check hello" tests="2" '
-        'failures="0" errors="0" skipped="0" time="1.0">'
-        '<testcase classname="rpmkit.install" name="installed" time="0.5"/>'
-        '<testcase classname="rpmkit.health" name="health check" time="0.5"/>'
-        "</testsuite></testsuites>"
-    )
     runs = [
-        AppRun(HELLO, 0, 2.0, BUILT, report(True), suite),
-        AppRun(DOCS, 1, 1.0, "building\nerror: rpmbuild failed\n", None, None),
+        AppRun(HELLO, 1, 2.5, "", doc(False)),
+        AppRun(DOCS, 3, 1.0, "building\nTraceback ...\nKeyError: 'x'\n", None),
     ]
-    merged = tmp_path / "all.xml"
-    write_junit(runs, merged)
-    assert problems(merged) == []
-    root = ET.parse(merged).getroot()
-    assert (root.get("tests"), root.get("failures")) == ("3", "1")
-    assert [s.get("name") for s in root] == ["rpmkit check hello", "rpmkit run docs-site"]
-    failed = cases(merged)[-1]
-    assert (failed.get("classname"), failed.get("name")) == ("rpmkit.build", "build docs-site")
-    failure = failed.find("failure")
-    assert failure is not None
-    assert failure.get("message") == "error: rpmbuild failed"
+    merged = report_doc.document("run --all", [r.entry for r in runs], 0.0, 3.0)
+    hello, docs = merged["apps"]
+    assert hello["path"] == "hello-world"
+    assert [c["id"] for c in hello["checks"]] == ["build.rpm", "health.http"]
+    assert docs["failed_stage"] == "run"
+    assert docs["error"] == "KeyError: 'x'"
+    assert docs["checks"][0]["id"] == "run.completed"
+    assert "Traceback" in docs["checks"][0]["evidence"]
+    path = tmp_path / "all.xml"
+    path.write_bytes(junit.render(merged))
+    assert problems(path) == []
+    root = ET.parse(path).getroot()
+    assert (root.get("tests"), root.get("failures")) == ("3", "2")
+    assert [s.get("name") for s in root] == ["hello-world", "docs-site"]
+    assert [(c.get("classname"), c.get("name")) for c in cases(path)] == [
+        ("build", "build.rpm"),
+        ("health", "health.http"),
+        ("run", "run.completed"),
+    ]
+    assert json.loads(json.dumps(merged)) == merged
 
 
 @pytest.mark.parametrize(
