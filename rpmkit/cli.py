@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import signal
 import sys
@@ -12,9 +13,11 @@ from types import FrameType
 import click
 
 from rpmkit import __version__
+from rpmkit.commands import options
 from rpmkit.commands.common import State
 from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
+from rpmkit.stdout import ClosedPipeGuard
 
 # Commands are imported when used, so `rpmkit check` does not pay for the
 # imports of `rpmkit build` (pydantic, jinja2): start-up time is part of the answer.
@@ -48,7 +51,18 @@ class LazyGroup(click.Group):
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             module, _, attr = COMMANDS[cmd_name].partition(":")
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        return options.globals_after(command) if command is not None else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.5)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint} (rpmkit --help lists them)")
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in STOP_SIGNALS:
             signal.signal(sig, _on_signal)
+    if not isinstance(sys.stdout, ClosedPipeGuard):
+        sys.stdout = ClosedPipeGuard(sys.stdout)  # `rpmkit check ... | head` is no error
     try:
         cli.main(args=args, prog_name="rpmkit", standalone_mode=False)
     except click.exceptions.Exit as exc:

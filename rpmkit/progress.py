@@ -1,9 +1,15 @@
-"""Progress output: a spinner with elapsed time on a terminal, timestamped lines elsewhere."""
+"""Progress output on stderr: a live line per step with its elapsed time on a terminal,
+timestamped lines elsewhere; every line says how long the command has been running.
+
+A step ends with "done" only when its block finished; one that raised ends
+with "failed" (or "interrupted" on Ctrl-C), and the error follows.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +25,11 @@ class Reporter:
         self.fancy = (
             self.stream.isatty() and not os.environ.get("NO_COLOR") and not os.environ.get("CI")
         )
+        self.began = time.monotonic()
         self._console: Any = None
-        self._status: Any = None
-        self._status_text = ""
+        self._live: Any = None  # the rich Progress showing the running steps
+        self._labels: dict[Any, str] = {}  # its tasks, oldest first
+        self._lock = threading.Lock()
 
     def info(self, message: str) -> None:
         """A line the user wants by default (suppressed by -q)."""
@@ -29,12 +37,16 @@ class Reporter:
             self._line(message)
 
     def detail(self, message: str) -> None:
-        """A line shown only with -v (build logs, commands)."""
-        if self.verbosity >= 1:
-            if self._status is not None:
-                self._status.update(self._status_text + f" [dim]{_escape(message[-80:])}[/]")
-            else:
-                self._line("  " + message)
+        """A line shown only with -v (build logs, commands): on a terminal, in the step's line."""
+        if self.verbosity < 1:
+            return
+        with self._lock:
+            if self._live is not None and self._labels:
+                task, label = next(reversed(self._labels.items()))
+                tail = _escape(message[-80:])
+                self._live.update(task, description=f"{_escape(label)} [dim]{tail}[/]")
+                return
+        self._line("  " + message)
 
     def warn(self, message: str) -> None:
         """A warning, shown even with -q."""
@@ -42,29 +54,66 @@ class Reporter:
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
-        """Show `label` while the block runs, then how long it took."""
+        """Show `label` while the block runs, then how long it took, or that it failed."""
         start = time.monotonic()
-        if self.fancy and self.verbosity >= 0:
-            console = self._get_console()
-            self._status_text = label
-            with console.status(label) as status:
-                self._status = status
-                try:
-                    yield
-                finally:
-                    self._status = None
-            console.print(f"[green]✓[/] {_escape(label)} ({time.monotonic() - start:.1f}s)")
+        task = self._start(label)
+        try:
+            yield
+        except BaseException as exc:
+            outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self._end(task, label, f"{outcome} after {time.monotonic() - start:.1f}s", ok=False)
+            raise
+        self._end(task, label, f"done in {time.monotonic() - start:.1f}s", ok=True)
+
+    def _start(self, label: str) -> Any:
+        if self.verbosity < 0:
+            return None
+        if not self.fancy:
+            self._line(f"{label} ...")
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with self._lock:
+            if self._live is None:
+                self._live = Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    _Elapsed(),
+                    console=self._get_console(),
+                    transient=True,
+                )
+                self._live.start()
+            task = self._live.add_task(_escape(label), total=None)
+            self._labels[task] = label
+            return task
+
+    def _end(self, task: Any, label: str, outcome: str, ok: bool) -> None:
+        if self.verbosity < 0:
             return
-        self.info(f"{label} ...")
-        yield
-        self.info(f"{label}: done in {time.monotonic() - start:.1f}s")
+        if not self.fancy:
+            self._line(f"{label}: {outcome}")
+            return
+        with self._lock:
+            if self._live is not None and task is not None:
+                self._live.remove_task(task)
+                self._labels.pop(task, None)
+                if not self._labels:
+                    self._live.stop()
+                    self._live = None
+        mark = "[green]✓[/]" if ok else "[red]✗[/]"
+        line = f"{self._clock()} {mark} {_escape(label)}: {outcome}"
+        self._get_console().print(line, highlight=False)
 
     def _line(self, message: str) -> None:
         if self.fancy:
-            self._get_console().print(_escape(message), highlight=False)
+            self._get_console().print(f"{self._clock()} {_escape(message)}", highlight=False)
         else:
             stamp = time.strftime("%H:%M:%S")
-            print(f"[{stamp}] {message}", file=self.stream, flush=True)
+            elapsed = time.monotonic() - self.began
+            print(f"[{stamp} +{elapsed:.1f}s] {message}", file=self.stream, flush=True)
+
+    def _clock(self) -> str:
+        return f"[dim]+{time.monotonic() - self.began:5.1f}s[/]"
 
     def _get_console(self) -> Any:
         if self._console is None:
@@ -72,6 +121,19 @@ class Reporter:
 
             self._console = Console(file=self.stream)
         return self._console
+
+
+def _Elapsed() -> Any:  # noqa: N802 - a rich column, made when rich is imported
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Elapsed(ProgressColumn):
+        """The step's elapsed time in seconds, as the finished line will say it."""
+
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.elapsed or 0.0:.1f}s", style="dim")
+
+    return Elapsed()
 
 
 def _escape(text: str) -> str:

@@ -183,15 +183,16 @@ def _download(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    if proc.returncode != 0:
-        source = f"from {wheelhouse}" if wheelhouse else f"from {index_url or 'the index'}"
-        raise BuildError(
-            f"pip download failed for {requirements} ({tgt.describe()}, {source})",
-            hint="every requirement needs a binary wheel for that target (nothing is "
-            "compiled); check the names and versions, or pass --index-url URL or "
-            "--wheelhouse DIR",
-            details="\n".join(proc.stdout.rstrip().splitlines()[-15:]),
-        )
+        # Inside the step: a failed download must not be reported as done.
+        if proc.returncode != 0:
+            source = f"from {wheelhouse}" if wheelhouse else f"from {index_url or 'the index'}"
+            raise BuildError(
+                f"pip download failed for {requirements} ({tgt.describe()}, {source})",
+                hint="every requirement needs a binary wheel for that target (nothing is "
+                "compiled); check the names and versions, or pass --index-url URL or "
+                "--wheelhouse DIR",
+                details="\n".join(proc.stdout.rstrip().splitlines()[-15:]),
+            )
 
 
 def pack(wheel_dir: Path, dest: Path, mtime: int) -> Path:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from rpmkit.health import Probe
 from rpmkit.report import Report
 from rpmkit.verify import Expectations
 from tests.integration.conftest import check_paths, rpmkit_cli
+from tests.reports import ids, read_junit, read_report
 
 pytestmark = pytest.mark.docker
 
@@ -258,12 +258,13 @@ def test_cli_pass_writes_receipt_json_and_junit(
     assert receipt["check"]["tier"] == "booted"
     assert receipt["rpm"]["sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
     assert receipt["rpm"]["nevra"]["name"] == "rk-cli"
-    data = json.loads((tmp_path / "r.json").read_text())
-    assert data["ok"] is True
-    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
-    assert suite is not None
-    assert int(suite.get("tests", "0")) == len(data["checks"])
-    assert suite.get("failures") == "0"
+    data = read_report(tmp_path / "r.json")
+    assert data["verdict"] == "pass"
+    [app] = data["apps"]
+    assert app["name"] == "rk-cli"
+    suites = read_junit(tmp_path / "r.xml")
+    assert [(c["stage"], c["id"]) for c in app["checks"]] == ids(suites["rk-cli"])
+    assert {result for *_, result in suites["rk-cli"]} == {"pass"}
 
 
 def test_cli_failure_exits_1_and_writes_no_receipt(
@@ -278,9 +279,8 @@ def test_cli_failure_exits_1_and_writes_no_receipt(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL at health" in proc.stdout
     assert not (tmp_path / f"{rpm.name}.receipt.json").exists()
-    suite = ET.parse(tmp_path / "x").getroot().find("testsuite")
-    assert suite is not None
-    assert suite.get("failures") == "1"
+    suites = read_junit(tmp_path / "x")
+    assert [name for _, name, result in suites["rk-bad"] if result == "fail"] == ["health.http"]
 
 
 def test_upgrade_keeps_user_and_data(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import rpmkit_cli
-from tests.junit_xml import cases, problems
+from tests.reports import ids, read_junit, read_report
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -81,14 +80,13 @@ def test_run_all_checks_every_app_side_by_side_with_one_table(
     assert len(finished) == 2, proc.stderr
     assert max(started) < min(finished), proc.stderr
 
-    report = json.loads(json_path.read_text())
-    assert report["ok"] is True
+    report = read_report(json_path)
+    assert report["verdict"] == "pass"
     assert [a["name"] for a in report["apps"]] == ["docs-site", "hello-world"]
-    assert problems(junit_path) == []
-    checks = [c for a in report["apps"] for c in a["report"]["checks"]]
-    assert [(c.get("classname"), c.get("name")) for c in cases(junit_path)] == [
-        (f"rpmkit.{c['stage']}", c["name"]) for c in checks
-    ]
+    suites = read_junit(junit_path)
+    assert list(suites) == ["docs-site", "hello-world"]
+    for app in report["apps"]:
+        assert [(c["stage"], c["id"]) for c in app["checks"]] == ids(suites[app["name"]])
     for app in ("docs-site", "hello-world"):
         assert list((monorepo / app / "dist").glob("*.rpm.receipt.json"))
 
@@ -114,8 +112,6 @@ def test_run_all_reports_a_broken_app_and_still_runs_the_others(
     assert "--- broken (broken): exit 2" in proc.stderr
     assert "static_root: folder 'public' not found" in proc.stderr
     assert "error: 1 of 2 apps failed: broken" in proc.stderr
-    assert problems(junit_path) == []
-    failed = [c for c in cases(junit_path) if c.find("failure") is not None]
-    assert [(c.get("classname"), c.get("name")) for c in failed] == [
-        ("rpmkit.config", "config broken")
-    ]
+    suites = read_junit(junit_path)
+    failed = [(s, c, n) for s, found in suites.items() for c, n, r in found if r == "fail"]
+    assert failed == [("broken", "config", "config.valid")]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +20,7 @@ from rpmkit.progress import Reporter
 from rpmkit.rehearse import Rehearsal, RehearsePlan
 from tests.integration.conftest import rpmkit_cli
 from tests.integration.rehearse_helpers import plan, service_spec
+from tests.reports import read_junit, read_report
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -107,8 +106,10 @@ def test_hello_world_rolls_out_under_chaos(
     assert proc.returncode == 0, output(proc)
     assert "PASS: hello-world-1.0.0-1.x86_64 -> hello-world-1.0.1-1.x86_64 rehearsed" in proc.stdout
     assert "swap took" in proc.stdout
-    data = json.loads(json_path.read_text())
-    assert data["ok"] is True
+    report = read_report(json_path)
+    assert report["verdict"] == "pass"
+    [app] = report["apps"]
+    data = app["rehearsal"]
     # A steady, bounded stream: 50 requests a second from 4 clients.
     assert data["settings"]["requests_per_second"] == 50
     assert data["settings"]["clients"] == 4
@@ -128,10 +129,11 @@ def test_hello_world_rolls_out_under_chaos(
     swap_start, swap_end = data["phases"]["swap"]
     assert not [f for f in data["failed"] if swap_start <= f["start"] < swap_end]
     assert 0 < data["swap"]["healthy"] <= data["swap"]["switched"] <= data["swap"]["detached"]
-    assert data["timings"]["swap"] == data["swap"]["detached"]
-    suite = ET.parse(junit_path).getroot().find("testsuite")
-    assert suite is not None
-    assert suite.get("failures") == "0"
+    stages = {s["name"]: s["seconds"] for s in app["stages"]}
+    assert stages["swap"] == data["swap"]["detached"]
+    suites = read_junit(junit_path)
+    assert list(suites) == ["hello-world"]
+    assert {result for *_, result in suites["hello-world"]} == {"pass"}
     assert_nothing_left(docker_client, "hello-world", before)
 
 
@@ -201,10 +203,11 @@ def test_state_on_the_instance_fails_the_disposability_check(
         "rehearse", str(app), "--profile", "offline", "--from", str(old), "--to", str(new),
         "--json", str(json_path),
     )  # fmt: skip
-    data = json.loads(json_path.read_text())
+    [app] = read_report(json_path)["apps"]
+    data = app["rehearsal"]
     if keeps:
         assert proc.returncode == 1, output(proc)
-        assert data["failed_stage"] == "disposable"
+        assert app["failed_stage"] == "disposable"
         assert f"written outside disposable paths: {state} (new1, old1)" in proc.stdout
         assert f"old1: added {state}" in proc.stdout
         assert "error: rehearsal failed at the disposable stage" in proc.stderr
