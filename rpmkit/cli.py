@@ -35,6 +35,7 @@ COMMANDS = {
     "rehearse": "rpmkit.commands.rehearse:rehearse",
     "run": "rpmkit.commands.run:run",
     "scaffold": "rpmkit.commands.scaffold:scaffold",
+    "schema": "rpmkit.commands.schema:schema",
     "shell": "rpmkit.commands.shell:shell",
     "spec": "rpmkit.commands.spec:spec",
     "tox": "rpmkit.commands.tox:tox",

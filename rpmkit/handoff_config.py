@@ -156,7 +156,7 @@ def _repo(value: str) -> str:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+Duration = Annotated[float, BeforeValidator(parse_duration, json_schema_input_type=float | str)]
 AmiId = Annotated[str, pattern(AMI_ID, "an AMI id (ami- and 8 or 17 hex digits)")]
 ProfileName = Annotated[str, AfterValidator(_known_profile)]
 EnvironmentName = Annotated[
