@@ -2,7 +2,7 @@
 
 The config schema is what an editor needs to complete and check `rpmkit.toml`
 (taplo, VS Code's Even Better TOML): the sections, keys, types, defaults and
-ranges, and each key's comment from the model as its description. rpmkit's
+ranges, and each key's docstring (or comment) in the model as its description. rpmkit's
 own validation stays the judge: it also checks what a schema cannot say
 (a `%` macro in a value, a path that does not exist). The report schema is a
 fixed file in the package, `schemas/report-1.schema.json`: a reader's contract.
@@ -10,9 +10,10 @@ fixed file in the package, `schemas/report-1.schema.json`: a reader's contract.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
-import re
+import textwrap
 import types
 import typing
 from pathlib import Path
@@ -22,7 +23,6 @@ from pydantic import BaseModel
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REPORT_SCHEMA = Path(__file__).parent / "schemas" / "report-1.schema.json"
-_FIELD = re.compile(r"^    ([a-z_][a-z0-9_]*)\s*:")
 
 
 def report_schema() -> dict[str, Any]:
@@ -85,23 +85,36 @@ def models(root: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def field_comments(model: type) -> dict[str, str]:
-    """Each field's comment in the model's source: the lines above it and the one after it."""
+    """Each field's text in the model's source: the docstring under it, else its comments.
+
+    A comment is the lines of `#` right above the field and the one at the end of its line.
+    """
     try:
-        lines = inspect.getsource(model).splitlines()
+        source = textwrap.dedent(inspect.getsource(model))
     except (OSError, TypeError):
         return {}
-    comments: dict[str, str] = {}
-    above: list[str] = []
-    for line in lines[1:]:
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            above.append(stripped.lstrip("#").strip())
+    tree = ast.parse(source).body[0]
+    if not isinstance(tree, ast.ClassDef):
+        return {}
+    lines = source.splitlines()
+    found: dict[str, str] = {}
+    for node, after in zip(tree.body, [*tree.body[1:], None], strict=True):
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
             continue
-        match = _FIELD.match(line)
-        if match:
-            trailing = line.partition("  # ")[2].strip()
-            text = " ".join([*above, trailing]).strip()
-            if text:
-                comments[match[1]] = text
-        above = []
-    return comments
+        if (
+            isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            found[node.target.id] = inspect.cleandoc(after.value.value)
+            continue
+        above: list[str] = []
+        for line in reversed(lines[: node.lineno - 1]):
+            if not line.strip().startswith("#"):
+                break
+            above.insert(0, line.strip().lstrip("#").strip())
+        trailing = lines[(node.end_lineno or node.lineno) - 1].partition("  # ")[2].strip()
+        text = " ".join([*above, trailing]).strip()
+        if text:
+            found[node.target.id] = text
+    return found
