@@ -16,10 +16,18 @@ from dataclasses import dataclass
 from rpmkit.discover import App
 
 BASE = "rpmkit"
+# DOCKER_*: the engine the environments reach, and how: DOCKER_HOST, DOCKER_TLS_VERIFY and
+# DOCKER_CERT_PATH (a remote engine over TLS), DOCKER_CONTEXT and DOCKER_CONFIG.
 PASS_ENV = (
-    "CI", "DOCKER_HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "PIP_*",
-    "REQUESTS_CA_BUNDLE", "RPMKIT*", "SOURCE_DATE_EPOCH", "XDG_CACHE_HOME",
+    "CI", "DOCKER_*", "GITHUB_ACTIONS", "GITLAB_CI", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "PIP_*", "REQUESTS_CA_BUNDLE", "RPMKIT*", "SOURCE_DATE_EPOCH", "XDG_CACHE_HOME",
 )  # fmt: skip
+# What tox reads as a Python interpreter in an environment name's dash-separated factors
+# (py27, py3.11, pypy3, cpython3, 3.11): an app named py27-legacy would make tox look for
+# Python 2.7. tox's own rule (tox/tox_env/python/api.py), written out broadly.
+_PY_FACTOR = re.compile(
+    r"^((py|pypy|cpython|jython|graalpy|rustpython|ironpython)[0-9.]*[td]*|[23]\.[0-9]+[td]*)$"
+)
 HEADER = """\
 # One tox environment per app, made by `rpmkit tox --write` (run it again after
 # adding an app: it updates these sections and keeps the rest of the file).
@@ -54,12 +62,24 @@ def base_section() -> str:
     )
 
 
+def env_name(app: App) -> str:
+    """The app's tox environment: its name, unless tox would read a Python version in it.
+
+    `py27-legacy` becomes `py27_legacy`, and a name that is a factor by itself (`py3`)
+    becomes `app_py3`: tox splits names on `-` only.
+    """
+    if not any(_PY_FACTOR.match(part) for part in app.name.split("-")):
+        return app.name
+    joined = app.name.replace("-", "_")
+    return f"app_{joined}" if _PY_FACTOR.match(joined) else joined
+
+
 def env_section(app: App) -> str:
     """One app's environment: `rpmkit run` of its folder, relative to the tox.ini."""
     folder = "{toxinidir}" if app.relative == "." else f"{{toxinidir}}/{app.relative}"
     return "\n".join(
         [
-            f"[testenv:{app.name}]",
+            f"[testenv:{env_name(app)}]",
             f"base = {BASE}",
             f"description = rpmkit run {app.relative}",
             f"commands = {{env:RPMKIT:rpmkit}} run {folder} {{posargs}}",
@@ -70,7 +90,7 @@ def env_section(app: App) -> str:
 def render(apps: Sequence[App]) -> str:
     """A whole tox.ini for the apps."""
     parts = [
-        HEADER + "[tox]\nrequires = tox>=4.0\n" + f"env_list = {', '.join(a.name for a in apps)}",
+        HEADER + "[tox]\nrequires = tox>=4.0\n" + f"env_list = {', '.join(map(env_name, apps))}",
         base_section(),
         *(env_section(app) for app in apps),
     ]
@@ -81,9 +101,10 @@ def update(text: str, apps: Sequence[App]) -> Change:
     """The tox.ini with the apps' environments added or replaced and the rest kept as it was."""
     preamble, sections = _split(text)
     names = {name for name, _ in sections}
-    added = tuple(a.name for a in apps if f"testenv:{a.name}" not in names)
-    updated = tuple(a.name for a in apps if f"testenv:{a.name}" in names)
-    wanted = {f"testenv:{a.name}": env_section(a) for a in apps}
+    envs = [env_name(a) for a in apps]
+    added = tuple(e for e in envs if f"testenv:{e}" not in names)
+    updated = tuple(e for e in envs if f"testenv:{e}" in names)
+    wanted = {f"testenv:{env_name(a)}": env_section(a) for a in apps}
     wanted[BASE] = base_section()
     if "tox" not in names:
         sections.insert(0, ("tox", ["[tox]", "requires = tox>=4.0"]))
@@ -92,7 +113,7 @@ def update(text: str, apps: Sequence[App]) -> Change:
         if name in wanted:
             out += _replace_body(lines, wanted.pop(name))
         elif name == "tox":
-            out += _with_env_list(lines, [a.name for a in apps])
+            out += _with_env_list(lines, envs)
         else:
             out += lines
     # What had no section yet goes at the end: the base first, then the apps.

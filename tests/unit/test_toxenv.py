@@ -39,7 +39,7 @@ def test_environments_install_nothing_and_inherit_nothing_from_testenv() -> None
     assert base["skip_install"] == "true"
     assert "deps" not in base
     assert "*/rpmkit" in base["allowlist_externals"]
-    for name in ("CI", "DOCKER_HOST", "XDG_CACHE_HOME", "RPMKIT*"):
+    for name in ("CI", "DOCKER_*", "XDG_CACHE_HOME", "RPMKIT*"):
         assert name in base["pass_env"]
     assert not ini.has_section("testenv")
 
