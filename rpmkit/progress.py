@@ -85,6 +85,7 @@ class Reporter:
                 self._live.start()
             task = self._live.add_task(_escape(label), total=None)
             self._labels[task] = label
+            self._live.refresh()  # shown now, not at the next tick
             return task
 
     def _end(self, task: Any, label: str, outcome: str, ok: bool) -> None:
