@@ -118,7 +118,7 @@ def run_all(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=child_env(os.environ),
         )
         seconds = time.monotonic() - start
         result = AppRun(app, proc.returncode, seconds, proc.stdout, _read(json_path))
@@ -133,6 +133,13 @@ def run_all(
     finally:
         # On Ctrl-C the running apps get it too and clean up; the waiting ones never start.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """An app's run's environment: no colours, and no CI annotations of its own (the
+    summary of `run --all` annotates; a child's would repeat each failure)."""
+    skip = ("GITHUB_ACTIONS", "GITLAB_CI")
+    return {**{k: v for k, v in environ.items() if k not in skip}, "NO_COLOR": "1"}
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from rpmkit import cli, junit, report_doc
 from rpmkit.checks import Check
 from rpmkit.discover import App
 from rpmkit.report import Report
-from rpmkit.runall import COLUMNS, AppRun, app_argv, failure_details, summary_rows
+from rpmkit.runall import COLUMNS, AppRun, app_argv, child_env, failure_details, summary_rows
 from tests.junit_xml import cases, problems
 
 HELLO = App("hello-world", Path("/repo/hello-world"), "hello-world")
@@ -115,3 +115,8 @@ def test_run_usage_errors(args: list[str], message: str) -> None:
 def test_run_all_without_apps_fails_before_touching_docker(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.cli, ["run", "--all", str(tmp_path)])
     assert "no app below" in str(result.exception)
+
+
+def test_each_apps_run_leaves_the_ci_annotations_to_the_summary() -> None:
+    env = child_env({"GITHUB_ACTIONS": "true", "GITLAB_CI": "true", "CI": "true", "PATH": "/bin"})
+    assert env == {"CI": "true", "PATH": "/bin", "NO_COLOR": "1"}
