@@ -17,6 +17,7 @@ from rpmkit.commands import options
 from rpmkit.commands.common import State
 from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
+from rpmkit.redact import RedactingStream, redact
 from rpmkit.stdout import ClosedPipeGuard
 
 # Commands are imported when used, so `rpmkit check` does not pay for the
@@ -122,6 +123,17 @@ def main(argv: list[str] | None = None) -> None:
     128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
     """
     args = sys.argv[1:] if argv is None else argv
+    # Every line rpmkit prints passes the redaction: results, progress, errors, tracebacks.
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = RedactingStream(stdout)
+    sys.stderr = RedactingStream(stderr)
+    try:
+        _main(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(args: list[str]) -> None:
     debug = "--debug" in args
     _received.clear()
     if threading.current_thread() is threading.main_thread():
@@ -134,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show_usage_error(exc)
         sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
         signum = _received[0] if _received else signal.SIGINT
@@ -142,29 +154,45 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(128 + signum)
     except RpmkitError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         _show_error(exc)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
-            traceback.print_exc()
+            _print_traceback()
             sys.exit(EXIT_BUG)
         click.echo(
-            f"rpmkit: internal error: {type(exc).__name__}: {exc} (run again with --debug "
-            "for the traceback, and report it)",
+            redact(
+                f"rpmkit: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+                "for the traceback, and report it)"
+            ),
             err=True,
         )
         sys.exit(EXIT_BUG)
     sys.exit(0)
 
 
+def _show_usage_error(exc: click.ClickException) -> None:
+    # One line, like every other error: what was wrong, and where the usage is.
+    ctx = getattr(exc, "ctx", None)
+    where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+    message = " ".join(redact(exc.format_message()).split())
+    click.echo(f"error: {message}{where}", err=True)
+
+
+def _print_traceback() -> None:
+    # Frames quote the source lines and the exception's message: both can hold a credential.
+    click.echo(redact(traceback.format_exc()).rstrip(), err=True)
+
+
 def _show_error(exc: RpmkitError) -> None:
     # The first line says what, where and what to do; evidence follows, indented.
     # A message of several lines lists several problems, one per line.
-    lines = exc.message.splitlines() or [""]
+    lines = redact(exc.message).splitlines() or [""]
+    hint = redact(exc.hint) if exc.hint else None
     for line in lines[:-1]:
         click.echo(f"error: {line}", err=True)
-    click.echo(f"error: {lines[-1]}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
+    click.echo(f"error: {lines[-1]}" + (f"; {hint}" if hint else ""), err=True)
     if exc.details:
-        for detail in exc.details.rstrip().splitlines():
+        for detail in redact(exc.details).rstrip().splitlines():
             click.echo(f"  | {detail}", err=True)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from rpmkit.redact import redact
+
 
 class Reporter:
     """Prints what rpmkit is doing to stderr; results go to stdout from the CLI."""
@@ -40,6 +42,7 @@ class Reporter:
         """A line shown only with -v (build logs, commands): on a terminal, in the step's line."""
         if self.verbosity < 1:
             return
+        message = redact(message)
         with self._lock:
             if self._live is not None and self._labels:
                 task, label = next(reversed(self._labels.items()))
@@ -106,6 +109,7 @@ class Reporter:
         self._get_console().print(line, highlight=False)
 
     def _line(self, message: str) -> None:
+        message = redact(message)
         if self.fancy:
             self._get_console().print(f"{self._clock()} {_escape(message)}", highlight=False)
         else:

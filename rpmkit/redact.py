@@ -1,0 +1,230 @@
+"""One redaction function for everything rpmkit prints or writes.
+
+Credentials reach rpmkit in a few well-known shapes: userinfo in a URL
+(`https://user:token@host/simple`), a token in a query string
+(`?access_token=...`), an `Authorization:` header value (`Basic <base64>`,
+`Bearer <token>`) a server echoes back, and values rpmkit knows are secret:
+the publish credentials, the passwords of the netrc file, and environment
+variables whose names say they hold one (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`,
+`*_KEY`, ...) or URLs with userinfo (proxy variables, `PIP_INDEX_URL`). A
+known value is hidden in each form it can take on the way out: plain,
+percent-encoded (as in a URL) and base64-encoded `user:password` (HTTP Basic
+authentication, RFC 7617).
+
+`redact(text)` applies all of it; `scrub(value)` does the same inside a JSON
+value before it is serialised (escaping would otherwise hide a value from the
+text patterns). Every output channel goes through one of them: the error
+handler, progress lines, build and hand-off logs, reports and receipts.
+"""
+
+from __future__ import annotations
+
+import base64
+import netrc
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+MASK = "***"
+# Shorter values would mask ordinary words everywhere; such values are not secrets worth the name.
+MIN_SECRET = 4
+# Environment variable names that hold a secret: AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN,
+# RPMKIT_PUBLISH_PASSWORD, RPMKIT_RECEIPT_KEY, ARTIFACTORY_API_KEY, ...
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|APIKEY|API_KEY|_KEY$|^KEY$|_AUTH$",
+    re.IGNORECASE,
+)
+
+# scheme://userinfo@ : everything before the last '@' of the authority is userinfo.
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s\"'<>]+)@")
+# A query or form parameter whose name says it carries a secret.
+_QUERY = re.compile(
+    r"(?P<key>[?&;](?:[^=&\s#]*?)(?:token|key|secret|password|passwd|pwd|sig|signature|"
+    r"credential|auth|session)[^=&\s#]*=)(?P<value>[^&\s#\"'<>]+)",
+    re.IGNORECASE,
+)
+# An Authorization header as a server or a log shows it: `Authorization: Basic dXNlcjpw...`,
+# `"authorization": "Bearer ..."`, `Proxy-Authorization=...`.
+_HEADER = re.compile(
+    r"(?P<key>(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z-]+\s+)?)"
+    r"(?P<value>[^\s\"'<>,;]+)",
+    re.IGNORECASE,
+)
+# A credential scheme followed by what looks like a token (has a digit or + / =), anywhere.
+_SCHEME_TOKEN = re.compile(
+    r"(?P<key>\b(?:Basic|Bearer)\s+)(?P<value>(?=[A-Za-z0-9+/._~-]*[0-9+/=])[A-Za-z0-9+/._~-]{8,}=*)"
+)
+
+_registered: set[str] = set()
+
+
+def register(*values: str | None) -> None:
+    """Add values rpmkit learned are secret (credentials it resolved itself)."""
+    for value in values:
+        if value and len(value) >= MIN_SECRET:
+            _registered.add(value)
+
+
+def register_pair(user: str, password: str) -> None:
+    """Add a user and password pair: the password, and `user:password` as Basic auth sends it."""
+    register(password)
+    if password and len(password) >= MIN_SECRET:
+        _registered.add(f"{user}:{password}")
+
+
+def reset() -> None:
+    """Forget registered values (tests; a long-lived process between runs)."""
+    _registered.clear()
+
+
+def variants(value: str) -> set[str]:
+    """The forms a secret can take on the way out: plain, percent-encoded and base64.
+
+    The base64 forms are the characters that depend on the value alone, at each
+    of the three byte offsets it can have inside a longer encoded text: so the
+    password is found inside `Basic base64(user:password)` without knowing the user.
+    """
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value)}
+    raw = value.encode("utf-8")
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + raw).decode("ascii")
+        first = -(-8 * pad // 6)  # the first character made of the value's bits only
+        last = 8 * (pad + len(raw)) // 6  # one past the last such character
+        forms.add(encoded[first:last])
+    return {form for form in forms if len(form) >= MIN_SECRET}
+
+
+def known_secrets(environ: Mapping[str, str] | None = None) -> set[str]:
+    """Secret values from the environment, the netrc file and what was registered."""
+    env = os.environ if environ is None else environ
+    found = set(_registered)
+    for name, value in env.items():
+        if _SECRET_NAME.search(name) and value:
+            found.add(value)
+        if name.upper().endswith("_PROXY") and "://" not in value and "@" in value:
+            value = f"http://{value}"  # `user:pass@proxy:3128` works without a scheme too
+        if "://" in value:
+            found.update(_userinfo_secrets(value))
+    found.update(_netrc_secrets(env))
+    return {value for value in found if len(value) >= MIN_SECRET}
+
+
+def _userinfo_secrets(value: str) -> set[str]:
+    found = set()
+    for match in _USERINFO.finditer(value):
+        userinfo = match["userinfo"]
+        user, _, password = userinfo.partition(":")
+        found.add(userinfo)
+        found.add(unquote(userinfo))
+        if password:
+            found.add(password)
+            found.add(unquote(password))
+            found.add(f"{unquote(user)}:{unquote(password)}")
+        elif len(user) >= 8:  # a token given as the user name (GitHub, GitLab)
+            found.add(unquote(user))
+    return found
+
+
+_NETRC_CACHE: dict[tuple[str, float], set[str]] = {}
+
+
+def _netrc_secrets(env: Mapping[str, str]) -> set[str]:
+    path = Path(env.get("NETRC") or Path(env.get("HOME") or Path.home()) / ".netrc")
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return set()
+    key = (str(path), mtime)
+    if key not in _NETRC_CACHE:
+        found: set[str] = set()
+        try:
+            hosts = netrc.netrc(str(path)).hosts
+        except (netrc.NetrcParseError, OSError, UnicodeDecodeError):
+            hosts = {}
+        for login, account, password in hosts.values():
+            for secret in (password, account):
+                if secret:
+                    found.add(secret)
+            if login and password:
+                found.add(f"{login}:{password}")
+        _NETRC_CACHE.clear()
+        _NETRC_CACHE[key] = found
+    return _NETRC_CACHE[key]
+
+
+_FORMS_CACHE: dict[frozenset[str], list[str]] = {}
+
+
+def _forms(secrets: Iterable[str]) -> list[str]:
+    key = frozenset(secrets)
+    if key not in _FORMS_CACHE:
+        forms: set[str] = set()
+        for secret in key:
+            forms |= variants(secret)
+        _FORMS_CACHE.clear()
+        # Longest first: a password inside `user:password` must not leave the rest visible.
+        _FORMS_CACHE[key] = sorted(forms, key=len, reverse=True)
+    return _FORMS_CACHE[key]
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` with every credential it holds replaced by `***`.
+
+    Known secret values (in each of their forms) go first, then the shapes:
+    URL userinfo, secret-named query parameters, Authorization values and
+    `Basic`/`Bearer` tokens. Text without any of them is returned unchanged.
+    """
+    if not text:
+        return text
+    for form in _forms(known_secrets(environ)):
+        if form in text:
+            text = text.replace(form, MASK)
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
+    text = _QUERY.sub(lambda m: f"{m['key']}{MASK}", text)
+    text = _HEADER.sub(lambda m: f"{m['key']}{MASK}", text)
+    return _SCHEME_TOKEN.sub(lambda m: f"{m['key']}{MASK}", text)
+
+
+def scrub(value: Any, environ: Mapping[str, str] | None = None) -> Any:
+    """`value` (JSON-like: dicts, lists, strings) with `redact` applied to every string in it."""
+    if isinstance(value, str):
+        return redact(value, environ)
+    if isinstance(value, dict):
+        return {scrub(k, environ): scrub(v, environ) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v, environ) for v in value]
+    return value
+
+
+def strip_userinfo(url: str) -> str:
+    """`url` without its `user:password@` part (the host, path and query kept)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+class RedactingStream:
+    """A text stream that redacts each write before passing it on (stdout and stderr of the CLI)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        """Write `text` redacted; returns len(text), as callers count what they gave."""
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._inner.write(redact(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each line redacted."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        # flush, isatty, fileno, encoding, errors ...: those of the real stream.
+        return getattr(self._inner, name)
