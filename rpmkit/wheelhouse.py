@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,9 @@ import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from rpmkit import redact, reqfile
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 
@@ -35,7 +36,9 @@ _LEGACY = {
     5: ("manylinux1", ("x86_64", "i686")),
 }
 _MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
-_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)[\s=]+(\S+)")
+# The flattened requirements stored with the wheels: what the spec's `pip install` reads.
+REQUIREMENTS = "requirements.txt"
+CONSTRAINTS = "constraints.txt"
 
 
 @dataclass(frozen=True)
@@ -80,27 +83,20 @@ def cache_root(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def cache_key(requirements: str, tgt: Target, index_url: str | None) -> str:
-    """Names one cached wheelhouse: the requirements' text, the target and the index."""
+    """Names one cached wheelhouse: the requirements' text, the target and the index.
+
+    The index's credentials are not part of it: they change who may read the
+    index, not what it serves, and a cache name must not be derived from a secret.
+    """
     record = {
+        "format": 2,  # 2: the flattened requirements are stored with the wheels
         "requirements": requirements,
         "python": tgt.python,
         "abi": tgt.abi,
         "platforms": list(tgt.platforms),
-        "index_url": index_url or "",
+        "index_url": redact.strip_userinfo(index_url) if index_url else "",
     }
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:20]
-
-
-def requirements_text(path: Path, seen: frozenset[Path] = frozenset()) -> str:
-    """The requirements file with the files it includes (-r, -c) inlined, for the cache key."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        lines.append(line)
-        match = _INCLUDE.match(line)
-        included = (path.parent / match[1]).resolve() if match else None
-        if included and included.is_file() and included not in seen:
-            lines.append(requirements_text(included, seen | {path.resolve()}))
-    return "\n".join(lines)
 
 
 def download_command(
@@ -110,7 +106,10 @@ def download_command(
     index_url: str | None = None,
     wheelhouse: Path | None = None,
 ) -> list[str]:
-    """The `pip download` argument list for one requirements file."""
+    """The `pip download` argument list for one requirements file.
+
+    An index URL that carries credentials is not on it: see `pip_environment`.
+    """
     cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-input"]
     cmd += ["--progress-bar", "off", "--dest", str(dest), "--requirement", str(requirements)]
     # Binary wheels only, for the target: nothing is built for the wrong system.
@@ -118,12 +117,39 @@ def download_command(
     cmd += ["--python-version", tgt.python, "--abi", tgt.abi]
     for tag in tgt.platforms:
         cmd += ["--platform", tag]
+    return cmd + _index_arguments(index_url, wheelhouse)
+
+
+def wheel_command(
+    project: Path, dest: Path, index_url: str | None = None, wheelhouse: Path | None = None
+) -> list[str]:
+    """The `pip wheel` argument list that builds a local project (no dependencies) into `dest`."""
+    cmd = [sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-input"]
+    cmd += ["--progress-bar", "off", "--no-deps", "--wheel-dir", str(dest), str(project)]
+    return cmd + _index_arguments(index_url, wheelhouse)
+
+
+def _index_arguments(index_url: str | None, wheelhouse: Path | None) -> list[str]:
     if wheelhouse is not None:
         # --isolated: the user's pip config (an index, extra find-links) must not add wheels.
-        cmd += ["--isolated", "--no-index", "--find-links", str(wheelhouse)]
-    elif index_url:
-        cmd += ["--index-url", index_url]
-    return cmd
+        return ["--isolated", "--no-index", "--find-links", str(wheelhouse)]
+    if index_url and redact.strip_userinfo(index_url) == index_url:
+        return ["--index-url", index_url]
+    return []
+
+
+def pip_environment(
+    index_url: str | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """pip's environment: an index URL with credentials goes here, never on the command line.
+
+    A command line is visible to every user of the machine (`ps`) and is what
+    `-v` prints; a process's environment is readable by its owner only.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if index_url and redact.strip_userinfo(index_url) != index_url:
+        env["PIP_INDEX_URL"] = index_url
+    return env
 
 
 def fetch(
@@ -136,15 +162,31 @@ def fetch(
 ) -> Path:
     """A directory holding the wheels for `requirements`: cached, or from `wheelhouse`.
 
-    A cached wheelhouse is reused as it is; one is only stored once pip
-    succeeded, so an interrupted download is never mistaken for a complete one.
-    `wheelhouse` is not cached: it is read into `scratch` each time.
+    The requirements are read and checked first (`reqfile.read`: ConfigError
+    names a refused line); pip reads only the flattened copy, which is stored
+    with the wheels as REQUIREMENTS (and CONSTRAINTS) for the spec's `pip
+    install`. Local projects are built into wheels first. A cached wheelhouse
+    is reused as it is; one is only stored once pip succeeded, so an
+    interrupted download is never mistaken for a complete one. `wheelhouse`
+    is not cached: it is read into `scratch` each time.
     """
+    reqs = reqfile.read(requirements, reqfile.repository_root(requirements.parent))
+    if index_url:
+        _register_credentials(index_url)
+    built = _build_local(reqs.local, scratch / "local-wheels", reporter, index_url, wheelhouse)
+    download = reqs.text(tuple(_direct(p, w) for p, w in built), CONSTRAINTS)
+    installed = reqs.text(tuple(_pinned(p, w) for p, w in built), CONSTRAINTS)
+    inputs = scratch / "requirements"
+    inputs.mkdir(parents=True, exist_ok=True)
+    (inputs / REQUIREMENTS).write_text(download, encoding="utf-8")
+    (inputs / CONSTRAINTS).write_text(reqs.constraints_text(), encoding="utf-8")
     if wheelhouse is not None:
         dest = scratch / "wheels"
-        _download(requirements, dest, tgt, reporter, None, wheelhouse)
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse)
+        _store_requirements(dest, installed, reqs)
         return dest
-    key = cache_key(requirements_text(requirements), tgt, index_url)
+    digests = "".join(f"{sha256_of(w)}\n" for _, w in built)
+    key = cache_key(installed + reqs.constraints_text() + digests, tgt, index_url)
     cached = cache_root() / key
     if cached.is_dir():
         reporter.info(f"wheels: using {cached}")
@@ -152,7 +194,8 @@ def fetch(
     partial = cached.with_name(f"{key}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        _download(requirements, partial, tgt, reporter, index_url, None)
+        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None)
+        _store_requirements(partial, installed, reqs)
         try:
             partial.rename(cached)
         except OSError:
@@ -161,6 +204,77 @@ def fetch(
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return cached
+
+
+def _register_credentials(index_url: str) -> None:
+    parts = urlsplit(index_url)
+    if parts.password:
+        redact.register_pair(unquote(parts.username or ""), unquote(parts.password))
+        redact.register(parts.password)
+    elif parts.username:
+        redact.register(unquote(parts.username), parts.username)
+
+
+def _store_requirements(dest: Path, text: str, reqs: reqfile.Requirements) -> None:
+    (dest / REQUIREMENTS).write_text(text, encoding="utf-8")
+    if reqs.constraints:
+        (dest / CONSTRAINTS).write_text(reqs.constraints_text(), encoding="utf-8")
+
+
+def _direct(project: reqfile.LocalProject, wheel: Path) -> str:
+    name, _ = wheel_name(wheel)
+    return f"{name}{project.extras} @ {wheel.as_uri()}{project.marker}"
+
+
+def _pinned(project: reqfile.LocalProject, wheel: Path) -> str:
+    name, version = wheel_name(wheel)
+    return f"{name}{project.extras}=={version}{project.marker}"
+
+
+def wheel_name(wheel: Path) -> tuple[str, str]:
+    """A wheel file's distribution name and version (PEP 427: NAME-VERSION-...whl)."""
+    name, version, *_ = wheel.name.split("-")
+    return name, version
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file, hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _build_local(
+    projects: tuple[reqfile.LocalProject, ...],
+    dest: Path,
+    reporter: Reporter,
+    index_url: str | None,
+    wheelhouse: Path | None,
+) -> list[tuple[reqfile.LocalProject, Path]]:
+    built = []
+    for i, project in enumerate(projects):
+        out = dest / str(i)
+        out.mkdir(parents=True, exist_ok=True)
+        cmd = wheel_command(project.path, out, index_url, wheelhouse)
+        with reporter.step(f"building a wheel of {project.path.name}"):
+            reporter.detail(" ".join(cmd))
+            proc = subprocess.run(
+                cmd,
+                cwd=out,
+                env=pip_environment(index_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+            wheels = sorted(out.glob("*.whl"))
+            if proc.returncode != 0 or len(wheels) != 1:
+                raise BuildError(
+                    f"{project.where}: pip could not build a wheel of {project.path}",
+                    hint="a local project needs a build backend pip can fetch (with "
+                    "--wheelhouse: its wheels, such as setuptools, in that folder)",
+                    details="\n".join(proc.stdout.rstrip().splitlines()[-15:]),
+                )
+        built.append((project, wheels[0]))
+    return built
 
 
 def _download(
@@ -175,17 +289,19 @@ def _download(
     cmd = download_command(requirements.resolve(), dest, tgt, index_url, wheelhouse)
     with reporter.step("downloading wheels"):
         reporter.detail(" ".join(cmd))
-        # cwd: pip resolves relative paths in the file (-r, -c, ./pkg) against it.
         proc = subprocess.run(
             cmd,
             cwd=requirements.resolve().parent,
+            env=pip_environment(index_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            errors="replace",
         )
         # Inside the step: a failed download must not be reported as done.
         if proc.returncode != 0:
-            source = f"from {wheelhouse}" if wheelhouse else f"from {index_url or 'the index'}"
+            index = redact.strip_userinfo(index_url) if index_url else "the index"
+            source = f"from {wheelhouse}" if wheelhouse else f"from {index}"
             raise BuildError(
                 f"pip download failed for {requirements} ({tgt.describe()}, {source})",
                 hint="every requirement needs a binary wheel for that target (nothing is "
@@ -196,8 +312,12 @@ def _download(
 
 
 def pack(wheel_dir: Path, dest: Path, mtime: int) -> Path:
-    """Write the wheels as a plain tar at `dest`: flat, sorted, owner root, fixed mtime."""
-    wheels = sorted(p for p in wheel_dir.iterdir() if p.suffix == ".whl" and p.is_file())
+    """Write the wheels, REQUIREMENTS and CONSTRAINTS as a flat, sorted tar (root, fixed mtime)."""
+    wheels = sorted(
+        p
+        for p in wheel_dir.iterdir()
+        if p.is_file() and (p.suffix == ".whl" or p.name in (REQUIREMENTS, CONSTRAINTS))
+    )
     with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as tar:
         for wheel in wheels:
             info = tar.gettarinfo(str(wheel), arcname=wheel.name)

@@ -209,7 +209,8 @@ def test_web_installs_the_app_and_a_relocated_venv_without_network(web: spec.Spe
     args = pip.group(1).split()
     assert {"--no-index", "--no-compile", "--isolated"} <= set(args)
     assert args[args.index("--find-links") + 1] == "%{wheelhouse}"
-    assert args[args.index("--requirement") + 1] == "requirements.txt"
+    # The flattened, checked requirements stored with the wheels, not the app's own file.
+    assert args[args.index("--requirement") + 1] == "%{wheelhouse}/requirements.txt"
     # The buildroot prefix goes from scripts and pyvenv.cfg; .pyc files name the final paths.
     assert "sed -i 's|%{buildroot}||g' %{buildroot}/opt/shop/venv/pyvenv.cfg" in install
     assert "-d /opt/shop/venv %{buildroot}/opt/shop/venv" in install
