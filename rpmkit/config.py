@@ -31,6 +31,7 @@ from rpmkit.fields import (
     RelPath,
     Seconds,
     ServerName,
+    Status,
     Text,
     Unit,
     UnitLine,
@@ -89,7 +90,7 @@ class HealthCheck(Model):
 
     path: UrlPath = "/health_check"
     port: Port = 80
-    expected_status: Annotated[int, Field(ge=100, le=599)] = 200
+    expected_status: Status = 200
     interval: Seconds = 0.1
     timeout: Seconds = 1.0
     healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 1
@@ -210,12 +211,12 @@ class AppConfig(Model):
     def _unit_names(self) -> AppConfig:
         names = self.service_names()
         for i, (service, unit) in enumerate(zip(self.services, names, strict=True)):
-            if not UNIT_RE.match(unit) or names.index(unit) != i:
+            if not UNIT_RE.fullmatch(unit) or names.index(unit) != i:
                 raise ValueError(
                     f"services[{i}]: unit name {unit!r} is invalid or already taken; "
                     f"set services[{i}].name"
                 )
-            if service.user is None and not USER_RE.match(self.name):
+            if service.user is None and not USER_RE.fullmatch(self.name):
                 raise ValueError(
                     f"services[{i}]: the app's name {self.name!r} is not a valid "
                     f"user name; set services[{i}].user"
@@ -232,7 +233,7 @@ class AppConfig(Model):
                 "(their services become SysV init scripts)"
             )
         for i, unit in enumerate(self.service_names()):
-            if not SYSV_NAME_RE.match(unit):
+            if not SYSV_NAME_RE.fullmatch(unit):
                 raise ValueError(
                     f"services[{i}]: {unit!r} cannot name a SysV init script (letters, "
                     f"digits, '_' and '-' only); set services[{i}].name"
@@ -296,18 +297,32 @@ def load(app_dir: Path, overrides: dict[str, str] | None = None) -> LoadedConfig
 
 
 def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
+    """Each file the config names exists and, symlinks followed, stays in the repository."""
+    from rpmkit import reqfile
+
+    root = reqfile.repository_root(app_dir)
+    named: list[tuple[str, str, str]] = []  # (key, path, "file" or "folder")
+    if app.requirements:
+        named.append(("requirements", app.requirements, "file"))
+    if app.spec:
+        named.append(("spec", app.spec, "file"))
+    if app.template == "static-site":
+        named.append(("static_root", app.static_root, "folder"))
+    named += [(f"files[{i}].source", e.source, "file") for i, e in enumerate(app.files)]
     problems = []
-    if app.requirements and not (app_dir / app.requirements).is_file():
-        problems.append(f"{source}: requirements: file {app.requirements!r} not found")
-    if app.spec and not (app_dir / app.spec).is_file():
-        problems.append(f"{source}: spec: file {app.spec!r} not found")
-    if app.template == "static-site" and not (app_dir / app.static_root).is_dir():
-        problems.append(f"{source}: static_root: folder {app.static_root!r} not found")
-    for i, entry in enumerate(app.files):
-        if not (app_dir / entry.source).is_file():
-            problems.append(f"{source}: files[{i}].source: file {entry.source!r} not found")
+    for key, value, kind in named:
+        path = app_dir / value
+        if not reqfile.inside(path, root):
+            problems.append(
+                f"{source}: {key}: {value!r} resolves outside the repository ({root}); "
+                "copy the file into it"
+            )
+        elif not (path.is_dir() if kind == "folder" else path.is_file()):
+            problems.append(f"{source}: {key}: {kind} {value!r} not found")
     if problems:
         raise ConfigError("\n".join(problems))
+    if app.requirements:
+        reqfile.read(app_dir / app.requirements, root)
 
 
 def _format(source: Path, exc: ValidationError, overridden: set[str]) -> str:

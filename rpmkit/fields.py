@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # RPM's own rules for a package name, and for version and release (no '-').
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -24,6 +24,37 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 # A lone '%' starts a macro (or `%(shell)`); '%%' is rpm's literal percent sign.
 _MACRO = re.compile(r"%(?!%)")
+# Control characters: NUL is cut by C strings (the value silently shortened), the others
+# move a terminal's cursor or end a line. Tab and newline are the field types' business.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lengths beyond any real value: a spec line, a unit-file line, a path.
+LINE_MAX = 1024
+TEXT_MAX = 64 * 1024
+PATH_MAX = 1024
+NAME_MAX = 100  # NAME-VERSION-RELEASE.ARCH.rpm must fit a file name (255 bytes)
+VERSION_MAX = 64
+
+
+def control_character(value: str) -> str | None:
+    """How to name the first control character in `value` ("a NUL byte", "U+001B"), or None."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    return "a NUL byte" if found[0] == "\0" else f"the control character U+{ord(found[0]):04X}"
+
+
+def _no_control(value: Any) -> None:
+    if isinstance(value, str):
+        what = control_character(value)
+        if what:
+            raise ValueError(f"contains {what}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_control(key)
+            _no_control(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _no_control(item)
 
 
 def _no_macro(value: str) -> str:
@@ -37,7 +68,18 @@ def _one_line(value: str) -> str:
         raise ValueError("must be a single line (it contains a newline)")
     if not value.strip():
         raise ValueError("must not be empty")
+    if value.rstrip().endswith("\\"):
+        # A unit file and a spec join a line ending in '\' with the next one.
+        raise ValueError("must not end with '\\', which continues the line into the next one")
     return _no_macro(value)
+
+
+def _no_backslash(value: str) -> str:
+    # systemd reads C escapes (\n, \x20) in ExecStart= and Environment=, and a trailing
+    # backslash continues the line into the next directive.
+    if "\\" in value:
+        raise ValueError("must not contain '\\', which systemd reads as an escape in a unit file")
+    return value
 
 
 def _no_percent(value: str) -> str:
@@ -48,6 +90,8 @@ def _no_percent(value: str) -> str:
 
 
 def _text_block(value: str) -> str:
+    if value.rstrip().endswith("\\"):
+        raise ValueError("must not end with '\\', which would join the spec's next line to it")
     for line in value.splitlines():
         if line.lstrip().startswith("%"):
             raise ValueError(
@@ -57,8 +101,10 @@ def _text_block(value: str) -> str:
 
 
 def pattern(regex: re.Pattern[str], expected: str) -> Any:
+    """A validator: the whole value must match `regex` (a trailing newline included)."""
+
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"{value!r} is not {expected}")
         return value
 
@@ -74,7 +120,7 @@ def _abs_path(value: str) -> str:
 def _safe_path(value: str) -> str:
     if ".." in value.split("/"):
         raise ValueError(f"{value!r} must not contain '..'")
-    if not _PATH_CHARS.match(value):
+    if not _PATH_CHARS.fullmatch(value):
         raise ValueError(f"{value!r} may only contain letters, digits and ._/+@=:,-")
     return value
 
@@ -94,25 +140,55 @@ def _host_port(value: str) -> str:
     return value
 
 
-Line = Annotated[str, AfterValidator(_one_line)]
-UnitLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_no_percent)]
-Text = Annotated[str, AfterValidator(_text_block)]
-Name = Annotated[str, pattern(_NAME, "a valid RPM name (letters, digits, ._+- )")]
-Version = Annotated[str, pattern(_VERSION, "a valid RPM version (letters, digits, ._+~^; no '-')")]
+Line = Annotated[str, Field(max_length=LINE_MAX), AfterValidator(_one_line)]
+UnitLine = Annotated[
+    str,
+    Field(max_length=LINE_MAX),
+    AfterValidator(_one_line),
+    AfterValidator(_no_percent),
+    AfterValidator(_no_backslash),
+]
+Text = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_text_block)]
+Name = Annotated[
+    str,
+    Field(max_length=NAME_MAX),
+    pattern(_NAME, "a valid RPM name (letters, digits, ._+- )"),
+]
+Version = Annotated[
+    str,
+    Field(max_length=VERSION_MAX),
+    pattern(_VERSION, "a valid RPM version (letters, digits, ._+~^; no '-')"),
+]
 User = Annotated[str, pattern(USER_RE, "a valid user name ([a-z_][a-z0-9_-]*, at most 32)")]
-AbsPath = Annotated[str, AfterValidator(_abs_path)]
-RelPath = Annotated[str, AfterValidator(_rel_path)]
-Unit = Annotated[str, pattern(UNIT_RE, "a valid systemd unit name")]
+AbsPath = Annotated[str, Field(max_length=PATH_MAX), AfterValidator(_abs_path)]
+RelPath = Annotated[str, Field(max_length=PATH_MAX), AfterValidator(_rel_path)]
+Unit = Annotated[str, Field(max_length=255), pattern(UNIT_RE, "a valid systemd unit name")]
 Mode = Annotated[str, pattern(_MODE, "an octal file mode such as 0644")]
 Port = Annotated[int, Field(ge=1, le=65535)]
-EnvName = Annotated[str, pattern(_ENV_NAME, "an environment variable name")]
-HostPort = Annotated[str, AfterValidator(_host_port)]
-ServerName = Annotated[str, pattern(re.compile(r"^[A-Za-z0-9._*-]+$"), "a server name")]
-UrlPath = Annotated[str, pattern(re.compile(r"^/[A-Za-z0-9._~/?=&+-]*$"), "a URL path")]
+Status = Annotated[int, Field(ge=100, le=599)]
+EnvName = Annotated[str, Field(max_length=255), pattern(_ENV_NAME, "an environment variable name")]
+HostPort = Annotated[str, Field(max_length=300), AfterValidator(_host_port)]
+ServerName = Annotated[
+    str, Field(max_length=253), pattern(re.compile(r"^[A-Za-z0-9._*-]+$"), "a server name")
+]
+# Starts with '/': the probe's URL is http://HOST:PORT + path, so `@other:80/` would change
+# the host it goes to.
+URL_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/?=&+-]*$")
+UrlPath = Annotated[str, Field(max_length=2048), pattern(URL_PATH_RE, "a URL path such as /health")]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 
 
 class Model(BaseModel):
-    """A config section: unknown fields are errors, values are not coerced."""
+    """A config section: unknown fields are errors, values are not coerced.
+
+    No string anywhere in it (list items and table keys included) may hold a
+    control character such as NUL.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        _no_control(value)
+        return value

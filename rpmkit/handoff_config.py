@@ -122,7 +122,7 @@ def parse_duration(value: object) -> float:
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
-        match = _DURATION.match(value)
+        match = _DURATION.fullmatch(value)
         if not match:
             raise ValueError(f"{value!r} is not a duration such as 24h, 30m, 7d or 3600")
         seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]

@@ -19,7 +19,7 @@ _PATTERN = re.compile(r"^/[A-Za-z0-9._/+@=:,*-]*$")
 
 
 def _disposable(value: str) -> str:
-    if not _PATTERN.match(value):
+    if not _PATTERN.fullmatch(value):
         raise ValueError(
             f"{value!r} must be an absolute path of letters, digits and ._/+@=:,- "
             "(with * for one path component, ** for any number)"

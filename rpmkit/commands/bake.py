@@ -17,7 +17,7 @@ def ami_option(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """Validate an AMI id given on the command line or in the environment."""
     from rpmkit.handoff_config import AMI_ID
 
-    if value is not None and not AMI_ID.match(value):
+    if value is not None and not AMI_ID.fullmatch(value):
         raise click.BadParameter(f"{value!r} is not an AMI id (ami- and 8 or 17 hex digits)")
     return value
 
