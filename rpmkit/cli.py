@@ -15,11 +15,14 @@ import click
 from rpmkit import __version__
 from rpmkit.commands import options
 from rpmkit.commands.common import State
+from rpmkit.commands.params import check_argv
 from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
 from rpmkit.redact import RedactingStream, redact
 from rpmkit.stdout import ClosedPipeGuard
 
+# An error line longer than this is cut (it quotes a value that is far too long).
+LINE_MAX = 300
 # Commands are imported when used, so `rpmkit check` does not pay for the
 # imports of `rpmkit build` (pydantic, jinja2): start-up time is part of the answer.
 COMMANDS = {
@@ -135,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(args: list[str]) -> None:
     debug = "--debug" in args
+    problem = check_argv(args)
+    if problem:  # before click: a NUL or a newline would reach messages and file names
+        click.echo(f"error: {redact(problem)}", err=True)
+        sys.exit(EXIT_USAGE)
     _received.clear()
     if threading.current_thread() is threading.main_thread():
         for sig in STOP_SIGNALS:
@@ -177,7 +184,7 @@ def _show_usage_error(exc: click.ClickException) -> None:
     ctx = getattr(exc, "ctx", None)
     where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
     message = " ".join(redact(exc.format_message()).split())
-    click.echo(f"error: {message}{where}", err=True)
+    click.echo(f"error: {_printable(message)}{where}", err=True)
 
 
 def _print_traceback() -> None:
@@ -191,8 +198,19 @@ def _show_error(exc: RpmkitError) -> None:
     lines = redact(exc.message).splitlines() or [""]
     hint = redact(exc.hint) if exc.hint else None
     for line in lines[:-1]:
-        click.echo(f"error: {line}", err=True)
-    click.echo(f"error: {lines[-1]}" + (f"; {hint}" if hint else ""), err=True)
+        click.echo(f"error: {_printable(line)}", err=True)
+    click.echo(
+        f"error: {_printable(lines[-1])}" + (f"; {_printable(hint)}" if hint else ""), err=True
+    )
     if exc.details:
         for detail in redact(exc.details).rstrip().splitlines():
-            click.echo(f"  | {detail}", err=True)
+            click.echo(f"  | {_printable(detail, limit=LINE_MAX * 2)}", err=True)
+
+
+def _printable(line: str, limit: int = LINE_MAX) -> str:
+    # The last guard for a message that quotes a value: no control character reaches the
+    # terminal, and a huge value does not become a huge line.
+    line = "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in line)
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}... ({len(line) - limit} more characters)"

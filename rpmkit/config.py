@@ -38,6 +38,7 @@ from rpmkit.fields import (
     UrlPath,
     User,
     Version,
+    shown,
 )
 from rpmkit.handoff_config import Bake, Deploy, ProfileName, Publish, Scaffold
 from rpmkit.rehearse_config import Rehearse
@@ -325,10 +326,19 @@ def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
         reqfile.read(app_dir / app.requirements, root)
 
 
+def _loc_part(part: str | int) -> str:
+    if isinstance(part, int):
+        return f"[{part}]"
+    if part == "[key]":  # pydantic's mark: the table key itself is wrong
+        return part
+    # A table key is the user's text: quoted when it is not a plain name, and cut short.
+    return part if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", part) else f"[{shown(part)}]"
+
+
 def _format(source: Path, exc: ValidationError, overridden: set[str]) -> str:
     lines = []
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in err["loc"])
+        loc = ".".join(_loc_part(p) for p in err["loc"])
         loc = loc.replace(".[", "[")
         if loc in overridden:  # the value came from the command line, not the file
             msg = err["msg"].removeprefix("Value error, ")

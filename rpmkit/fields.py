@@ -13,6 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from rpmkit.values import URL_PATH_MAX, URL_PATH_RE, control_character, shown
+
+__all__ = ["URL_PATH_RE", "control_character", "shown"]  # re-exported for the config modules
+
 # RPM's own rules for a package name, and for version and release (no '-').
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+~^]*$")
@@ -24,23 +28,12 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 # A lone '%' starts a macro (or `%(shell)`); '%%' is rpm's literal percent sign.
 _MACRO = re.compile(r"%(?!%)")
-# Control characters: NUL is cut by C strings (the value silently shortened), the others
-# move a terminal's cursor or end a line. Tab and newline are the field types' business.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Lengths beyond any real value: a spec line, a unit-file line, a path.
 LINE_MAX = 1024
 TEXT_MAX = 64 * 1024
 PATH_MAX = 1024
 NAME_MAX = 100  # NAME-VERSION-RELEASE.ARCH.rpm must fit a file name (255 bytes)
 VERSION_MAX = 64
-
-
-def control_character(value: str) -> str | None:
-    """How to name the first control character in `value` ("a NUL byte", "U+001B"), or None."""
-    found = _CONTROL.search(value)
-    if found is None:
-        return None
-    return "a NUL byte" if found[0] == "\0" else f"the control character U+{ord(found[0]):04X}"
 
 
 def _no_control(value: Any) -> None:
@@ -95,7 +88,7 @@ def _text_block(value: str) -> str:
     for line in value.splitlines():
         if line.lstrip().startswith("%"):
             raise ValueError(
-                f"line {line.strip()!r} starts with '%', which would open a spec section"
+                f"line {shown(line.strip())} starts with '%', which would open a spec section"
             )
     return _no_macro(value)
 
@@ -105,7 +98,7 @@ def pattern(regex: re.Pattern[str], expected: str) -> Any:
 
     def check(value: str) -> str:
         if not regex.fullmatch(value):
-            raise ValueError(f"{value!r} is not {expected}")
+            raise ValueError(f"{shown(value)} is not {expected}")
         return value
 
     return AfterValidator(check)
@@ -113,30 +106,30 @@ def pattern(regex: re.Pattern[str], expected: str) -> Any:
 
 def _abs_path(value: str) -> str:
     if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be an absolute path")
+        raise ValueError(f"{shown(value)} must be an absolute path")
     return _safe_path(value)
 
 
 def _safe_path(value: str) -> str:
     if ".." in value.split("/"):
-        raise ValueError(f"{value!r} must not contain '..'")
+        raise ValueError(f"{shown(value)} must not contain '..'")
     if not _PATH_CHARS.fullmatch(value):
-        raise ValueError(f"{value!r} may only contain letters, digits and ._/+@=:,-")
+        raise ValueError(f"{shown(value)} may only contain letters, digits and ._/+@=:,-")
     return value
 
 
 def _rel_path(value: str) -> str:
     if value.startswith("/"):
-        raise ValueError(f"{value!r} must be relative to the app directory")
+        raise ValueError(f"{shown(value)} must be relative to the app directory")
     return _safe_path(value)
 
 
 def _host_port(value: str) -> str:
     host, _, port = value.rpartition(":")
     if not re.fullmatch(r"[A-Za-z0-9.-]+", host) or not port.isdigit():
-        raise ValueError(f"{value!r} is not host:port")
+        raise ValueError(f"{shown(value)} is not host:port")
     if not 1 <= int(port) <= 65535:
-        raise ValueError(f"{value!r}: port {port} is out of range (1-65535)")
+        raise ValueError(f"{shown(value)}: port {port} is out of range (1-65535)")
     return value
 
 
@@ -171,10 +164,9 @@ HostPort = Annotated[str, Field(max_length=300), AfterValidator(_host_port)]
 ServerName = Annotated[
     str, Field(max_length=253), pattern(re.compile(r"^[A-Za-z0-9._*-]+$"), "a server name")
 ]
-# Starts with '/': the probe's URL is http://HOST:PORT + path, so `@other:80/` would change
-# the host it goes to.
-URL_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/?=&+-]*$")
-UrlPath = Annotated[str, Field(max_length=2048), pattern(URL_PATH_RE, "a URL path such as /health")]
+UrlPath = Annotated[
+    str, Field(max_length=URL_PATH_MAX), pattern(URL_PATH_RE, "a URL path such as /health")
+]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 
 

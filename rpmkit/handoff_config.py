@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from rpmkit.fields import EnvName, Line, Model, Seconds, pattern
+from rpmkit.fields import EnvName, Line, Model, Seconds, pattern, shown
 
 BAKE_PLACEHOLDERS = frozenset(
     {"name", "version", "release", "arch", "nevra", "sha256", "rpm", "base_ami"}
@@ -77,6 +77,8 @@ DEFAULT_SCAFFOLD_COMMAND = [
 ]
 AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+DURATION_MAX = 10 * 365 * 86400.0
+ARGUMENT_MAX = 8192
 _DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -100,15 +102,18 @@ def _command(allowed: frozenset[str]) -> Any:
             raise ValueError("must be a non-empty list: the program, then its arguments")
         for i, arg in enumerate(value):
             if any(c in arg for c in "\n\r\0"):
-                raise ValueError(f"argument {i} {arg!r} contains a newline or NUL")
+                raise ValueError(f"argument {i} {shown(arg)} contains a newline or NUL")
+            if len(arg) > ARGUMENT_MAX:
+                raise ValueError(f"argument {i} is longer than {ARGUMENT_MAX} characters")
             try:
                 fields = template_fields(arg)
             except ValueError as exc:
-                raise ValueError(f"argument {i} {arg!r}: {exc}") from None
+                raise ValueError(f"argument {i} {shown(arg)}: {exc}") from None
             for name in fields:
                 if name not in allowed:
                     raise ValueError(
-                        f"argument {i} {arg!r}: unknown placeholder {{{name}}} (known: {known})"
+                        f"argument {i} {shown(arg)}: unknown placeholder {{{name}}} "
+                        f"(known: {known})"
                     )
         return value
 
@@ -121,13 +126,15 @@ def parse_duration(value: object) -> float:
         raise ValueError("must be a duration such as 24h, 30m or a number of seconds")
     if isinstance(value, (int, float)):
         seconds = float(value)
+    elif len(value) > 32:
+        raise ValueError(f"{shown(value)} is not a duration such as 24h, 30m, 7d or 3600")
     else:
         match = _DURATION.fullmatch(value)
         if not match:
-            raise ValueError(f"{value!r} is not a duration such as 24h, 30m, 7d or 3600")
+            raise ValueError(f"{shown(value)} is not a duration such as 24h, 30m, 7d or 3600")
         seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError("must be longer than zero")
+    if not 0 < seconds <= DURATION_MAX:  # NaN fails this too
+        raise ValueError(f"must be longer than zero and at most {DURATION_MAX // 86400:.0f} days")
     return seconds
 
 
@@ -135,27 +142,32 @@ def _known_profile(value: str) -> str:
     from rpmkit import profiles
 
     if value not in profiles.names():
-        raise ValueError(f"unknown profile {value!r} (known: {', '.join(profiles.names())})")
+        raise ValueError(f"unknown profile {shown(value)} (known: {', '.join(profiles.names())})")
     return value
 
 
 def _repo(value: str) -> str:
     if not value.strip() or any(c in value for c in "\n\r\0"):
         raise ValueError("must be a directory or an http(s) URL, on one line")
+    if len(value) > 2048:
+        raise ValueError("is longer than 2048 characters")
     if "://" in value:
+        if not value.isascii() or any(c in value for c in " \\\"'<>`{|}^"):
+            raise ValueError(f"{shown(value)}: a URL takes ASCII only, %-encoded where needed")
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL or a directory")
+            raise ValueError(f"{shown(value)} is not an http(s) URL or a directory")
         if parsed.username or parsed.password:
             raise ValueError(
                 "must not carry credentials: name environment variables in "
                 "username_env/password_env, or use a netrc file"
             )
         if parsed.query or parsed.fragment or any(c.isspace() for c in value):
-            raise ValueError(f"{value!r}: a repository URL takes no query, fragment or spaces")
+            raise ValueError(f"{shown(value)}: a repository URL takes no query, fragment or spaces")
     return value
 
 
+check_repo = _repo  # for `--repo`, which takes the same values as publish.repo
 Duration = Annotated[float, BeforeValidator(parse_duration, json_schema_input_type=float | str)]
 AmiId = Annotated[str, pattern(AMI_ID, "an AMI id (ami- and 8 or 17 hex digits)")]
 ProfileName = Annotated[str, AfterValidator(_known_profile)]
@@ -163,7 +175,9 @@ EnvironmentName = Annotated[
     str, pattern(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"), "an environment name")
 ]
 InstanceType = Annotated[
-    str, pattern(re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"), "an instance type such as m5.large")
+    str,
+    Field(max_length=64),
+    pattern(re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"), "an instance type such as m5.large"),
 ]
 
 

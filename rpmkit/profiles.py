@@ -11,6 +11,7 @@ from typing import Any
 from rpmkit import toml
 from rpmkit.errors import ConfigError
 from rpmkit.resources import images_dir
+from rpmkit.values import shown
 
 ROLES = ("builder", "runtime")
 CGROUP_VERSIONS = (1, 2)
@@ -111,8 +112,10 @@ def names() -> list[str]:
 def get(name: str) -> Profile:
     """Load one profile by name, or raise ConfigError listing the known ones."""
     path = images_dir() / name / "profile.toml"
-    if not path.is_file():
-        raise ConfigError(f"unknown profile {name!r}", hint=f"choose one of: {', '.join(names())}")
+    if name not in names() or not path.is_file():  # a name, never a path to a profile
+        raise ConfigError(
+            f"unknown profile {shown(name)}", hint=f"choose one of: {', '.join(names())}"
+        )
     return _parse(name, path.parent, toml.load(path))
 
 

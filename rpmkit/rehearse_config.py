@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from rpmkit.fields import Model, Seconds, UrlPath
+from rpmkit.fields import Model, Seconds, UrlPath, shown
 
 # An absolute path; `*` matches within one path component, `**` any number of them.
 _PATTERN = re.compile(r"^/[A-Za-z0-9._/+@=:,*-]*$")
@@ -21,20 +21,21 @@ _PATTERN = re.compile(r"^/[A-Za-z0-9._/+@=:,*-]*$")
 def _disposable(value: str) -> str:
     if not _PATTERN.fullmatch(value):
         raise ValueError(
-            f"{value!r} must be an absolute path of letters, digits and ._/+@=:,- "
+            f"{shown(value)} must be an absolute path of letters, digits and ._/+@=:,- "
             "(with * for one path component, ** for any number)"
         )
     parts = value.strip("/").split("/")
     if ".." in parts or "." in parts:
-        raise ValueError(f"{value!r} must not contain '.' or '..' components")
+        raise ValueError(f"{shown(value)} must not contain '.' or '..' components")
     if any("**" in part and part != "**" for part in parts):
-        raise ValueError(f"{value!r}: ** must be a whole path component")
+        raise ValueError(f"{shown(value)}: ** must be a whole path component")
     if value.strip("/*") == "":
-        raise ValueError(f"{value!r} would make every path disposable")
+        raise ValueError(f"{shown(value)} would make every path disposable")
     return value
 
 
-DisposablePath = Annotated[str, AfterValidator(_disposable)]
+DisposablePath = Annotated[str, Field(max_length=1024), AfterValidator(_disposable)]
+ERROR_BUDGET_MAX = 1_000_000
 
 
 class Rehearse(Model):
@@ -46,6 +47,8 @@ class Rehearse(Model):
     path: UrlPath = "/"  # what the clients request
     steady_seconds: Seconds = 10.0  # load on the old group before the swap (chaos strikes here)
     after_seconds: Seconds = 5.0  # load on the new group after the swap
-    error_budget: Annotated[int, Field(ge=0)] = 0  # failed requests allowed (kill excepted)
+    error_budget: Annotated[int, Field(ge=0, le=ERROR_BUDGET_MAX)] = (
+        0  # failed requests allowed (kill excepted)
+    )
     check_interval: Seconds = 0.2  # the balancer's health check interval, locally
     disposable: list[DisposablePath] = []  # more paths an instance may write, beyond the defaults

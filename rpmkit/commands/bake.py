@@ -11,6 +11,7 @@ import click
 from rpmkit.commands.common import State, pass_state
 from rpmkit.commands.gate import check_and_report, gate_options, policy_for
 from rpmkit.commands.publish import publish_target, repo_option
+from rpmkit.values import shown
 
 
 def ami_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -18,7 +19,7 @@ def ami_option(ctx: click.Context, param: click.Parameter, value: str | None) ->
     from rpmkit.handoff_config import AMI_ID
 
     if value is not None and not AMI_ID.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not an AMI id (ami- and 8 or 17 hex digits)")
+        raise click.BadParameter(f"{shown(value)} is not an AMI id (ami- and 8 or 17 hex digits)")
     return value
 
 

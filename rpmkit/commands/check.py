@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import (
     State,
     base_image_option,
@@ -30,12 +31,18 @@ from rpmkit.errors import ConfigError
 @click.option(
     "--health-path",
     metavar="PATH",
+    callback=params.url_path,
     help="Health check path [default: the app's, or /health_check].",
 )
 @click.option(
-    "--health-port", type=int, metavar="PORT", help="Health check port [default: the app's, or 80]."
+    "--health-port",
+    type=params.PORT,
+    metavar="PORT",
+    help="Health check port [default: the app's, or 80].",
 )
-@click.option("--expect-status", type=int, metavar="CODE", help="Healthy status [default: 200].")
+@click.option(
+    "--expect-status", type=params.STATUS, metavar="CODE", help="Healthy status [default: 200]."
+)
 @click.option("--dist", type=click.Path(path_type=Path), help="Where the app's RPMs are.")
 @report_options
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")

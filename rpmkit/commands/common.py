@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rpmkit import images, profiles
+from rpmkit.commands import params
 from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.progress import Reporter
 
@@ -49,6 +50,7 @@ def profile_option(func: Any) -> Any:
         "--profile",
         "profile_name",
         metavar="NAME",
+        callback=params.profile,
         help="Target platform: offline, al2023 or al2. Default: the app's config, else al2023 "
         "when its base image is present locally, else offline.",
     )(func)
@@ -59,6 +61,7 @@ def base_image_option(func: Any) -> Any:
     return click.option(
         "--base-image",
         metavar="NAME",
+        callback=params.image,
         help="Build the profile's images on this local image (e.g. a hardened one) instead of "
         "the profile's base; never pulled. Needs --profile (or the app's profile).",
     )(func)
@@ -82,9 +85,16 @@ def build_options(func: Any) -> Any:
         click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path)),
         profile_option,
         click.option(
-            "--version", "version", metavar="V", help="Build this version, not the config's."
+            "--version",
+            "version",
+            metavar="V",
+            help="Build this version, not the config's.",
         ),
-        click.option("--release", metavar="R", help="Build this release instead of the config's."),
+        click.option(
+            "--release",
+            metavar="R",
+            help="Build this release instead of the config's.",
+        ),
         click.option(
             "--dist",
             type=click.Path(file_okay=False, path_type=Path),
@@ -95,7 +105,12 @@ def build_options(func: Any) -> Any:
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             help="Take the requirements' wheels from this directory; no index is contacted.",
         ),
-        click.option("--index-url", metavar="URL", help="The package index pip downloads from."),
+        click.option(
+            "--index-url",
+            metavar="URL",
+            callback=params.index_url,
+            help="The package index pip downloads from (credentials: in the URL, or a netrc).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
 
 if TYPE_CHECKING:
@@ -37,12 +38,14 @@ def gate_options(func: Any) -> Any:
     func = click.option(
         "--accept-profile",
         metavar="NAME",
+        callback=params.profile,
         help="Also accept a receipt from this profile (printed as a warning).",
     )(func)
     return click.option(
         "--profile",
         "profile_name",
         metavar="NAME",
+        callback=params.profile,
         help="The bake's target profile a receipt must come from. "
         "Default: bake.target_profile, else al2023.",
     )(func)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ def repo_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--repo",
         metavar="DIR|URL",
+        callback=params.repository,
         help="A directory repository or an http(s) repository URL. Default: publish.repo.",
     )(func)
 

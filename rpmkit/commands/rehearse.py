@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state, profile_option, select_profile
 from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import CheckFailed, ConfigError
+from rpmkit.rehearse_config import ERROR_BUDGET_MAX
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig, LoadedConfig
@@ -54,19 +56,19 @@ RPM = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--steady-seconds",
-    type=click.FloatRange(0.5, 3600),
+    type=params.Seconds(0.5, 3600),
     metavar="S",
     help="Load on the old group before the swap [config: 10].",
 )
 @click.option(
     "--after-seconds",
-    type=click.FloatRange(0.5, 3600),
+    type=params.Seconds(0.5, 3600),
     metavar="S",
     help="Load on the new group after the swap [config: 5].",
 )
 @click.option(
     "--error-budget",
-    type=click.IntRange(0),
+    type=click.IntRange(0, ERROR_BUDGET_MAX),
     metavar="N",
     help="Failed requests allowed, kills on purpose excepted [config: 0].",
 )
