@@ -445,6 +445,10 @@ def _model_cases(
     for key in path:
         node = node[key]
     for name, info in model.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        if name not in node and isinstance(default, BaseModel):
+            # A section the base leaves out (a new one, say) is tried from its defaults.
+            node[name] = default.model_dump(mode="json")
         members = _unwrap(info.annotation)
         target = members[0]
         here = (*path, name)
@@ -503,9 +507,10 @@ def _model_cases(
 def config_cases() -> list[Case]:
     """Every field of the app config crossed with its kinds, checked by `rpmkit spec APP`."""
     cases = []
-    for where, kind, value, expect in _model_cases(AppConfig, (), BASE_CONFIG):
+    base = json.loads(json.dumps(BASE_CONFIG))
+    for where, kind, value, expect in list(_model_cases(AppConfig, (), base)):
         loc = _loc(where)
-        config = _set(BASE_CONFIG, where, value)
+        config = _set(base, where, value)
         cases.append(
             Case(
                 f"config {loc} {kind}",

@@ -71,7 +71,7 @@ def settle_option(func: Any) -> Any:
     """`--settle SECONDS`: watch the services after health first passed."""
     return click.option(
         "--settle",
-        type=click.FloatRange(0, 600),
+        type=params.Seconds(0, 600),
         metavar="SECONDS",
         help="After health first passes, the services must stay up without restarts, and "
         "health keep passing, this long. The gate requires at least 5 (bake.min_settle): "
