@@ -28,6 +28,7 @@ from rpmkit.errors import BuildError
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
+from rpmkit.redact import redact, strip_userinfo
 from rpmkit.rpm import sha256_file
 
 if TYPE_CHECKING:
@@ -118,12 +119,14 @@ def container_settings(
 ) -> ContainerSettings:
     """The builder container's image, labels, environment and read-only CA bundle mounts.
 
-    The proxy variables set on the host pass through unchanged; each CA bundle
+    The proxy variables set on the host pass through without their credentials
+    (nothing in the builder fetches: the wheels come from the host, and what
+    runs in %install is the package's to see, so a proxy password would be too); each CA bundle
     variable set on the host to an existing file has that file mounted read-only
     under CA_DIR and points there inside.
     """
     env = {"SOURCE_DATE_EPOCH": str(epoch), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
-    env.update({k: environ[k] for k in PROXY_VARIABLES if environ.get(k)})
+    env.update({k: strip_userinfo(environ[k]) for k in PROXY_VARIABLES if environ.get(k)})
     volumes: dict[str, dict[str, str]] = {}
     for variable in CA_VARIABLES:
         host = environ.get(variable)
@@ -264,7 +267,7 @@ class _Job:
                 config=f"{TOPDIR}/{LINT_CONFIG}",
             )
         with log.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n# rpmlint {self.spec_file} and the RPMs\n{result.output}")
+            fh.write(f"\n# rpmlint {self.spec_file} and the RPMs\n{redact(result.output)}")
         if result.warnings:
             self.reporter.warn(f"rpmlint: {len(result.warnings)} warning(s) in {spec.name}:")
             for line in lint.summary(result.warnings).splitlines():
@@ -319,6 +322,7 @@ class _Job:
 
 
 def _log_line(fh: Any, line: str, reporter: Reporter) -> None:
+    line = redact(line)
     fh.write(line + "\n")
     fh.flush()
     reporter.detail(line)

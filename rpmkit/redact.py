@@ -200,7 +200,13 @@ def scrub(value: Any, environ: Mapping[str, str] | None = None) -> Any:
 
 
 def strip_userinfo(url: str) -> str:
-    """`url` without its `user:password@` part (the host, path and query kept)."""
+    """`url` without its `user:password@` part (the host, path and query kept).
+
+    A proxy written without a scheme (`user:pass@proxy:3128`) loses it too.
+    """
+    if "://" not in url:
+        head, at, rest = url.rpartition("@")
+        return rest if at and "/" not in head else url
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return url

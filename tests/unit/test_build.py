@@ -59,6 +59,17 @@ def test_proxy_variables_pass_through() -> None:
     assert "AWS_SECRET_ACCESS_KEY" not in env
 
 
+def test_proxy_credentials_stay_on_the_host() -> None:
+    environ = {
+        "HTTPS_PROXY": "http://puser:pr0xy-pw@proxy.corp:3128",
+        "http_proxy": "puser:pr0xy-pw@proxy.corp:3128",  # no scheme: curl and pip take it too
+    }
+    env = build.container_settings("img", labels.Run("r", "web"), 1, environ).environment
+    assert env["HTTPS_PROXY"] == "http://proxy.corp:3128"
+    assert env["http_proxy"] == "proxy.corp:3128"
+    assert not any("pr0xy-pw" in value or "puser" in value for value in env.values())
+
+
 def test_ca_bundles_are_mounted_read_only(tmp_path: Path) -> None:
     bundle = tmp_path / "corp-ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
