@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
+from rpmkit import redact
 from rpmkit.errors import ConfigError, HandoffError
+from rpmkit.redact import strip_userinfo
+from rpmkit.values import control_character, shown
 
 if TYPE_CHECKING:
     import requests
@@ -77,7 +80,9 @@ def repository(value: str, base: Path | None = None) -> Repository:
     if "://" in value:
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"repository {value!r} is not an http(s) URL or a directory")
+            raise ConfigError(
+                f"repository {shown(strip_userinfo(value))} is not an http(s) URL or a directory"
+            )
         if parsed.username or parsed.password:
             raise ConfigError(
                 "the repository URL must not carry credentials",
@@ -125,11 +130,16 @@ def resolve_auth(
     netrc_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Auth:
-    """Credentials from the two environment variables, else the netrc entry for the host."""
+    """Credentials from the two environment variables, else the netrc entry for the host.
+
+    Both values are registered with `redact`, so no output shows them. A user
+    name may not hold ':' (HTTP Basic authentication splits there, RFC 7617);
+    both are sent UTF-8 encoded, so a non-ASCII password works.
+    """
     env = os.environ if environ is None else environ
     user, password = env.get(username_env), env.get(password_env)
     if user and password:
-        return Auth(f"${username_env}/${password_env}", (user, password))
+        return _checked(Auth(f"${username_env}/${password_env}", (user, password)))
     if user or password:
         missing = password_env if user else username_env
         raise ConfigError(
@@ -145,8 +155,21 @@ def resolve_auth(
             line = getattr(exc, "lineno", None)
             raise ConfigError(f"{path}: cannot read it as a netrc file (line {line})") from None
         if entry and entry[0] and entry[2]:
-            return Auth(f"{path} (machine {host})", (entry[0], entry[2]))
+            return _checked(Auth(f"{path} (machine {host})", (entry[0], entry[2])))
     return Auth("none")
+
+
+def _checked(auth: Auth) -> Auth:
+    assert auth.pair is not None
+    user, password = auth.pair
+    redact.register_pair(user, password)
+    if ":" in user:
+        raise ConfigError(
+            f"the user name from {auth.source} holds ':', which Basic auth cannot send"
+        )
+    if any(control_character(v) or "\n" in v for v in auth.pair):
+        raise ConfigError(f"the credentials from {auth.source} hold a control character")
+    return auth
 
 
 def plan(item: Artifact, repo: Repository, auth: Auth) -> list[str]:
@@ -227,7 +250,10 @@ def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) 
     url = url_for(repo, item.name)
     timeouts = (CONNECT_TIMEOUT, timeout)
     with requests.Session() as session:
-        session.auth = auth.pair
+        if auth.pair:
+            # UTF-8, not requests' Latin-1 default: any password can be sent (RFC 7617 2.1).
+            user, password = (value.encode("utf-8") for value in auth.pair)
+            session.auth = requests.auth.HTTPBasicAuth(user, password)
         try:
             there = _remote_sha256(session, url, auth, timeouts)
             if there is not None:
@@ -248,10 +274,11 @@ def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) 
 
 
 def _scrub(text: str, auth: Auth) -> str:
-    # A server's error page could echo what it was sent: never show the password.
+    # A server's error page could echo what it was sent (the password, the Authorization
+    # header's base64, a URL with the password %-encoded): none of it is shown.
     if auth.pair:
-        text = text.replace(auth.pair[1], "***")
-    return text
+        redact.register_pair(*auth.pair)
+    return redact.redact(text)
 
 
 def _remote_sha256(
