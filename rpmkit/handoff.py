@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit.errors import ConfigError, HandoffError
+from rpmkit.redact import redact, scrub
 from rpmkit.rpm import Nevra
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def run(argv: Sequence[str], on_line: Echo, log: Path | None = None) -> Complete
             lines.append(line)
             on_line(line)
             if sink is not None:
-                sink.write(line + "\n")
+                sink.write(redact(line) + "\n")
                 sink.flush()
         returncode = proc.wait()
     except KeyboardInterrupt:
@@ -284,7 +285,7 @@ def bake(
     }
     path = record_path(rpm)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(json.dumps(scrub(content), indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
     return BakeRecord(path, ami, sha256, content["baked_at"], content["log"])
 

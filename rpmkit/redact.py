@@ -25,9 +25,10 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
+_T = TypeVar("_T")
 MASK = "***"
 # Shorter values would mask ordinary words everywhere; such values are not secrets worth the name.
 MIN_SECRET = 4
@@ -188,15 +189,31 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     return _SCHEME_TOKEN.sub(lambda m: f"{m['key']}{MASK}", text)
 
 
-def scrub(value: Any, environ: Mapping[str, str] | None = None) -> Any:
+def scrub(value: _T, environ: Mapping[str, str] | None = None) -> _T:
     """`value` (JSON-like: dicts, lists, strings) with `redact` applied to every string in it."""
+    return cast(_T, _scrub(value, environ))
+
+
+def _scrub(value: Any, environ: Mapping[str, str] | None) -> Any:
     if isinstance(value, str):
         return redact(value, environ)
     if isinstance(value, dict):
-        return {scrub(k, environ): scrub(v, environ) for k, v in value.items()}
+        return {_scrub(k, environ): _scrub(v, environ) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [scrub(v, environ) for v in value]
+        return [_scrub(v, environ) for v in value]
     return value
+
+
+def scrub_xml(root: Any) -> Any:
+    """An ElementTree element with `redact` applied to every text, tail and attribute value."""
+    for element in root.iter():
+        if element.text:
+            element.text = redact(element.text)
+        if element.tail:
+            element.tail = redact(element.tail)
+        for key, value in element.attrib.items():
+            element.set(key, redact(value))
+    return root
 
 
 def strip_userinfo(url: str) -> str:

@@ -109,8 +109,11 @@ class Reports:
     def document(self, apps: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The report document of these app entries, ending now."""
         from rpmkit import report_doc
+        from rpmkit.redact import scrub
 
-        return report_doc.document(self.command, apps, self.started, time.time())
+        # Evidence quotes logs and servers: the JSON, the JUnit XML and the CI annotations
+        # are made from this document, so each is redacted here, once.
+        return scrub(report_doc.document(self.command, apps, self.started, time.time()))
 
     def summarize(self, doc: dict[str, Any]) -> None:
         """The one summary line, in the CI server's annotation syntax when there is one."""
