@@ -183,7 +183,9 @@ def build(
     epoch = sources.source_date_epoch(loaded.app_dir)
     engine.reap()
     builder = images.ensure(engine, profile, reporter, options.base_image).builder
-    settings = container_settings(builder, run or Run.new(spec.name), epoch, os.environ)
+    settings = container_settings(
+        builder, run or Run.new(spec.name, keep=options.keep), epoch, os.environ
+    )
     with tempfile.TemporaryDirectory(prefix="rpmkit-build-") as tmp:
         scratch = Path(tmp)
         staged = sources.stage(

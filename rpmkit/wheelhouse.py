@@ -182,7 +182,7 @@ def fetch(
     (inputs / CONSTRAINTS).write_text(reqs.constraints_text(), encoding="utf-8")
     if wheelhouse is not None:
         dest = scratch / "wheels"
-        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse)
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse, requirements)
         _store_requirements(dest, installed, reqs)
         return dest
     digests = "".join(f"{sha256_of(w)}\n" for _, w in built)
@@ -194,7 +194,7 @@ def fetch(
     partial = cached.with_name(f"{key}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None)
+        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, requirements)
         _store_requirements(partial, installed, reqs)
         try:
             partial.rename(cached)
@@ -284,7 +284,9 @@ def _download(
     reporter: Reporter,
     index_url: str | None,
     wheelhouse: Path | None,
+    given: Path,
 ) -> None:
+    # `requirements` is the flattened copy pip reads; `given` is the user's file, for messages.
     dest.mkdir(parents=True, exist_ok=True)
     cmd = download_command(requirements.resolve(), dest, tgt, index_url, wheelhouse)
     with reporter.step("downloading wheels"):
@@ -303,7 +305,7 @@ def _download(
             index = redact.strip_userinfo(index_url) if index_url else "the index"
             source = f"from {wheelhouse}" if wheelhouse else f"from {index}"
             raise BuildError(
-                f"pip download failed for {requirements} ({tgt.describe()}, {source})",
+                f"pip download failed for {given} ({tgt.describe()}, {source})",
                 hint="every requirement needs a binary wheel for that target (nothing is "
                 "compiled); check the names and versions, or pass --index-url URL or "
                 "--wheelhouse DIR",
