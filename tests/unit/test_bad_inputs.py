@@ -7,6 +7,9 @@ are and how many were handled cleanly.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,49 @@ def test_the_catalogue_tells_a_pass_from_a_fail(tmp_path: Path) -> None:
     # And a case that does not name what is wrong is not clean.
     bad = bad_inputs.Case("unnamed", ("spec", "{app}/missing"), ("--no-such-name",))
     assert bad_inputs.run_case(bad, tmp_path / "unnamed").problems(bad)
+
+
+# A few cases as a user meets them: a separate process, real argv (which cannot hold NUL).
+AS_PROCESSES = [
+    "check --health-port out-of-range-high",
+    "check --health-path trailing-newline",
+    "check --expect-status out-of-range-low",
+    "build --index-url trailing-backslash",
+    "gate --max-age non-ascii",
+    "rehearse --steady-seconds nan",
+    "config services[0].command trailing-backslash",
+    "config requirements symlink-escape",
+]
+
+
+@pytest.mark.parametrize("case_id", AS_PROCESSES)
+def test_bad_input_as_a_separate_process(case_id: str, tmp_path: Path) -> None:
+    (case,) = [c for c in CASES if c.id == case_id]
+    places = bad_inputs.workspace(tmp_path, case)
+    argv = []
+    for arg in case.argv:
+        for key, value in places.items():
+            arg = arg.replace(key, value)
+        argv.append(arg)
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "HOME": str(tmp_path / "home"),
+        "DOCKER_HOST": "unix:///nonexistent/docker.sock",  # reaching it would name no option
+    }
+    before = set(tmp_path.rglob("*"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "rpmkit", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
+    outcome = bad_inputs.Outcome(
+        proc.returncode,
+        proc.stdout,
+        proc.stderr,
+        sorted(str(p) for p in set(tmp_path.rglob("*")) - before),
+    )
+    assert not outcome.problems(case), outcome.problems(case)
