@@ -19,6 +19,7 @@ from rpmkit.commands.params import check_argv
 from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
 from rpmkit.redact import RedactingStream, redact
+from rpmkit.redact import reset as redact_reset
 from rpmkit.stdout import ClosedPipeGuard
 
 # An error line longer than this is cut (it quotes a value that is far too long).
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = sys.argv[1:] if argv is None else argv
     # Every line rpmkit prints passes the redaction: results, progress, errors, tracebacks.
+    redact_reset()
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = RedactingStream(stdout)
     sys.stderr = RedactingStream(stderr)

@@ -23,6 +23,7 @@ import base64
 import netrc
 import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -77,8 +78,9 @@ def register_pair(user: str, password: str) -> None:
 
 
 def reset() -> None:
-    """Forget registered values (tests; a long-lived process between runs)."""
+    """Forget registered values and re-read the environment (each CLI run starts with it)."""
     _registered.clear()
+    _ENV_CACHE.clear()
 
 
 def variants(value: str) -> set[str]:
@@ -98,10 +100,25 @@ def variants(value: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_SECRET}
 
 
+# os.environ's secrets, read at most once a second: a build log is redacted line by line.
+_ENV_CACHE: dict[str, tuple[float, frozenset[str]]] = {}
+ENV_TTL = 1.0
+
+
 def known_secrets(environ: Mapping[str, str] | None = None) -> set[str]:
     """Secret values from the environment, the netrc file and what was registered."""
-    env = os.environ if environ is None else environ
-    found = set(_registered)
+    if environ is not None:
+        return set(_registered) | _environment_secrets(environ)
+    now = time.monotonic()
+    cached = _ENV_CACHE.get("os.environ")
+    if cached is None or now - cached[0] > ENV_TTL:
+        cached = (now, frozenset(_environment_secrets(os.environ)))
+        _ENV_CACHE["os.environ"] = cached
+    return set(_registered) | cached[1]
+
+
+def _environment_secrets(env: Mapping[str, str]) -> set[str]:
+    found: set[str] = set()
     for name, value in env.items():
         if _SECRET_NAME.search(name) and value:
             found.add(value)
