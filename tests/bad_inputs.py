@@ -54,6 +54,8 @@ OPTION_EXAMPLES = {
     "ENV": "prod",
     "PATH": "/health",
 }
+# String arguments, by name.
+ARGUMENT_EXAMPLES = {"names": "rpmkit-web-0123456789ab"}
 # Options with a required value, and what to give them when another option is the one tested.
 REQUIRED_OPTIONS = {"--env": "prod", "--from": "{app}/dist/catalogue-0.9.0-1.noarch.rpm"}
 
@@ -217,7 +219,7 @@ def _base_args(command: click.Command, skip: click.Parameter | None = None) -> l
         if param is skip:
             continue
         if isinstance(param, click.Argument):
-            args.append("{app}")
+            args.append(ARGUMENT_EXAMPLES.get(param.name or "", "{app}"))
         elif isinstance(param, click.Option) and param.required:
             args += [param.opts[0], REQUIRED_OPTIONS[param.opts[0]]]
     return args
@@ -280,6 +282,8 @@ def kinds_for(param: click.Parameter) -> dict[str, str]:
         return _number_kinds(ptype)
     if ptype == click.STRING and isinstance(param, click.Option):
         return _string_kinds(OPTION_EXAMPLES[param.metavar or ""])
+    if ptype == click.STRING:
+        return _string_kinds(ARGUMENT_EXAMPLES[param.name or ""])
     raise AssertionError(f"no kinds for {param.name} of type {ptype!r}")
 
 

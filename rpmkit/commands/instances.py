@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import State, echo_table, pass_state
 
 
@@ -34,7 +35,7 @@ def instances(ctx: click.Context) -> None:
 
 
 @instances.command("rm")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, callback=params.container_names)
 @click.option("--all", "every", is_flag=True, help="Every kept and leftover instance.")
 @pass_state
 def rm(state: State, names: tuple[str, ...], every: bool) -> None:

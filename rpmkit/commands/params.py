@@ -81,6 +81,17 @@ def url_path(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
+_CONTAINER = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}")
+
+
+def container_names(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Container names (one, or a tuple of them), as the engine spells them."""
+    for name in (value,) if isinstance(value, str) else value or ():
+        if not _CONTAINER.fullmatch(name):
+            raise _fail(name, "a container name (letters, digits and _.-)")
+    return value
+
+
 def environment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A deploy environment's name, as [deploy.environments] keys are written."""
     if value is not None and not _ENVIRONMENT.fullmatch(value):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state, profile_option, select_profile
 from rpmkit.errors import ConfigError
 
@@ -19,6 +20,7 @@ from rpmkit.errors import ConfigError
 @click.option(
     "--instance",
     metavar="NAME",
+    callback=params.container_names,
     help="Enter this instance (one `--keep` kept, see `rpmkit instances`) instead of a fresh "
     "one; leaving does not remove it.",
 )
