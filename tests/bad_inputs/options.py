@@ -112,6 +112,15 @@ def kinds_for(param: click.Parameter) -> dict[str, str]:
         return _path_kinds(param)
     if isinstance(ptype, click.IntRange | click.FloatRange) or ptype in (click.INT, click.FLOAT):
         return _number_kinds(ptype)
+    if isinstance(ptype, click.Choice):
+        first = str(ptype.choices[0])
+        return {
+            "unknown": "nope",
+            "trailing-newline": f"{first}\n",
+            "trailing-backslash": f"{first}\\",
+            "non-ascii": f"{first}\u00e9",
+            "huge": first + "x" * HUGE,
+        }
     if ptype == click.STRING and isinstance(param, click.Option):
         return _string_kinds(OPTION_EXAMPLES[param.metavar or ""])
     if ptype == click.STRING:
