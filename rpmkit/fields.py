@@ -56,6 +56,19 @@ def _no_macro(value: str) -> str:
     return value
 
 
+# scheme://user:password@ - a credential that would be shipped in the package.
+_CREDENTIAL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]*@")
+
+
+def _no_credentials(value: str) -> str:
+    if _CREDENTIAL_URL.search(value):
+        raise ValueError(
+            "holds a URL with a password, which the RPM would ship to every server; "
+            "give the service its credentials at run time instead"
+        )
+    return value
+
+
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line (it contains a newline)")
@@ -64,7 +77,7 @@ def _one_line(value: str) -> str:
     if value.rstrip().endswith("\\"):
         # A unit file and a spec join a line ending in '\' with the next one.
         raise ValueError("must not end with '\\', which continues the line into the next one")
-    return _no_macro(value)
+    return _no_credentials(_no_macro(value))
 
 
 def _no_backslash(value: str) -> str:
@@ -90,7 +103,7 @@ def _text_block(value: str) -> str:
             raise ValueError(
                 f"line {shown(line.strip())} starts with '%', which would open a spec section"
             )
-    return _no_macro(value)
+    return _no_credentials(_no_macro(value))
 
 
 def pattern(regex: re.Pattern[str], expected: str) -> Any:

@@ -265,6 +265,26 @@ class RedactingStream:
         for line in lines:
             self.write(line)
 
+    @property
+    def buffer(self) -> Any:
+        """The binary stream under it, redacting too (click writes there when it re-encodes)."""
+        return _RedactingBuffer(self._inner.buffer)
+
     def __getattr__(self, name: str) -> Any:
         # flush, isatty, fileno, encoding, errors ...: those of the real stream.
+        return getattr(self._inner, name)
+
+
+class _RedactingBuffer:
+    """A binary stream that redacts each write (decoded as UTF-8, undecodable bytes kept)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, data: bytes) -> int:
+        text = bytes(data).decode("utf-8", "surrogateescape")
+        self._inner.write(redact(text).encode("utf-8", "surrogateescape"))
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -167,6 +167,9 @@ def _str_kinds(kind: str, base: str) -> dict[str, tuple[Any, Expect]]:
         out["percent-shell"] = (f"{base}%(id)", "refuse")
         # Prose takes any language; names, paths and identifiers do not.
         out["non-ascii"] = (f"{base}\u00e9\u540d", "accept" if prose else "refuse")
+    if prose:
+        # A password in a URL would be shipped in the spec, the unit file, the RPM.
+        out["url-credentials"] = (f"{base} https://user:p4ss@db.example.com/", "refuse")
     if kind == "RelPath":
         out["path-escape-parent"] = ("../outside.txt", "refuse")
         out["path-escape-absolute"] = ("/etc/passwd", "refuse")

@@ -57,7 +57,9 @@ def run_case(case: Case, root: Path) -> Outcome:
             arg = arg.replace(key, value)
         argv.append(arg)
     before = _snapshot(root)
-    out, err = io.StringIO(), io.StringIO()
+    # Text streams over bytes, as a terminal's or a pipe's are (click may write to .buffer).
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     code = 0
     with _sealed(root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -65,7 +67,14 @@ def run_case(case: Case, root: Path) -> Outcome:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     left = sorted(_snapshot(root) - before)
-    return Outcome(code, out.getvalue(), err.getvalue(), left)
+    return Outcome(code, _text(out), _text(err), left)
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", "replace")
 
 
 @contextlib.contextmanager

@@ -26,8 +26,10 @@ import pytest
 
 from rpmkit import cli, handoff, redact, report, wheelhouse
 from rpmkit.checks import Check
+from rpmkit.commands.reporting import Reports
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
+from rpmkit.report_doc import app_entry
 from tests.unit.handoff_helpers import write_rpm
 
 USER = "deployer"
@@ -73,14 +75,17 @@ def files_text(root: Path) -> str:
 
 
 def run_cli(*args: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
+    """`rpmkit ARGS` in-process, with byte-backed streams as a terminal or a pipe has."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     code = 0
     with redirect_stdout(out), redirect_stderr(err):
         try:
             cli.main(list(args))
         except SystemExit as exc:
             code = int(exc.code or 0)
-    return code, out.getvalue() + err.getvalue()
+    raw = b"".join(s.buffer.getvalue() for s in (out, err))  # type: ignore[attr-defined]
+    return code, raw.decode("utf-8", "replace")
 
 
 @pytest.fixture(autouse=True)
@@ -319,11 +324,11 @@ def test_reports_are_written_redacted(tmp_path: Path) -> None:
     check = Check("health", f"GET /?access_token={SECRETS['env_token']}", False, "failed", evidence)
     rep = report.Report(subject="web", profile="offline", checks=(check,), timings={})
     out = tmp_path / "reports"
-    out.mkdir()
-    report.write_json(rep, out / "r.json")
-    report.write_junit(rep, out / "r.xml")
+    reports = Reports("check", out / "r.json", out / "r.xml")
+    reports.write([app_entry(rep, "web", 0.0, 1.0, error=f"failed at {evidence}")])
     assert found(files_text(out)) == []
     assert "***" in (out / "r.xml").read_text()
+    assert "***" in (out / "r.json").read_text()
 
 
 def test_a_hand_off_tools_output_is_logged_redacted(tmp_path: Path) -> None:
