@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit import labels
@@ -26,8 +29,53 @@ START_HINT = (
 
 
 def docker_host() -> str:
-    """The engine address rpmkit will try: DOCKER_HOST, else the default socket."""
-    return os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
+    """The engine address rpmkit will try, as the docker CLI chooses it.
+
+    DOCKER_HOST; else the Docker context named by DOCKER_CONTEXT (or the CLI's
+    current context, `docker context use`); else the default socket.
+    """
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    context = _context()
+    return context.host if context is not None else DEFAULT_SOCKET
+
+
+@dataclass(frozen=True)
+class Context:
+    """A Docker context (`docker context create`): its engine address and TLS files."""
+
+    name: str
+    host: str
+    tls_dir: Path | None  # ca.pem, cert.pem, key.pem when the context uses TLS
+
+
+def _context() -> Context | None:
+    """The Docker context in use, when it is not the default one.
+
+    As the docker CLI finds it: DOCKER_CONTEXT, else `currentContext` in
+    $DOCKER_CONFIG/config.json; its endpoint in contexts/meta/<sha256 of the
+    name>/meta.json, TLS files in contexts/tls/<same>/docker/ (docker's
+    context store layout).
+    """
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = os.environ.get("DOCKER_CONTEXT") or ""
+    if not name:
+        try:
+            name = str(json.loads((config / "config.json").read_text()).get("currentContext", ""))
+        except (OSError, ValueError, AttributeError):
+            name = ""
+    if name in ("", "default"):
+        return None
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config / "contexts" / "meta" / digest / "meta.json"
+    try:
+        host = json.loads(meta.read_text())["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DockerUnavailable(
+            f"no Docker context named {name} (no {meta})", hint="see `docker context ls`"
+        ) from None
+    tls = config / "contexts" / "tls" / digest / "docker"
+    return Context(name, str(host), tls if tls.is_dir() else None)
 
 
 def engine_is_local() -> bool:
@@ -42,7 +90,23 @@ def connect(timeout: int = 120) -> Engine:
 
     host = docker_host()
     try:
-        client = docker.from_env(timeout=timeout)
+        context = None if os.environ.get("DOCKER_HOST") else _context()
+        if context is not None:
+            tls: Any = False
+            if context.tls_dir is not None:
+                from docker.tls import TLSConfig
+
+                tls = TLSConfig(
+                    client_cert=(
+                        str(context.tls_dir / "cert.pem"),
+                        str(context.tls_dir / "key.pem"),
+                    ),
+                    ca_cert=str(context.tls_dir / "ca.pem"),
+                    verify=True,
+                )
+            client = docker.DockerClient(base_url=context.host, tls=tls, timeout=timeout)
+        else:
+            client = docker.from_env(timeout=timeout)
         client.ping()
     except (DockerException, OSError) as exc:
         raise DockerUnavailable(

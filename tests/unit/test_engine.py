@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,39 @@ def test_doctor_without_engine_is_one_line_exit_2() -> None:
     assert "unix:///nonexistent.sock" in lines[0]
     assert "start the engine" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def _context(config: Path, name: str, host: str) -> None:
+    import hashlib
+    import json
+
+    meta = config / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text(
+        json.dumps({"Name": name, "Endpoints": {"docker": {"Host": host}}})
+    )
+
+
+def test_docker_contexts_are_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    _context(tmp_path, "remote", "unix:///nonexistent-context.sock")
+    monkeypatch.setenv("DOCKER_CONTEXT", "remote")
+    assert engine.docker_host() == "unix:///nonexistent-context.sock"
+    with pytest.raises(DockerUnavailable, match="nonexistent-context.sock"):
+        engine.connect(timeout=5)
+    # The CLI's current context, when DOCKER_CONTEXT is not set.
+    monkeypatch.delenv("DOCKER_CONTEXT")
+    (tmp_path / "config.json").write_text('{"currentContext": "remote"}')
+    assert engine.docker_host() == "unix:///nonexistent-context.sock"
+    # DOCKER_HOST wins over any context, as with the CLI.
+    monkeypatch.setenv("DOCKER_HOST", "unix:///other.sock")
+    assert engine.docker_host() == "unix:///other.sock"
+
+
+def test_an_unknown_context_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setenv("DOCKER_CONTEXT", "nope")
+    with pytest.raises(DockerUnavailable, match="no Docker context named nope"):
+        engine.connect(timeout=5)
