@@ -332,9 +332,16 @@ class Engine:
 
     def images(self, *, label: str | None = None, repository: str | None = None) -> list[ImageInfo]:
         """Local images carrying `label`, or of `repository`."""
+        from docker.errors import ImageNotFound
+
         filters = {"label": label} if label else {}
+        found = []
         with translated(self.host, "listing images"):
-            found = self._client.images.list(name=repository, filters=filters)
+            for row in self._client.api.images(name=repository, filters=filters):
+                try:
+                    found.append(self._client.images.get(row["Id"]))
+                except ImageNotFound:
+                    continue  # removed since the listing (another run's clean-up)
         return [
             ImageInfo(
                 str(i.id), str(i.short_id), tuple(i.tags), dict(i.labels or {}),
