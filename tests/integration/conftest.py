@@ -123,9 +123,11 @@ def check_paths(
     app: str,
     expect: Any,
     upgrade_from: tuple[Path, ...] = (),
+    profile: Any = None,
     **plan: Any,
 ) -> Any:
-    """`pipeline.check` of RPM files as `rpmkit check` runs it (staged, on the offline profile)."""
+    """`pipeline.check` of RPM files as `rpmkit check` runs it (staged; the offline profile
+    unless another is given)."""
     from rpmkit import pipeline, profiles, targets
     from rpmkit.images import RuntimeImage
     from rpmkit.progress import Reporter
@@ -134,5 +136,5 @@ def check_paths(
     with targets.staged(rpms) as staged, targets.staged(upgrade_from) as old:
         made = pipeline.CheckPlan(staged, app, expect, upgrade_from=old, **plan)
         return pipeline.check(
-            engine, profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
+            engine, profile or profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
         )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rpmkit import balancer
 from rpmkit.health import Probe
 from rpmkit.rehearse import RehearsePlan
 from rpmkit.rehearse_config import Rehearse
+from rpmkit.rpm import RpmFile
 
 # A Python service on 8000 behind nginx on 80, under systemd, enabled at boot.
 # LATE: /health_check answers 503 for that many seconds after the start.
@@ -122,19 +121,26 @@ PROBE = Probe(path="/health_check", port=80, interval=0.1, timeout=1.0, deadline
 
 
 def plan(
-    app: str, old: Path, new: Path, *, chaos: bool = False, **settings: object
+    app: str,
+    old: tuple[RpmFile, ...],
+    new: tuple[RpmFile, ...],
+    *,
+    chaos: bool = False,
+    chaos_swap: bool = False,
+    **settings: object,
 ) -> RehearsePlan:
-    """A rehearsal of the test service with the default load and short phases."""
+    """A rehearsal of the (staged) test service with the default load and short phases."""
     options: dict[str, object] = {"steady_seconds": 3.0, "after_seconds": 2.0, **settings}
     health = balancer.local_health("/health_check", 80, 200, 30.0, 5.0, 2, 5, 0.2)
     return RehearsePlan(
         app=app,
-        old=(old,),
-        new=(new,),
+        old=old,
+        new=new,
         probe=PROBE,
         health=health,
         traffic_port=80,
         settings=Rehearse.model_validate(options),
         chaos=chaos,
+        chaos_swap=chaos_swap,
         seed=7,
     )

@@ -35,14 +35,14 @@ command = "python3 -c 'import time; time.sleep(86400)'"
 """
 
 
-def _needs(client: Any, image: str) -> None:
-    if images.image_id(client, image) is None:
+def _needs(engine: Any, image: str) -> None:
+    if images.image_id(engine, image) is None:
         pytest.skip(f"needs {image} locally (docker pull {image} or docker load -i FILE)")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _al2023_present(docker_client: Any) -> None:
-    _needs(docker_client, "amazonlinux:2023")
+def _al2023_present(engine: Any) -> None:
+    _needs(engine, "amazonlinux:2023")
 
 
 def _output(proc: Any) -> str:
@@ -76,8 +76,8 @@ def test_al2023_images_build_and_are_up_to_date_after() -> None:
     assert second.stdout.count("up to date") == 2, second.stdout
 
 
-def test_al2023_runtime_has_what_the_ami_has(docker_client: Any) -> None:
-    runtime = images.build(docker_client, profiles.get("al2023"), _quiet())[1][0].tag
+def test_al2023_runtime_has_what_the_ami_has(engine: Any, docker_client: Any) -> None:
+    runtime = images.ensure(engine, profiles.get("al2023"), _quiet()).runtime.tag
     out = docker_client.containers.run(
         runtime,
         ["sh", "-c", "rpm -q systemd shadow-utils chkconfig initscripts procps-ng && "
@@ -108,8 +108,8 @@ def test_sysv_hello_world_passes_on_al2023(tmp_path: Path) -> None:
     assert "PASS  verify    init script hello-world started at boot" in proc.stdout
 
 
-def test_sysv_worker_passes_on_al2(docker_client: Any, tmp_path: Path) -> None:
-    _needs(docker_client, "amazonlinux:2")
+def test_sysv_worker_passes_on_al2(engine: Any, tmp_path: Path) -> None:
+    _needs(engine, "amazonlinux:2")
     limit = profiles.boot_limit(profiles.get("al2"))
     if limit:
         pytest.skip(limit)

@@ -69,11 +69,11 @@ def _app(root: Path, name: str, install: str = "") -> Path:
     return root
 
 
-def _build(client: Any, app: Path, dist: Path, reporter: Reporter = QUIET, **kw: Any) -> Any:
+def _build(engine: Any, app: Path, dist: Path, reporter: Reporter = QUIET, **kw: Any) -> Any:
     loaded = config.load(app)
     options = build.BuildOptions(dist=dist)
     return build.build(
-        client, loaded, spec.render(loaded), profiles.get("offline"), reporter, options, **kw
+        engine, loaded, spec.render(loaded), profiles.get("offline"), reporter, options, **kw
     )
 
 
@@ -104,6 +104,7 @@ QF = "%{PAYLOADDIGEST} %{PAYLOADDIGESTALT} %{BUILDTIME} %{BUILDHOST}\n"
 
 
 def test_build_writes_rpm_srpm_and_log(
+    engine: Any,
     docker_client: Any,
     offline_images: dict[str, str],
     tmp_path: Path,
@@ -111,7 +112,7 @@ def test_build_writes_rpm_srpm_and_log(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     app = _app(tmp_path / "app", "rk-tiny")
-    rpm = _build(docker_client, app, tmp_path / "dist")
+    rpm = _build(engine, app, tmp_path / "dist")
     dist = tmp_path / "dist"
     assert rpm.path == dist / "rk-tiny-1.0-1.noarch.rpm"
     assert rpm.srpm == dist / "rk-tiny-1.0-1.src.rpm"
@@ -155,11 +156,11 @@ def test_build_writes_rpm_srpm_and_log(
 
 
 def test_failing_install_shows_the_failing_lines(
-    docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+    engine: Any, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
 ) -> None:
     app = _app(tmp_path / "app", "rk-broken", 'echo "about to fail: no config to install"\nexit 3')
     with pytest.raises(BuildError) as info:
-        _build(docker_client, app, tmp_path / "dist")
+        _build(engine, app, tmp_path / "dist")
     error = info.value
     assert error.exit_code == 1
     assert error.message.startswith("rpmbuild failed in %install building rk-broken-1.0-1")
@@ -197,25 +198,25 @@ class _Interrupting(Reporter):
 
 
 def test_ctrl_c_removes_the_container(
-    docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+    engine: Any, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
 ) -> None:
     app = _app(tmp_path / "app", "rk-interrupted")
     run_id = labels.new_run_id()
     with pytest.raises(KeyboardInterrupt):
-        _build(docker_client, app, tmp_path / "dist", _Interrupting(-1), run_id=run_id)
+        _build(engine, app, tmp_path / "dist", _Interrupting(-1), run=labels.Run(run_id, "tests"))
     assert (
         docker_client.containers.list(all=True, filters={"label": f"{labels.RUN}={run_id}"}) == []
     )
 
 
 def test_same_inputs_give_the_same_payload(
-    docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+    engine: Any, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
 ) -> None:
     app = _app(tmp_path / "app", "rk-repro")
-    first = _build(docker_client, app, tmp_path / "one")
+    first = _build(engine, app, tmp_path / "one")
     time.sleep(1.1)  # a different second on the clock, and new file times
     os.utime(app / "hello.txt")
-    second = _build(docker_client, app, tmp_path / "two")
+    second = _build(engine, app, tmp_path / "two")
     image = offline_images["builder"]
     one = _digests(docker_client, image, first.path)
     assert one == _digests(docker_client, image, second.path)
@@ -303,11 +304,15 @@ def test_hello_world_venv_works_at_its_real_path(
 
 @pytest.mark.slow
 def test_hello_world_rebuild_gives_the_same_payload(
-    docker_client: Any, offline_images: dict[str, str], hello_world: Path, tmp_path: Path
+    engine: Any,
+    docker_client: Any,
+    offline_images: dict[str, str],
+    hello_world: Path,
+    tmp_path: Path,
 ) -> None:
     loaded = config.load(HELLO)
     again = build.build(
-        docker_client,
+        engine,
         loaded,
         spec.render(loaded),
         profiles.get("offline"),

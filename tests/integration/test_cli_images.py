@@ -81,10 +81,10 @@ def test_prune_keep_current_removes_leftovers_and_stale_caches(
         assert docker_client.images.get(tag) is not None  # the current images stay
 
 
-def test_images_build_without_the_amazon_linux_base_exits_2_with_a_hint(docker_client: Any) -> None:
+def test_images_build_without_the_amazon_linux_base_exits_2_with_a_hint(engine: Any) -> None:
     from rpmkit import images
 
-    if images.image_id(docker_client, "amazonlinux:2023") is not None:
+    if images.image_id(engine, "amazonlinux:2023") is not None:
         pytest.skip("amazonlinux:2023 is present here: nothing to hint")
     proc = rpmkit_cli("images", "build", "--profile", "al2023")
     assert proc.returncode == 2, proc.stdout + proc.stderr

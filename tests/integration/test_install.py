@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from rpmkit import pipeline, profiles
-from rpmkit.progress import Reporter
+from rpmkit import profiles
 from rpmkit.verify import Expectations
+from tests.integration.conftest import check_paths
 from tests.integration.test_check import web_spec
 
 pytestmark = pytest.mark.docker
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.docker
 def test_missing_dependency_goes_through_the_local_repository(
     rpm_factory: Callable[[str], Path],
     offline_images: dict[str, str],
-    docker_client: Any,
+    engine: Any,
     package_manager_of: str,
 ) -> None:
     profile = dataclasses.replace(
@@ -34,10 +34,10 @@ def test_missing_dependency_goes_through_the_local_repository(
         package_manager=profiles.get(package_manager_of).package_manager,
     )
     rpm = rpm_factory(web_spec(name="rk-repo", requires="Requires: libfrobnicate >= 2"))
-    plan = pipeline.CheckPlan((rpm,), "rk-repo", Expectations(probe=None), boot=False)
-    report = pipeline.check(
-        docker_client, profile, offline_images["runtime"], plan, Reporter(verbosity=-1)
-    ).report
+    report = check_paths(
+        engine, offline_images["runtime"], (rpm,), "rk-repo", Expectations(probe=None),
+        profile=profile, boot=False,
+    ).report  # fmt: skip
     assert report.failed_stage == "install"
     (check,) = [c for c in report.checks if not c.ok]
     assert "missing dependencies: libfrobnicate" in check.detail

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rpmkit import balancer_image, labels, profiles, rehearse, rehearse_report
+from rpmkit import balancer_image, labels, profiles, rehearse, rehearse_report, targets
 from rpmkit.progress import Reporter
-from rpmkit.rehearse import Rehearsal, RehearsePlan
+from rpmkit.rehearse import Rehearsal
 from tests.integration.conftest import rpmkit_cli
 from tests.integration.rehearse_helpers import plan, service_spec
 from tests.reports import read_junit, read_report
@@ -29,23 +27,31 @@ Build = Callable[[str], Path]
 
 
 @pytest.fixture(scope="module")
-def lb_image(docker_client: Any, offline_images: dict[str, str]) -> str:
+def lb_image(engine: Any, offline_images: dict[str, str]) -> str:
     """The balancer's image, built on first use as `rpmkit rehearse` does."""
-    tag, _ = balancer_image.ensure(docker_client, Reporter(verbosity=-1))
+    tag, _ = balancer_image.ensure(engine, Reporter(verbosity=-1))
     return tag
 
 
 def run(
-    docker_client: Any, offline_images: dict[str, str], lb_image: str, the_plan: RehearsePlan
+    engine: Any,
+    offline_images: dict[str, str],
+    lb_image: str,
+    app: str,
+    old: Path,
+    new: Path,
+    **options: Any,
 ) -> Rehearsal:
-    return rehearse.rehearse(
-        docker_client,
-        profiles.get("offline"),
-        offline_images["runtime"],
-        lb_image,
-        the_plan,
-        Reporter(verbosity=-1),
-    )
+    """`rehearse.rehearse` of two RPM files, staged as `rpmkit rehearse` stages them."""
+    with targets.staged((old,)) as old_rpms, targets.staged((new,)) as new_rpms:
+        return rehearse.rehearse(
+            engine,
+            profiles.get("offline"),
+            offline_images["runtime"],
+            lb_image,
+            plan(app, old_rpms, new_rpms, **options),
+            Reporter(verbosity=-1),
+        )
 
 
 def run_objects(client: Any, app: str, owner: str | None = None) -> set[str]:
@@ -138,12 +144,12 @@ def test_hello_world_rolls_out_under_chaos(
 
 
 def test_the_switch_waits_until_every_new_instance_is_healthy(
-    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str], lb_image: str
+    rpm_factory: Build, engine: Any, offline_images: dict[str, str], lb_image: str
 ) -> None:
     # The new version's health check fails for its first 20 seconds.
     old = rpm_factory(service_spec("rk-late", "1.0"))
     new = rpm_factory(service_spec("rk-late", "1.1", late=20))
-    r = run(docker_client, offline_images, lb_image, plan("rk-late", old, new, steady_seconds=2))
+    r = run(engine, offline_images, lb_image, "rk-late", old, new, steady_seconds=2)
     rr = rehearse_report.build(r, 0)
     assert rr.ok, rehearse_report.render(rr)
     assert r.swap["healthy"] >= 20
@@ -158,12 +164,14 @@ def test_the_switch_waits_until_every_new_instance_is_healthy(
 
 
 def test_an_old_instance_killed_during_the_swap(
-    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str], lb_image: str
+    rpm_factory: Build, engine: Any, offline_images: dict[str, str], lb_image: str
 ) -> None:
     old = rpm_factory(service_spec("rk-swapkill", "1.0"))
     new = rpm_factory(service_spec("rk-swapkill", "1.1"))
-    the_plan = replace(plan("rk-swapkill", old, new, steady_seconds=1.5), chaos_swap=True)
-    r = run(docker_client, offline_images, lb_image, the_plan)
+    r = run(
+        engine, offline_images, lb_image, "rk-swapkill", old, new,
+        steady_seconds=1.5, chaos_swap=True,
+    )  # fmt: skip
     rr = rehearse_report.build(r, 0)
     assert rr.ok, rehearse_report.render(rr)
     (chaos,) = r.chaos
@@ -219,12 +227,13 @@ def test_state_on_the_instance_fails_the_disposability_check(
 
 
 def test_a_version_that_crashes_under_load_fails_with_the_count_and_times(
-    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str], lb_image: str
+    rpm_factory: Build, engine: Any, offline_images: dict[str, str], lb_image: str
 ) -> None:
     old = rpm_factory(service_spec("rk-crash", "1.0"))
     new = rpm_factory(service_spec("rk-crash", "1.1", crash_after=40))
-    the_plan = plan("rk-crash", old, new, steady_seconds=2, after_seconds=3)
-    r = run(docker_client, offline_images, lb_image, the_plan)
+    r = run(
+        engine, offline_images, lb_image, "rk-crash", old, new, steady_seconds=2, after_seconds=3
+    )
     rr = rehearse_report.build(r, 0)
     assert not rr.ok
     assert rr.failed_stage in ("swap", "after")
@@ -260,7 +269,7 @@ def test_ctrl_c_mid_rehearsal_leaves_nothing_behind(
         proc.kill()
         pytest.fail(f"the balancer never started: {proc.communicate()[0]}")
     time.sleep(3)  # the load is running against the group
-    owner = f"{socket.gethostname()}:{proc.pid}"
+    owner = labels.owner(proc.pid)
     made = run_objects(docker_client, "rk-int", owner)
     assert {o.split()[0] for o in made} == {"container", "image", "network"}, made
     proc.send_signal(signal.SIGINT)

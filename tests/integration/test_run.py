@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from rpmkit import labels
+from rpmkit.receipt import Receipt
 from tests.reports import ids, read_junit, read_report
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -125,13 +126,19 @@ def test_run_builds_checks_and_writes_a_receipt(
 
     receipt_path = tmp_path / f"{rpm.name}.receipt.json"
     assert f"receipt: {receipt_path}" in proc.stdout
-    receipt = json.loads(receipt_path.read_text())
-    assert receipt["rpm"] == {
-        "file": rpm.name,
-        "sha256": hashlib.sha256(rpm.read_bytes()).hexdigest(),
-    }
-    assert receipt["passed"] is True
-    assert receipt["profile"] == "offline"
+    text = receipt_path.read_text()
+    receipt = json.loads(text)
+    assert receipt["format"] == "rpmkit.receipt/2"
+    assert Receipt.parse(text, where=str(receipt_path)).rpm.file == rpm.name  # digest verified
+    assert receipt["rpm"]["file"] == rpm.name
+    assert receipt["rpm"]["sha256"] == hashlib.sha256(rpm.read_bytes()).hexdigest()
+    assert receipt["rpm"]["size"] == rpm.stat().st_size
+    nevra = receipt["rpm"]["nevra"]
+    assert (nevra["name"], nevra["version"], nevra["release"]) == (APP, "1.0.0", "1")
+    assert receipt["target"]["profile"] == "offline"
+    assert receipt["target"]["runtime_image"] == offline_images["runtime"]
+    assert receipt["check"]["tier"] == "booted"
+    assert receipt["check"]["health_checked"] is True
 
     report = read_report(json_path)
     assert report["verdict"] == "pass"

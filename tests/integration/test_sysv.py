@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 
-from rpmkit import pipeline, profiles
 from rpmkit.checks import Check
 from rpmkit.health import Probe
-from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.verify import Expectations
-from tests.integration.conftest import Start, rpmkit_cli, sh
+from tests.integration.conftest import Start, check_paths, rpmkit_cli, sh
 from tests.integration.test_check import APP
 
 pytestmark = pytest.mark.docker
@@ -105,16 +103,10 @@ def sysv_spec(name: str, post: str | None = None, version: str = "1.0") -> str:
 
 
 def run_check(
-    rpm: Path, name: str, offline_images: dict[str, str], docker_client: Any, **plan: Any
+    rpm: Path, name: str, offline_images: dict[str, str], engine: Any, **plan: Any
 ) -> Report:
     expect = Expectations(ports=(8000,), users=(name,), probe=FAST)
-    return pipeline.check(
-        docker_client,
-        profiles.get("offline"),
-        offline_images["runtime"],
-        pipeline.CheckPlan((rpm,), name, expect, **plan),
-        Reporter(verbosity=-1),
-    ).report
+    return check_paths(engine, offline_images["runtime"], (rpm,), name, expect, **plan).report
 
 
 def failed(report: Report) -> dict[str, Check]:
@@ -122,10 +114,10 @@ def failed(report: Report) -> dict[str, Check]:
 
 
 def test_sysv_package_passes_the_full_check(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     rpm = rpm_factory(sysv_spec("rk-sysv"))
-    report = run_check(rpm, "rk-sysv", offline_images, docker_client, erase=True)
+    report = run_check(rpm, "rk-sysv", offline_images, engine, erase=True)
     assert report.ok, [c for c in report.checks if not c.ok]
     names = [c.name for c in report.checks]
     assert "init script rk-sysv on for runlevel 3" in names
@@ -136,10 +128,10 @@ def test_sysv_package_passes_the_full_check(
 
 
 def test_post_without_chkconfig_add_fails_at_verify(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     rpm = rpm_factory(sysv_spec("rk-sysv-noadd", post="true"))
-    report = run_check(rpm, "rk-sysv-noadd", offline_images, docker_client)
+    report = run_check(rpm, "rk-sysv-noadd", offline_images, engine)
     assert report.failed_stage == "verify"
     problems = failed(report)
     registered = problems["init script rk-sysv-noadd on for runlevel 3"]
@@ -153,10 +145,10 @@ def test_post_without_chkconfig_add_fails_at_verify(
 
 
 def test_no_boot_tier_sees_the_missing_registration(
-    rpm_factory: Build, offline_images: dict[str, str], docker_client: Any
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     rpm = rpm_factory(sysv_spec("rk-sysv-static", post="true"))
-    report = run_check(rpm, "rk-sysv-static", offline_images, docker_client, boot=False)
+    report = run_check(rpm, "rk-sysv-static", offline_images, engine, boot=False)
     assert report.failed_stage == "verify"
     assert "init script rk-sysv-static on for runlevel 3" in failed(report)
 
