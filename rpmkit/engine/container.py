@@ -17,6 +17,8 @@ from rpmkit.errors import DockerUnavailable
 # A `%post` printing 100 MB must not make rpmkit hold 100 MB.
 HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 192 * 1024
+# A partial line held back so the streams merge line by line; a longer one goes on in pieces.
+LINE_BYTES = 16 * 1024
 # `timeout`'s exit status when it had to kill (coreutils: 124, or 128+9 with -s KILL).
 TIMED_OUT = frozenset({124, 137})
 
@@ -162,12 +164,20 @@ class Container:
                 self.id, argv, user=user or "", environment=environment, workdir=workdir
             )["Id"]
             lines = _LineSplitter(on_line)
-            for stdout, stderr in api.exec_start(exec_id, stream=True, demux=True):
-                for chunk, stream in ((stdout, out), (stderr, err)):
+            # The two streams merge line by line: a shell's xtrace writes one line in
+            # several pieces, which must not be cut by the other stream's output.
+            whole = (_WholeLines(), _WholeLines())
+            for chunks in api.exec_start(exec_id, stream=True, demux=True):
+                for chunk, stream, cutter in zip(chunks, (out, err), whole, strict=True):
                     if chunk:
                         stream.add(chunk)
-                        both.add(chunk)
-                        lines.feed(chunk)
+                        merged = cutter.feed(chunk)
+                        both.add(merged)
+                        lines.feed(merged)
+            for cutter in whole:
+                rest = cutter.rest()
+                both.add(rest)
+                lines.feed(rest)
             lines.close()
             rc = _exit_code(api, exec_id)
         return Result(
@@ -245,6 +255,25 @@ class Container:
         return gone_is_fine(
             self._host, lambda: self._c.remove(force=True, v=True), f"container {self.name}"
         )
+
+
+class _WholeLines:
+    """One stream's bytes handed on in whole lines (a line longer than LINE_BYTES in pieces)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        cut = data.rfind(b"\n") + 1
+        if len(data) - cut > LINE_BYTES:
+            cut = len(data)
+        self._pending = data[cut:]
+        return data[:cut]
+
+    def rest(self) -> bytes:
+        rest, self._pending = self._pending, b""
+        return rest
 
 
 class _LineSplitter:

@@ -79,3 +79,40 @@ def test_an_unknown_context_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("DOCKER_CONTEXT", "nope")
     with pytest.raises(DockerUnavailable, match="no Docker context named nope"):
         engine.connect(timeout=5)
+
+
+class _ExecApi:
+    """docker-py's low-level exec calls, replaying frames as the engine delivered them."""
+
+    def __init__(self, frames: list[tuple[bytes | None, bytes | None]], rc: int) -> None:
+        self.frames, self.rc = frames, rc
+
+    def exec_create(self, *_args: object, **_kwargs: object) -> dict[str, str]:
+        return {"Id": "e1"}
+
+    def exec_start(self, *_args: object, **_kwargs: object) -> object:
+        return iter(self.frames)
+
+    def exec_inspect(self, _exec_id: str) -> dict[str, object]:
+        return {"Running": False, "ExitCode": self.rc}
+
+
+class _Handle:
+    id = "c1"
+    name = "rk-test"
+
+
+def test_exec_merges_the_streams_line_by_line() -> None:
+    # dash's xtrace writes "+ exit 3" in pieces; stdout's line arrived between them.
+    frames: list[tuple[bytes | None, bytes | None]] = [
+        (None, b"+ "), (None, b"exit"), (b"about to fail\n", None), (None, b" 3\n"),
+        (None, b"error: Bad exit status"),
+    ]  # fmt: skip
+    seen: list[str] = []
+    container = engine.Container(_Handle(), _ExecApi(frames, 1), "unix:///x")
+    result = container.exec(["sh", "-xc", "echo about to fail; exit 3"], on_line=seen.append)
+    assert result.rc == 1
+    assert result.stdout == "about to fail\n"
+    assert result.stderr == "+ exit 3\nerror: Bad exit status"
+    assert result.output == "about to fail\n+ exit 3\nerror: Bad exit status"
+    assert seen == ["about to fail", "+ exit 3", "error: Bad exit status"]
