@@ -47,7 +47,10 @@ def test_images_list_shows_cached_images(offline_images: dict[str, str]) -> None
 def test_prune_keep_current_removes_leftovers_and_stale_caches(
     offline_images: dict[str, str], docker_client: Any
 ) -> None:
+    import contextlib
     import io
+
+    from docker import errors as docker_errors
 
     from rpmkit import labels
 
@@ -56,24 +59,36 @@ def test_prune_keep_current_removes_leftovers_and_stale_caches(
         tag="rpmkit/offline-runtime:000000stale0",
         rm=True,
     )
-    # A run whose process died without cleaning up, and one still in progress.
+    # A run whose process died without cleaning up, an instance such a run kept
+    # (`--keep`), and a run still in progress.
     gone = subprocess.Popen(["true"])
     gone.wait()
-    crashed = {
-        **labels.Run("prunetest", "tests").labels(),
-        labels.OWNER: f"{labels.owner().split(':')[0]}:{gone.pid}",
-    }
-    leftover = docker_client.containers.create(offline_images["runtime"], ["true"], labels=crashed)
+    dead_owner = f"{labels.owner().split(':')[0]}:{gone.pid}"
+    crashed = {**labels.Run("prunetest", "tests").labels(), labels.OWNER: dead_owner}
+    kept = {**labels.Run("prunekept", "tests", keep=True).labels(), labels.OWNER: dead_owner}
+    runtime = offline_images["runtime"]
+    leftover = docker_client.containers.create(runtime, ["true"], labels=crashed)
+    kept_instance = docker_client.containers.create(runtime, ["true"], labels=kept)
     live = docker_client.containers.create(
-        offline_images["runtime"], ["true"], labels=labels.Run("prunelive", "tests").labels()
+        runtime, ["true"], labels=labels.Run("prunelive", "tests").labels()
     )
-    proc = rpmkit_cli("images", "prune", "--keep-current")
-    assert proc.returncode == 0, proc.stderr
-    assert f"container {leftover.name}" in proc.stdout
-    assert "rpmkit/offline-runtime:000000stale0" in proc.stdout
-    assert docker_client.containers.list(all=True, filters={"label": "rpmkit.run=prunetest"}) == []
-    assert f"container {live.name}" not in proc.stdout
-    live.remove(force=True)
+    try:
+        proc = rpmkit_cli("images", "prune", "--keep-current")
+        assert proc.returncode == 0, proc.stderr
+        # Another rpmkit on this engine reaps a dead run's objects when it starts, so
+        # the crashed run's container may be gone before prune lists it; gone it must be.
+        # Reaping spares kept instances: prune is what removes that one.
+        assert f"container {kept_instance.name}" in proc.stdout
+        assert "rpmkit/offline-runtime:000000stale0" in proc.stdout
+        for run in ("prunetest", "prunekept"):
+            selector = {"label": f"rpmkit.run={run}"}
+            assert docker_client.containers.list(all=True, filters=selector) == []
+        assert f"container {live.name}" not in proc.stdout
+        live.reload()  # still there: NotFound otherwise
+    finally:
+        for container in (leftover, kept_instance, live):
+            with contextlib.suppress(docker_errors.NotFound):
+                container.remove(force=True)
     assert not any(
         "rpmkit/offline-runtime:000000stale0" in image.tags for image in docker_client.images.list()
     )

@@ -116,3 +116,51 @@ def test_exec_merges_the_streams_line_by_line() -> None:
     assert result.stderr == "+ exit 3\nerror: Bad exit status"
     assert result.output == "about to fail\n+ exit 3\nerror: Bad exit status"
     assert seen == ["about to fail", "+ exit 3", "error: Bad exit status"]
+
+
+class _Listed:
+    """A container as a listing returns it; `remove` records the removal."""
+
+    def __init__(self, name: str, found: dict[str, str], removed: list[str]) -> None:
+        self.name, self.labels, self._removed = name, found, removed
+
+    def remove(self) -> bool:
+        self._removed.append(self.name)
+        return True
+
+
+def _engine_listing(containers: dict[str, dict[str, str]], removed: list[str]) -> engine.Engine:
+    made = engine.Engine(None, "unix:///x")  # type: ignore[arg-type]
+    listed = [_Listed(name, found, removed) for name, found in containers.items()]
+    made.containers = lambda _selector: listed  # type: ignore[assignment,method-assign,return-value]
+    made.networks = lambda _selector: []  # type: ignore[method-assign]
+    made.images = lambda **_kw: []  # type: ignore[method-assign]
+    return made
+
+
+def test_reap_and_prune_tell_dead_live_and_kept_runs_apart() -> None:
+    from rpmkit import labels
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = f"{labels.owner().split(':')[0]}:{gone.pid}"
+    runs = {
+        "crashed": {**labels.Run("r1", "a").labels(), labels.OWNER: dead},
+        "kept": {**labels.Run("r2", "a", keep=True).labels(), labels.OWNER: dead},
+        "live": labels.Run("r3", "a").labels(),
+    }
+    reaped: list[str] = []
+    assert _engine_listing(runs, reaped).reap() == ["container crashed"]
+    assert reaped == ["crashed"]
+    pruned: list[str] = []
+    assert _engine_listing(runs, pruned).remove_leftovers() == [
+        "container crashed",
+        "container kept",
+    ]
+    assert pruned == ["crashed", "kept"]
+    listed: list[str] = []
+    assert _engine_listing(runs, listed).remove_leftovers(dry_run=True) == [
+        "container crashed",
+        "container kept",
+    ]
+    assert listed == []
