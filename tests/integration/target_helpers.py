@@ -20,6 +20,7 @@ def spec(
     version: str = "1.0",
     requires: tuple[str, ...] = (),
     config: tuple[str, ...] = (),
+    pretrans: str = "",
     pre: str = "",
     post: str = "",
 ) -> str:
@@ -45,6 +46,7 @@ def spec(
         "A package that fits its target, or does not, in one way.",
         "%install",
         *install,
+        *(["%pretrans", pretrans] if pretrans else []),
         "%pre",
         pre or "true",
         "%post",
