@@ -128,7 +128,7 @@ def check(profile: Profile, rpms: tuple[RpmFile, ...]) -> list[Check]:
     for rpm in rpms:
         for finding in unread(rpm, facts, rpms):
             checks.append(
-                Check("install", f"{rpm.name}: files for a tool the AMI has", False,
+                Check("install", f"{rpm.name}: what it ships has a reader on the AMI", False,
                       finding, warning=True)
             )  # fmt: skip
     return checks
