@@ -111,3 +111,20 @@ def test_a_unit_systemd_refuses_fails_and_a_unit_with_a_typo_warns(
                   "systemd-analyze verify")  # fmt: skip
     assert warned.warning
     assert "Unknown key" in warned.detail
+
+
+def test_a_policy_for_a_log_not_written_yet_warns_and_passes(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # Without `missingok` logrotate errors until the service has written its log:
+    # worth knowing, not a broken package.
+    name = "rkrotlater"
+    policy = f"/var/log/{name}/{name}.log {{\n    weekly\n    rotate 4\n}}"
+    files = {f"/etc/logrotate.d/{name}": ("0644", policy)}
+    report = check(engine, offline_images, rpm_factory(spec(name, files)))
+    assert report.ok, failures(report)
+    warned = next(
+        c for c in report.checks if c.name.startswith(f"logrotate policy /etc/logrotate.d/{name}")
+    )
+    assert warned.warning
+    assert "missingok" in warned.detail
