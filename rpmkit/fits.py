@@ -111,10 +111,13 @@ def check(profile: Profile, rpms: tuple[RpmFile, ...]) -> list[Check]:
             kinds.append("a requirement the target cannot satisfy")
         if any(" ships " in p for p in problems):
             kinds.append("a file another target package owns")
+        said = (
+            problems[0]
+            if len(problems) == 1
+            else f"{' and '.join(kinds)} ({len(problems)} found; the first: {problems[0]})"
+        )
         raise InstallError(
-            f"would not install on {facts.target}: {' and '.join(kinds)} "
-            f"({len(problems)} found; the first: {problems[0]})",
-            details="\n".join(problems),
+            f"would not install on {facts.target}: {said}", details="\n".join(problems)
         )
     on = f"{facts.target}" + (f" ({profile.name} stands in for it)" if facts.stand_in else "")
     checks = [
