@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import stat
+import time
 
 from rpmkit.checks import Check
 from rpmkit.errors import InstallError
@@ -27,10 +28,19 @@ from rpmkit.facts import Facts, Package, load
 from rpmkit.profiles import Profile
 from rpmkit.rpm import RpmFile
 
+FIT_ID = "install.fits-target"
 # rpm's automatic library dependencies: soname(version node)(64bit).
 _SONAME_REQUIREMENT = re.compile(
     r"^(?P<soname>[^()\s]+\.so[^()\s]*)\((?P<node>[^()]*)\)(\(64bit\))?$"
 )
+
+
+class Unfit(InstallError):
+    """The RPM would not install on the target; `check` is the failed check to report."""
+
+    def __init__(self, check: Check, details: str) -> None:
+        super().__init__(check.detail, details=details)
+        self.check = check
 
 
 def unsatisfiable(rpm: RpmFile, facts: Facts) -> list[str]:
@@ -98,12 +108,16 @@ def _brought(package: Package, required: set[str]) -> bool:
 def check(profile: Profile, rpms: tuple[RpmFile, ...]) -> list[Check]:
     """The checks of the RPMs against the profile's target facts (none when it has no facts).
 
-    Raises InstallError (the check's install stage fails) naming every
-    requirement the target cannot satisfy and every file a target package owns.
+    Raises Unfit (an InstallError: the check's install stage fails) naming
+    every requirement the target cannot satisfy and every file a target
+    package owns.
     """
+    began = time.monotonic()
     facts = load(profile.name)
     if not (facts.symbols or facts.owned or facts.packages):
         return []
+    on = f"{facts.target}" + (f" ({profile.name} stands in for it)" if facts.stand_in else "")
+    name = f"requirements and files fit {on}"
     problems = [p for rpm in rpms for p in unsatisfiable(rpm, facts) + conflicts(rpm, facts)]
     if problems:
         kinds = []
@@ -116,22 +130,21 @@ def check(profile: Profile, rpms: tuple[RpmFile, ...]) -> list[Check]:
             if len(problems) == 1
             else f"{' and '.join(kinds)} ({len(problems)} found; the first: {problems[0]})"
         )
-        raise InstallError(
-            f"would not install on {facts.target}: {said}", details="\n".join(problems)
-        )
-    on = f"{facts.target}" + (f" ({profile.name} stands in for it)" if facts.stand_in else "")
+        details = "\n".join(problems)
+        said = f"would not install on {facts.target}: {said}"
+        failed = Check("install", name, False, said, details, id=FIT_ID)
+        raise Unfit(failed.timed(began, time.monotonic()), details)
     checks = [
         Check(
-            "install",
-            f"requirements and files fit {on}",
-            True,
+            "install", name, True,
             "no requirement beyond its libraries' symbol versions, no file its packages own",
+            id=FIT_ID,
         )
-    ]
+    ]  # fmt: skip
     for rpm in rpms:
         for finding in unread(rpm, facts, rpms):
             checks.append(
                 Check("install", f"{rpm.name}: what it ships has a reader on the AMI", False,
-                      finding, warning=True)
+                      finding, warning=True, id=f"install.files-have-readers:{rpm.name}")
             )  # fmt: skip
-    return checks
+    return [c.timed(began, time.monotonic()) for c in checks]

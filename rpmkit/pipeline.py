@@ -85,6 +85,8 @@ def check(
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
                     limits=plan.limits,
                 )  # fmt: skip
+            except fits.Unfit as exc:  # would not install on the target: nothing installed
+                checks.append(exc.check.timed(start, time.monotonic()))
             except InstallError as exc:
                 failed = Check(
                     "install", "install", False, exc.message, exc.details or "", id=INSTALLED_ID

@@ -24,7 +24,9 @@ add failures, never remove one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -54,10 +56,12 @@ def _shipped(instance: Instance, prefix: str) -> list[str]:
 
 def logrotate(instance: Instance, policy: str) -> list[Check]:
     """One logrotate policy, read by logrotate alone and within the whole configuration."""
-    name = f"logrotate policy {policy} is read by logrotate"
+    said = _Said(
+        "verify.logrotate-policy:" + policy, f"logrotate policy {policy} is read by logrotate"
+    )
     alone = instance.exec(["logrotate", "-d", policy])
     if alone.rc == MISSING_TOOL:
-        return [_no_tool(name, "logrotate")]
+        return [said.no_tool("logrotate")]
     base = policy.rsplit("/", 1)[1]
     # The timer runs the whole configuration, where policies are read from their
     # folder (named without it) and a duplicate log entry skips a whole file.
@@ -68,13 +72,11 @@ def logrotate(instance: Instance, policy: str) -> list[Check]:
     failing = [e for e in errors if not _NOT_YET.match(e)]
     evidence = f"$ logrotate -d {policy}\n{alone.output.strip()}"
     if failing:
-        return [Check("verify", name, False, "; ".join(failing[:3]), evidence)]
+        return [said.fails("; ".join(failing[:3]), evidence)]
     if errors:
-        return [
-            Check("verify", name, False, "; ".join(errors[:3]) + " (add `missingok` if the "
-                  "log may be absent)", evidence, warning=True)
-        ]  # fmt: skip
-    return [Check("verify", name, True)]
+        hint = " (add `missingok` if the log may be absent)"
+        return [said.warns("; ".join(errors[:3]) + hint, evidence)]
+    return [said.holds()]
 
 
 def _errors(output: str) -> list[str]:
@@ -83,76 +85,94 @@ def _errors(output: str) -> list[str]:
 
 def sudoers(instance: Instance, drop_in: str) -> list[Check]:
     """One sudoers drop-in: its name, visudo's syntax check, and sudo's own file checks."""
-    name = f"sudoers drop-in {drop_in} is read by sudo"
+    said = _Said("verify.sudoers-drop-in:" + drop_in, f"sudoers drop-in {drop_in} is read by sudo")
     base = drop_in.rsplit("/", 1)[1]
     if "." in base or base.endswith("~"):
         return [
-            Check(
-                "verify", name, False,
+            said.fails(
                 f"sudo skips it: @includedir ignores files whose names contain '.' or end "
-                f"in '~' (sudoers(5)); name it {base.replace('.', '-').rstrip('~')}",
+                f"in '~' (sudoers(5)); name it {base.replace('.', '-').rstrip('~')}"
             )
-        ]  # fmt: skip
+        ]
     syntax = instance.exec(["visudo", "-c", "-f", drop_in])
     if syntax.rc == MISSING_TOOL:
-        return [_no_tool(name, "visudo")]
+        return [said.no_tool("visudo")]
     evidence = f"$ visudo -c -f {drop_in}\n{syntax.output.strip()}"
     if not syntax.ok:
-        return [Check("verify", name, False, f"visudo: syntax error (exit {syntax.rc})", evidence)]
+        return [said.fails(f"visudo: syntax error (exit {syntax.rc})", evidence)]
     # sudo checks owner and mode when it reads the file (not visudo -f).
     runtime = instance.exec(["sudo", "-n", "-l", "-U", "root"])
     refused = [
         line.strip() for line in runtime.stderr.splitlines() if line.startswith(f"sudo: {drop_in} ")
     ]
     if refused:
-        return [Check("verify", name, False, "; ".join(refused), evidence)]
-    return [Check("verify", name, True)]
+        return [said.fails("; ".join(refused), evidence)]
+    return [said.holds()]
 
 
 def nginx(instance: Instance, files: list[str]) -> list[Check]:
     """nginx's configuration test, with the package's files in place."""
     name = f"nginx -t accepts the configuration ({len(files)} file(s) of the package)"
+    said = _Said("verify.nginx-config", name)
     result = instance.exec(["nginx", "-t"])
     if result.rc == MISSING_TOOL:
-        return [_no_tool(name, "nginx")]
+        return [said.no_tool("nginx")]
     evidence = f"$ nginx -t\n{result.output.strip()}\n(the package's files: {', '.join(files)})"
     if not result.ok:
         emerg = [ln.strip() for ln in result.output.splitlines() if "[emerg]" in ln]
-        detail = emerg[0] if emerg else f"nginx -t exited {result.rc}"
-        return [Check("verify", name, False, detail, evidence)]
+        return [said.fails(emerg[0] if emerg else f"nginx -t exited {result.rc}", evidence)]
     warned = [ln.strip() for ln in result.output.splitlines() if "[warn]" in ln]
     if warned:
-        return [Check("verify", name, False, "; ".join(warned[:3]), evidence, warning=True)]
-    return [Check("verify", name, True)]
+        return [said.warns("; ".join(warned[:3]), evidence)]
+    return [said.holds()]
 
 
 def unit(instance: Instance, path: str) -> list[Check]:
     """One unit file, loaded by `systemd-analyze verify` as systemd would load it."""
     unit_name = path.rsplit("/", 1)[1]
-    name = f"unit {unit_name} passes systemd-analyze verify"
+    said = _Said(
+        f"verify.unit-verified:{unit_name}", f"unit {unit_name} passes systemd-analyze verify"
+    )
     argv = ["systemd-analyze", "verify", "--man=no", path]
     result = instance.exec(argv)
     if "unrecognized option" in result.output:  # systemd before 235 spells it --no-man
         argv[2] = "--no-man"
         result = instance.exec(argv)
     if result.rc == MISSING_TOOL:
-        return [_no_tool(name, "systemd-analyze")]
-    said = [ln.strip() for ln in result.output.splitlines() if ln.strip()]
-    evidence = f"$ {' '.join(argv)}\n" + "\n".join(said)
+        return [said.no_tool("systemd-analyze")]
+    lines = [ln.strip() for ln in result.output.splitlines() if ln.strip()]
+    evidence = f"$ {' '.join(argv)}\n" + "\n".join(lines)
     if not result.ok:
-        return [Check("verify", name, False, "; ".join(said[:3]) or f"exit {result.rc}", evidence)]
-    if said:
-        return [Check("verify", name, False, "; ".join(said[:3]), evidence, warning=True)]
-    return [Check("verify", name, True)]
+        return [said.fails("; ".join(lines[:3]) or f"exit {result.rc}", evidence)]
+    if lines:
+        return [said.warns("; ".join(lines[:3]), evidence)]
+    return [said.holds()]
 
 
-def _no_tool(name: str, tool: str) -> Check:
-    return Check(
-        "verify", name, False,
-        f"not checked: {tool} is not installed on this instance (and nothing on it reads the "
-        f"file unless a package brings {tool})",
-        warning=True,
-    )  # fmt: skip
+@dataclasses.dataclass(frozen=True)
+class _Said:
+    """One policy's check, by its id and line: it holds, fails or warns."""
+
+    id: str
+    name: str
+
+    def verdict(self, ok: bool, detail: str = "", evidence: str = "", warn: bool = False) -> Check:
+        return Check("verify", self.name, ok, detail, evidence, warning=warn, id=self.id)
+
+    def holds(self) -> Check:
+        return self.verdict(True)
+
+    def fails(self, detail: str, evidence: str = "") -> Check:
+        return self.verdict(False, detail, evidence)
+
+    def warns(self, detail: str, evidence: str = "") -> Check:
+        return self.verdict(False, detail, evidence, warn=True)
+
+    def no_tool(self, tool: str) -> Check:
+        return self.warns(
+            f"not checked: {tool} is not installed on this instance (and nothing on it reads "
+            f"the file unless a package brings {tool})"
+        )
 
 
 def check(instance: Instance) -> list[Check]:
@@ -179,4 +199,6 @@ def check(instance: Instance) -> list[Check]:
 
 
 def _call(task: Callable[[], list[Check]]) -> list[Check]:
-    return task()
+    began = time.monotonic()
+    found = task()
+    return [c.timed(began, time.monotonic()) for c in found]

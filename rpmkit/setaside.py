@@ -75,6 +75,7 @@ def checks(output: str, fresh: bool) -> list[Check]:
                 False,
                 s.explain(fresh=True),
                 evidence,
+                id=f"install.no-config-set-aside:{s.path}",
             )
             for s in listed
         ]
@@ -86,5 +87,6 @@ def checks(output: str, fresh: bool) -> list[Check]:
             "; ".join(s.explain(fresh=False) for s in listed),
             evidence,
             warning=True,
+            id="upgrade.configs-set-aside",
         )
     ]
