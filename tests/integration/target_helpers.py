@@ -20,12 +20,13 @@ def spec(
     version: str = "1.0",
     requires: tuple[str, ...] = (),
     config: tuple[str, ...] = (),
+    dirs: dict[str, tuple[str, str]] | None = None,
     pretrans: str = "",
     pre: str = "",
     post: str = "",
 ) -> str:
-    """A noarch spec shipping `files` (path -> (mode, content)); paths in `config` are
-    %config(noreplace)."""
+    """A noarch spec shipping `files` (path -> (mode, content)) and `dirs` (path -> (mode,
+    owner)); paths in `config` are %config(noreplace)."""
     files = files or {}
     install = ["mkdir -p %{buildroot}"]
     listing = []
@@ -34,6 +35,9 @@ def spec(
         install.append(f"cat > %{{buildroot}}{path} <<'RPMKIT_END'\n{content}\nRPMKIT_END")
         marker = "%config(noreplace) " if path in config else ""
         listing.append(f"%attr({mode},root,root) {marker}{path}")
+    for path, (mode, owner) in (dirs or {}).items():
+        install.append(f"mkdir -p %{{buildroot}}{path}")
+        listing.append(f"%dir %attr({mode},{owner},{owner}) {path}")
     lines = [
         f"Name: {name}",
         f"Version: {version}",

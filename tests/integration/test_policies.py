@@ -130,3 +130,27 @@ def test_a_policy_for_a_log_not_written_yet_warns_and_passes(
     )
     assert warned.warning
     assert "missingok" in warned.detail
+
+
+def test_a_log_folder_at_0750_owned_by_the_service_passes_with_its_policy(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # Common for logs and state: readable by the service's group only. logrotate
+    # accepts a parent folder that is not writable by a group other than root.
+    name = "rklog750"
+    rpm = rpm_factory(
+        spec(
+            name,
+            {f"/etc/logrotate.d/{name}": ("0644", ROTATE.format(name=name))},
+            dirs={f"/var/log/{name}": ("0750", name), f"/var/lib/{name}": ("0750", name)},
+            pre=f"getent passwd {name} >/dev/null || useradd -r -s /sbin/nologin {name}",
+            post=f"echo started > /var/log/{name}/{name}.log",
+        )
+    )
+    report = check(engine, offline_images, rpm)
+    assert report.ok, failures(report)
+    rotated = next(
+        c for c in report.checks if c.id == f"verify.logrotate-policy:/etc/logrotate.d/{name}"
+    )
+    assert rotated.ok
+    assert not rotated.warning
