@@ -9,7 +9,7 @@ whose cache key equals this check's:
   that rebuilds the same image from the same inputs still hits);
 - everything that decides the verdict: boot or not, health probe, expected
   ports/users/files, settle window, limits, erase, the app's own tests'
-  contents, profile and architecture;
+  contents, profile and architecture, the target's facts (facts.toml);
 - rpmkit's version.
 
 The receipt's own digest is verified as the gate verifies it; with
@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, receipt
+from rpmkit import __version__, facts, receipt
 from rpmkit.checks import Check
 from rpmkit.errors import RpmkitError
 from rpmkit.report import Report
@@ -54,6 +54,7 @@ def key(plan: CheckPlan, profile: Profile, runtime: RuntimeImage) -> str:
         "stand_in": runtime.stand_in,
         "profile": profile.name,
         "arch": profile.arch,
+        "target_facts": dataclasses.asdict(facts.load(profile.name)),
         "expect": dataclasses.asdict(plan.expect),
         "boot": plan.boot,
         "erase": plan.erase,

@@ -43,7 +43,8 @@ def rootfs_command(profile: Profile, role: str, target: str) -> list[str]:
     return mmdebstrap_command(base.suite, base.variant, base.packages[role], target)
 
 
-def _tree_digest(directory: Path, exclude: tuple[str, ...] = ("profile.toml",)) -> str:
+# The facts are read at check time, not built into an image.
+def _tree_digest(directory: Path, exclude: tuple[str, ...] = ("profile.toml", "facts.toml")) -> str:
     parts: list[str | bytes] = []
     for path in sorted(directory.rglob("*")):
         if path.is_file() and path.name not in exclude and "__pycache__" not in path.parts:

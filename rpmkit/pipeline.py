@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, receipt, upgrade
+from rpmkit import __version__, fits, policies, receipt, setaside, upgrade
 from rpmkit.checks import Check
 from rpmkit.errors import ConfigError, DockerUnavailable, InstallError
 from rpmkit.health import Probe
@@ -79,11 +79,14 @@ def check(
         names = ", ".join(r.path.name for r in first)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
             try:
+                checks += fits.check(profile, plan.rpms)  # the target's facts, before anything runs
                 instance = install(
                     engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
                     limits=plan.limits,
                 )  # fmt: skip
+            except fits.Unfit as exc:  # would not install on the target: nothing installed
+                checks.append(exc.check.timed(start, time.monotonic()))
             except InstallError as exc:
                 failed = Check(
                     "install", "install", False, exc.message, exc.details or "", id=INSTALLED_ID
@@ -92,6 +95,7 @@ def check(
         timings["install"] = time.monotonic() - start
         if instance is not None:
             checks.append(_installed(instance).timed(start, start + timings["install"]))
+            checks += setaside.checks(instance.log.output, fresh=True)
             if plan.upgrade_from:
                 instance = _upgrade(instance, profile, plan, checks, timings, reporter)
         if instance is not None:
@@ -100,6 +104,9 @@ def check(
                 verification = verify(instance, plan.expect)
             checks += verification.checks
             timings.update(verification.timings)
+            t = time.monotonic()
+            checks += policies.check(instance)  # what the package ships, read by its own tools
+            timings["verify"] = timings.get("verify", 0.0) + time.monotonic() - t
             for line in stage_progress(verification.checks, verification.timings):
                 reporter.info(line)
             if plan.app_tests is not None and not instance.booted:
@@ -245,6 +252,7 @@ def _upgrade(
             return None
     timings["upgrade"] = time.monotonic() - t
     checks += [c.timed(t, t + timings["upgrade"]) for c in upgrade_checks]
+    checks += setaside.checks(upgraded.log.output, fresh=False)
     return upgraded
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rpmkit import toml
+from rpmkit import facts, toml
 from rpmkit.errors import ConfigError
 from rpmkit.resources import images_dir
 from rpmkit.values import shown
@@ -52,7 +52,9 @@ class Boot:
     stop_signal: str
     cgroup: dict[int, Cgroup]  # host cgroup version (1, 2) -> its settings
     # Paths a baked image boots with empty (tmpfs on the target); emptied after install.
+    # Both are the target's facts (images/<profile>/facts.toml).
     empty: tuple[str, ...] = ("/run",)
+    sysctls: dict[str, str] = field(default_factory=dict)  # set on every instance
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
         boot = data["boot"]
         pm = data["package_manager"]
         cgroups = boot["cgroup"]
+        target = facts.load(name)
         return Profile(
             arch=data.get("arch") or host_arch(),
             name=name,
@@ -144,7 +147,8 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 tmpfs=tuple(boot.get("tmpfs", ())),
                 environment=dict(boot.get("environment", {})),
                 stop_signal=boot.get("stop_signal", "SIGRTMIN+3"),
-                empty=tuple(boot.get("boot_empty", ("/run",))),
+                empty=target.boot_empty,
+                sysctls={s.name: s.value for s in target.sysctls},
                 cgroup={
                     version: Cgroup(
                         volumes=tuple(cgroups[f"v{version}"].get("volumes", ())),
@@ -230,6 +234,9 @@ def boot_options(profile: Profile, cgroup: int | None = None) -> dict[str, Any]:
         "environment": dict(boot.environment),
         "stop_signal": boot.stop_signal,
     }
+    if boot.sysctls:
+        # The target's kernel settings (Docker sets ip_unprivileged_port_start=0).
+        options["sysctls"] = dict(boot.sysctls)
     if settings.cgroupns:
         options["cgroupns"] = settings.cgroupns
     return options
