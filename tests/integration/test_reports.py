@@ -111,7 +111,7 @@ def test_run_keeps_each_tests_id_across_a_version_bump_and_from_pass_to_fail(
     [check] = [c for c in failed["checks"] if c["verdict"] == "fail"]
     assert check["detail"] == "owned by root:root"
     assert failing.stdout.splitlines()[-1].startswith(
-        "rpmkit run: FAIL site at verify: 1 of 8 checks failed (verify.file-owned:/var/lib/site)"
+        "rpmkit run: FAIL site at verify: 1 of 10 checks failed (verify.file-owned:/var/lib/site)"
     )
 
 
