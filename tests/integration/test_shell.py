@@ -22,12 +22,19 @@ HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
 
 
 def run_objects(client: Any) -> set[str]:
+    """hello-world's containers and networks of runs whose process has ended (not another
+    suite's run in progress)."""
     selector = {"label": [labels.RUN, f"{labels.APP}=hello-world"]}
     found = {
         f"container {c.id}"
         for c in client.containers.list(all=True, filters=selector, ignore_removed=True)
+        if not labels.owner_alive(c.labels)
     }
-    found |= {f"network {n.id}" for n in client.networks.list(filters=selector)}
+    found |= {
+        f"network {n.id}"
+        for n in client.networks.list(filters=selector)
+        if not labels.owner_alive(n.attrs.get("Labels") or {})
+    }
     return found
 
 
