@@ -110,5 +110,5 @@ def test_shell_without_a_terminal_reads_commands_from_stdin(docker_client: Any, 
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == rpm.name.removesuffix(".rpm")
-    assert re.search(r"^\[[\d:]+\] removed rpmkit-hello-world-\w+$", proc.stderr, re.M)
+    assert re.search(r"^\[[\d:]+ \+[\d.]+s\] removed rpmkit-hello-world-\w+$", proc.stderr, re.M)
     assert_nothing_left(docker_client, before)
