@@ -51,8 +51,10 @@ def test_settings_installed(rpm_host):
 
 
 def containers_of(client: Any, app: str) -> set[str]:
+    """An app's containers of runs whose process has ended (not another suite's run)."""
     selector = {"label": [labels.RUN, f"{labels.APP}={app}"]}
-    return {c.id for c in client.containers.list(all=True, filters=selector, ignore_removed=True)}
+    found = client.containers.list(all=True, filters=selector, ignore_removed=True)
+    return {c.id for c in found if not labels.owner_alive(c.labels)}
 
 
 @pytest.fixture(scope="module")

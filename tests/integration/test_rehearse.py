@@ -59,9 +59,19 @@ def run_objects(client: Any, app: str, owner: str | None = None) -> set[str]:
     selector = {"label": [labels.RUN, f"{labels.APP}={app}"]}
     if owner is not None:
         selector["label"].append(f"{labels.OWNER}={owner}")
-    found = {f"container {c.name}" for c in client.containers.list(all=True, filters=selector)}
-    found |= {f"image {i.id}" for i in client.images.list(filters=selector)}
-    found |= {f"network {n.name}" for n in client.networks.list(filters=selector)}
+
+    def counted(found: dict[str, str] | None) -> bool:
+        # Without an owner: runs whose process has ended, not another suite's in progress.
+        return owner is not None or not labels.owner_alive(found or {})
+
+    containers = client.containers.list(all=True, filters=selector, ignore_removed=True)
+    found = {f"container {c.name}" for c in containers if counted(c.labels)}
+    found |= {f"image {i.id}" for i in client.images.list(filters=selector) if counted(i.labels)}
+    found |= {
+        f"network {n.name}"
+        for n in client.networks.list(filters=selector)
+        if counted(n.attrs.get("Labels"))
+    }
     return found
 
 

@@ -69,11 +69,24 @@ def copy_to(rpm: Path, directory: Path) -> Path:
 
 
 def run_objects(client: Any) -> set[str]:
-    """Every container, image and network of the example's runs on the engine."""
+    """Every container, image and network of the example's runs whose process has ended.
+
+    The runs under test are `rpmkit` processes that have exited by the time this is
+    asked; another process's run still in progress (a second suite) is not theirs.
+    """
     selector = {"label": [labels.RUN, f"{labels.APP}={APP}"]}
-    found = {f"container {c.id}" for c in client.containers.list(all=True, filters=selector)}
-    found |= {f"image {i.id}" for i in client.images.list(filters=selector)}
-    found |= {f"network {n.id}" for n in client.networks.list(filters=selector)}
+    containers = client.containers.list(all=True, filters=selector, ignore_removed=True)
+    found = {f"container {c.id}" for c in containers if not labels.owner_alive(c.labels)}
+    found |= {
+        f"image {i.id}"
+        for i in client.images.list(filters=selector)
+        if not labels.owner_alive(i.labels)
+    }
+    found |= {
+        f"network {n.id}"
+        for n in client.networks.list(filters=selector)
+        if not labels.owner_alive(n.attrs.get("Labels") or {})
+    }
     return found
 
 
