@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= offline
 
-.PHONY: setup images demo test lint typecheck unit integration clean
+.PHONY: setup images demo test lint typecheck docs unit integration clean
 
 setup:
 	@sh scripts/setup.sh
@@ -17,11 +17,15 @@ demo: images
 	$(BIN)/rpmkit run examples/hello-world --profile $(PROFILE)
 
 lint: setup
-	$(BIN)/ruff check rpmkit tests bench
-	$(BIN)/ruff format --check rpmkit tests bench
+	$(BIN)/ruff check rpmkit tests bench scripts
+	$(BIN)/ruff format --check rpmkit tests bench scripts
 
 typecheck: setup
 	$(BIN)/mypy
+
+# The manual (docs/, mkdocs.yml) into site/; every warning is an error.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 unit: setup
 	$(BIN)/pytest tests/unit -q
@@ -29,7 +33,7 @@ unit: setup
 integration: images
 	$(BIN)/pytest tests/integration -q
 
-test: lint typecheck images
+test: lint typecheck docs images
 	$(BIN)/pytest tests -q
 
 clean: setup

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ValidationError, model_validator
 
 from rpmkit import toml
+from rpmkit.check_config import CheckSettings, HealthCheck
 from rpmkit.errors import ConfigError
 from rpmkit.fields import (
     UNIT_RE,
@@ -29,13 +30,10 @@ from rpmkit.fields import (
     Name,
     Port,
     RelPath,
-    Seconds,
     ServerName,
-    Status,
     Text,
     Unit,
     UnitLine,
-    UrlPath,
     User,
     Version,
     shown,
@@ -51,15 +49,24 @@ SYSV_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class Service(Model):
-    """A long-running process under systemd."""
+    """A long-running process: a systemd unit (or a SysV init script with `init = "sysv"`)."""
 
-    name: Unit | None = None  # default: the app's name (first service) or name-N
-    command: UnitLine  # a bare first word is the venv's: /opt/<name>/venv/bin/<word>
-    user: User | None = None  # default: the app's name
-    working_directory: AbsPath | None = None  # default: /opt/<name>/app
+    name: Unit | None = None
+    """The unit is `<name>.service`. Default: the app's name, then `<name>-2`, `<name>-3`..."""
+    command: UnitLine
+    """`ExecStart=`. A bare first word is the venv's: `gunicorn ...` runs
+    `/opt/<name>/venv/bin/gunicorn ...`; a first word holding `/` is kept as it is."""
+    user: User | None = None
+    """`User=` and `Group=`, a system user and group made in `%pre`. Default: the app's name
+    (set `user` when that is not a valid user name)."""
+    working_directory: AbsPath | None = None
+    """`WorkingDirectory=`. Default: `/opt/<name>/app`."""
     environment: dict[EnvName, UnitLine] = {}
-    port: Port | None = None  # what the service listens on
-    enabled: bool = True  # enabled at boot through the app's preset file
+    """One `Environment="NAME=value"` line each; a value may hold no `"`, `\\` or `%`."""
+    port: Port | None = None
+    """Where the service listens: checked after boot; the first one is nginx's upstream."""
+    enabled: bool = True
+    """Enabled at boot by the app's preset; with `false` the check warns that nothing starts it."""
 
     @model_validator(mode="after")
     def _no_quotes(self) -> Service:
@@ -70,117 +77,137 @@ class Service(Model):
 
 
 class Nginx(Model):
-    """nginx in front of the app's service."""
+    """nginx in front of the app. python-web and static-site always get a server block,
+    with these defaults when the section is absent; when it is present, its `port` is
+    also checked as listening."""
 
     port: Port = 80
-    upstream: HostPort | None = None  # default: 127.0.0.1:<first service port>
+    """`listen <port> default_server`."""
+    upstream: HostPort | None = None
+    """python-web: `proxy_pass http://<upstream>`. Default: `127.0.0.1:<first service port>`."""
     server_name: ServerName = "_"
-
-
-class LoadBalancer(Model):
-    """The real load balancer's health check settings, used by deploy hand-offs."""
-
-    interval: Seconds = 30.0
-    timeout: Seconds = 5.0
-    healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 2
-    unhealthy_threshold: Annotated[int, Field(ge=1, le=10)] = 5
-
-
-class HealthCheck(Model):
-    """The HTTP health check, with load-balancer semantics; local timings by default."""
-
-    path: UrlPath = "/health_check"
-    port: Port = 80
-    expected_status: Status = 200
-    interval: Seconds = 0.1
-    timeout: Seconds = 1.0
-    healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 1
-    deadline: Seconds = 30.0
-    load_balancer: LoadBalancer = LoadBalancer()
+    """`server_name`."""
 
 
 class FileEntry(Model):
-    """An extra file from the app directory, installed at `dest`."""
+    """An extra file from the app's sources, installed at `dest`."""
 
     source: RelPath
+    """The file in the app directory; it must exist and not be excluded from the tarball."""
     dest: AbsPath
+    """Where it is installed."""
     mode: Mode = "0644"
+    """`%attr` mode."""
     owner: User = "root"
+    """`%attr` owner; checked after install."""
     group: User = "root"
-    config: bool = False  # %config(noreplace): kept when the admin edited it
+    """`%attr` group; checked after install."""
+    config: bool = False
+    """`%config(noreplace)`: an edited file is kept on upgrade and saved on erase."""
 
 
 class DirEntry(Model):
-    """An extra directory the package owns."""
+    """An extra directory the package owns (`%dir`). An owner other than `root` must exist
+    at install time: a service user, or a user of the base system."""
 
     path: AbsPath
+    """The directory."""
     mode: Mode = "0755"
+    """`%attr` mode."""
     owner: User = "root"
+    """`%attr` owner; checked after install."""
     group: User = "root"
+    """`%attr` group; checked after install."""
 
 
 class Scripts(Model):
-    """Extra shell lines appended to the package's scriptlets (`$1` as rpm passes it)."""
+    """Shell lines appended, after rpmkit's own, to the package's scriptlets. `$1` is what
+    rpm passes: 1 on install and 2 on upgrade in `%pre`/`%post`, 0 on erase and 1 on
+    upgrade in `%preun`/`%postun`; guard erase-only clean-up with `if [ $1 -eq 0 ]`. A
+    scriptlet's status is its last command's: a failing last line fails the install."""
 
     pre: Text = ""
+    """Appended to `%pre`."""
     post: Text = ""
+    """Appended to `%post`."""
     preun: Text = ""
+    """Appended to `%preun`."""
     postun: Text = ""
-
-
-class CheckSettings(Model):
-    """`[check]`: how the check judges the instance."""
-
-    # Seconds the services must stay up, without restarts, with health passing, after
-    # health first passed. 0 for the developer's quick check; the gate requires at least
-    # bake.min_settle (default 5) in the receipt, so the CI check uses --settle 5 or more.
-    settle: Annotated[float, Field(ge=0, le=600)] = 0.0
-    # The instance's limits, like the instance type it stands for (default: a t3.small's
-    # 2 GiB). A service that outgrows them is killed by the kernel, and the check says so.
-    memory_mib: Annotated[int, Field(ge=64, le=1_048_576)] = 2048
-    pids: Annotated[int, Field(ge=64, le=4_194_304)] = 4096
+    """Appended to `%postun`."""
 
 
 class Rpmlint(Model):
     """rpmlint settings: warnings the app accepts. Errors cannot be filtered."""
 
     filters: list[Line] = []
+    """Warnings to accept: a check name (`no-documentation`) matches that check exactly;
+    anything else is a regular expression searched in the whole warning line."""
 
 
 class AppConfig(Model):
-    """Everything rpmkit needs to know about one app."""
+    """Everything rpmkit needs to know about one app: the top level of `rpmkit.toml`."""
 
     name: Name
+    """The RPM's `Name`; also the default service user and unit name, and `/opt/<name>`."""
     version: Version
+    """The RPM's `Version` (no `-`); `--version` overrides it."""
     release: Version = "1"
+    """`Release: <release>%{?dist}`; `--release` overrides it."""
     summary: Line
+    """The RPM's `Summary`, and the units' `Description=`."""
     license: Line
+    """The RPM's `License`."""
     url: Line | None = None
-    description: Text | None = None  # default: the summary
+    """The RPM's `URL`."""
+    description: Text | None = None
+    """`%description`, several lines allowed. Default: the summary."""
     template: Literal["python-web", "python-worker", "static-site"] | None = None
-    # How the services start at boot: systemd units, or SysV init scripts
-    # registered with chkconfig (python-web and python-worker).
+    """The template that renders the spec; set exactly one of `template` and `spec`."""
     init: Literal["systemd", "sysv"] = "systemd"
-    spec: RelPath | None = None  # a hand-written spec, built as it is
+    """How services start at boot: systemd units enabled by the app's preset, or (python-web
+    and python-worker) SysV init scripts `/etc/rc.d/init.d/<name>` registered with
+    `chkconfig --add`. nginx stays a systemd unit."""
+    spec: RelPath | None = None
+    """A hand-written spec file, built as it is."""
     profile: ProfileName | None = None
+    """The target platform; `--profile` overrides it."""
     requires: list[Line] = []
+    """Extra `Requires:` lines, e.g. `"libpq >= 13"`."""
     build_requires: list[Line] = []
-    requirements: RelPath | None = None  # pip requirements file; python-* templates
-    exclude: list[Line] = []  # source paths left out of the tarball, gitignore syntax
-    static_root: RelPath = "public"  # static-site: the folder served
+    """Extra `BuildRequires:` lines."""
+    requirements: RelPath | None = None
+    """A pip requirements file installed into the app's venv (python-* templates)."""
+    exclude: list[Line] = []
+    """Source paths left out of the tarball, in `.gitignore` syntax."""
+    static_root: RelPath = "public"
+    """static-site: the folder served; it must exist."""
     services: list[Service] = []
+    """The app's services; python-web and python-worker need at least one, static-site
+    takes none."""
     nginx: Nginx | None = None
+    """nginx in front of the app."""
     health_check: HealthCheck = HealthCheck()
+    """The check's HTTP probe."""
     files: list[FileEntry] = []
+    """Extra files from the app's sources."""
     directories: list[DirEntry] = []
+    """Extra directories the package owns."""
     scripts: Scripts = Scripts()
+    """Extra scriptlet lines."""
     rpmlint: Rpmlint = Rpmlint()
+    """rpmlint warnings the app accepts."""
     check: CheckSettings = CheckSettings()
+    """How the check judges the instance: settle window and limits."""
     bake: Bake = Bake()
+    """How `rpmkit bake` gates and bakes."""
     publish: Publish = Publish()
+    """Where `rpmkit publish` puts the RPM."""
     deploy: Deploy = Deploy()
+    """How `rpmkit deploy` deploys."""
     scaffold: Scaffold = Scaffold()
+    """How `rpmkit scaffold` creates the application."""
     rehearse: Rehearse = Rehearse()
+    """How `rpmkit rehearse` rolls out locally."""
 
     @model_validator(mode="after")
     def _template_or_spec(self) -> AppConfig:

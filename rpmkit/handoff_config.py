@@ -184,33 +184,48 @@ InstanceType = Annotated[
 class Bake(Model):
     """`rpmkit bake`: the gate's policy and the aminate command."""
 
-    target_profile: ProfileName = "al2023"  # a receipt must come from a check on this profile
-    max_receipt_age: Duration = 86400.0  # seconds; "24h", "30m" or "7d" are accepted
-    # The settle window (seconds) the check must have used: the service stayed up, without
-    # restarts, this long after its health check first passed.
+    target_profile: ProfileName = "al2023"
+    """A receipt must come from a check on this profile; another needs `--accept-profile`."""
+    max_receipt_age: Duration = 86400.0
+    """Older receipts are refused: seconds, or a duration such as `24h`, `30m`, `7d`, `90s`."""
     min_settle: Annotated[float, Field(ge=0, le=3600)] = 5.0
-    # The AMI's architecture as rpm names it (x86_64, aarch64); default: this machine's.
+    """The settle window (seconds) the check must have used: the service stayed up, without
+    restarts, this long after its health check first passed."""
     target_arch: Literal["x86_64", "aarch64"] | None = None
-    base_ami: AmiId | None = None  # RPMKIT_BASE_AMI and --base-ami override it
+    """The AMI's architecture as rpm names it (x86_64, aarch64); default: this machine's."""
+    base_ami: AmiId | None = None
+    """The AMI to bake on; `RPMKIT_BASE_AMI` overrides it, and `--base-ami` both."""
     command: Annotated[list[str], _command(BAKE_PLACEHOLDERS)] = DEFAULT_BAKE_COMMAND
+    """The aminate command, as an argument list."""
 
 
 class Publish(Model):
     """`rpmkit publish`: where the bake machine's yum repositories find the RPM."""
 
-    repo: Annotated[str, AfterValidator(_repo)] | None = None  # a directory or an http(s) URL
+    repo: Annotated[str, AfterValidator(_repo)] | None = None
+    """A directory (copy, then `createrepo_c --update`) or an http(s) URL (a `PUT`); a URL
+    may not carry credentials."""
     username_env: EnvName = "RPMKIT_PUBLISH_USERNAME"
+    """The environment variable holding the HTTP user name."""
     password_env: EnvName = "RPMKIT_PUBLISH_PASSWORD"
-    netrc: Line | None = None  # default: $NETRC, else ~/.netrc
+    """The environment variable holding the password or token; set both variables or
+    neither (then netrc)."""
+    netrc: Line | None = None
+    """The netrc file read for the repository's host when the variables are unset.
+    Default: `$NETRC`, else `~/.netrc`."""
     timeout: Seconds = 300.0
+    """Read timeout of the upload."""
 
 
 class Environment(Model):
-    """One deploy environment's sizing."""
+    """One deploy environment's sizing: `[deploy.environments.<env>]`."""
 
     instance_type: InstanceType
+    """The instance type of the new group, such as `m5.large`."""
     min: Annotated[int, Field(ge=1, le=1000)]
+    """Minimum instances; below 2 is allowed with a warning (losing one is an outage)."""
     max: Annotated[int, Field(ge=1, le=1000)]
+    """Maximum instances, at least `min`."""
 
     @model_validator(mode="after")
     def _min_max(self) -> Environment:
@@ -223,11 +238,15 @@ class Deploy(Model):
     """`rpmkit deploy`: the deploy command and each environment's sizing."""
 
     command: Annotated[list[str], _command(DEPLOY_PLACEHOLDERS)] = DEFAULT_DEPLOY_COMMAND
+    """The deploy command, as an argument list."""
     environments: dict[EnvironmentName, Environment] = {}
+    """Each environment's sizing, by name."""
 
 
 class Scaffold(Model):
     """`rpmkit scaffold`: the one-time application-creation command."""
 
     command: Annotated[list[str], _command(SCAFFOLD_PLACEHOLDERS)] = DEFAULT_SCAFFOLD_COMMAND
+    """The application-creation command, as an argument list."""
     protocol: Literal["HTTP", "HTTPS"] = "HTTP"
+    """The load balancer's protocol."""

@@ -41,14 +41,23 @@ ERROR_BUDGET_MAX = 1_000_000
 class Rehearse(Model):
     """`rpmkit rehearse`: the local rollout's group size, load, phases and budgets."""
 
-    instances: Annotated[int, Field(ge=1, le=8)] = 2  # per group, as the scaling group's size
-    requests_per_second: Annotated[int, Field(ge=1, le=1000)] = 50  # through the balancer
-    clients: Annotated[int, Field(ge=1, le=64)] = 4  # concurrent clients sending them
-    path: UrlPath = "/"  # what the clients request
-    steady_seconds: Seconds = 10.0  # load on the old group before the swap (chaos strikes here)
-    after_seconds: Seconds = 5.0  # load on the new group after the swap
-    error_budget: Annotated[int, Field(ge=0, le=ERROR_BUDGET_MAX)] = (
-        0  # failed requests allowed (kill excepted)
-    )
-    check_interval: Seconds = 0.2  # the balancer's health check interval, locally
-    disposable: list[DisposablePath] = []  # more paths an instance may write, beyond the defaults
+    instances: Annotated[int, Field(ge=1, le=8)] = 2
+    """Instances per group, as the scaling group's size."""
+    requests_per_second: Annotated[int, Field(ge=1, le=1000)] = 50
+    """Load sent through the balancer."""
+    clients: Annotated[int, Field(ge=1, le=64)] = 4
+    """Concurrent clients sending it."""
+    path: UrlPath = "/"
+    """What the clients request."""
+    steady_seconds: Seconds = 10.0
+    """Load on the old group before the swap (when `--chaos` strikes)."""
+    after_seconds: Seconds = 5.0
+    """Load on the new group after the swap."""
+    error_budget: Annotated[int, Field(ge=0, le=ERROR_BUDGET_MAX)] = 0
+    """Failed requests allowed; those of an instance killed on purpose are not counted."""
+    check_interval: Seconds = 0.2
+    """The balancer's health check interval, locally: `[health_check.load_balancer]`'s
+    interval and timeout are scaled by `check_interval / interval`, thresholds kept."""
+    disposable: list[DisposablePath] = []
+    """More paths an instance may write and lose; `*` matches within one path component,
+    `**` any number of them."""

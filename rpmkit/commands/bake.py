@@ -67,7 +67,7 @@ def bake(
     from bake.command runs, by default:
 
     \b
-      sudo /usr/local/bin/aminate -B {base_ami} --vm-type hvm {name} --partition 1
+      sudo /usr/local/bin/aminate -B {base_ami} --vm-type hvm {nevra} --partition 1
 
     Its output is streamed and saved to aminate.out next to the RPM; the AMI
     id from aminator's `AMI registered:` line goes into the bake record

@@ -1,0 +1,67 @@
+"""`[check]` and `[health_check]`: how the check judges an app's instance.
+
+The HTTP probe with the load balancer's semantics (and the real load
+balancer's own settings, which hand-offs and rehearsals use), the settle
+window, and the limits of the instance type the instance stands for.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from rpmkit.fields import Model, Port, Seconds, Status, UrlPath
+
+
+class LoadBalancer(Model):
+    """The real load balancer's health check: `rpmkit scaffold` passes it on to the
+    application-creation command, and `rpmkit rehearse` scales it down for its local
+    balancer. `rpmkit check` does not use it."""
+
+    interval: Seconds = 30.0
+    """Time between two health checks of a target."""
+    timeout: Seconds = 5.0
+    """Time a health check may take."""
+    healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 2
+    """Consecutive successes before a target counts as healthy."""
+    unhealthy_threshold: Annotated[int, Field(ge=1, le=10)] = 5
+    """Consecutive failures before a target counts as unhealthy."""
+
+
+class HealthCheck(Model):
+    """The check's HTTP probe, with load-balancer semantics and local timings. Not used for
+    python-worker (no HTTP); `--no-health`, `--health-path`, `--health-port` and
+    `--expect-status` override it."""
+
+    path: UrlPath = "/health_check"
+    """The path requested (static-site: nginx answers `200 ok` when no file does)."""
+    port: Port = 80
+    """The instance's port (published on 127.0.0.1 for the check)."""
+    expected_status: Status = 200
+    """The healthy answer; redirects are not followed."""
+    interval: Seconds = 0.1
+    """Time between two requests."""
+    timeout: Seconds = 1.0
+    """Time one request may take."""
+    healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 1
+    """Consecutive answers with `expected_status` needed."""
+    deadline: Seconds = 30.0
+    """When the check gives up, failing with the last answer seen."""
+    load_balancer: LoadBalancer = LoadBalancer()
+    """The real load balancer's settings."""
+
+
+class CheckSettings(Model):
+    """`[check]`: how the check judges the instance."""
+
+    settle: Annotated[float, Field(ge=0, le=600)] = 0.0
+    """Seconds the services must stay up, without restarts, with health passing, after
+    health first passed. 0 for the developer's quick check; the gate requires at least
+    bake.min_settle (default 5) in the receipt, so the CI check uses --settle 5 or more."""
+    memory_mib: Annotated[int, Field(ge=64, le=1_048_576)] = 2048
+    """The instance's memory limit, like the instance type it stands for (default: a
+    t3.small's 2 GiB). A service that outgrows it is killed by the kernel, and the check
+    says so."""
+    pids: Annotated[int, Field(ge=64, le=4_194_304)] = 4096
+    """The instance's limit on processes and threads."""
