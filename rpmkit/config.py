@@ -95,8 +95,22 @@ class HealthCheck(Model):
     interval: Seconds = 0.1
     timeout: Seconds = 1.0
     healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 1
+    # Bad answers in a row, once the service's unit is active and its port listens,
+    # that fail the check at once (the balancer marks the target unhealthy).
+    unhealthy_threshold: Annotated[int, Field(ge=1, le=10)] = 3
+    # The start period, the check's one timer: from the end of the install, the instance
+    # has this long to boot and answer healthy. `start_period` is the same setting.
     deadline: Seconds = 30.0
+    start_period: Seconds | None = None
     load_balancer: LoadBalancer = LoadBalancer()
+
+    @model_validator(mode="after")
+    def _one_timer(self) -> HealthCheck:
+        if self.start_period is not None:
+            if "deadline" in self.model_fields_set and self.deadline != self.start_period:
+                raise ValueError("set start_period or deadline, not both: they are the same timer")
+            object.__setattr__(self, "deadline", self.start_period)
+        return self
 
 
 class FileEntry(Model):
@@ -139,6 +153,9 @@ class CheckSettings(Model):
     # 2 GiB). A service that outgrows them is killed by the kernel, and the check says so.
     memory_mib: Annotated[int, Field(ge=64, le=1_048_576)] = 2048
     pids: Annotated[int, Field(ge=64, le=4_194_304)] = 4096
+    # Units the package ships that nothing starts at boot on purpose (started by hand,
+    # by another host, by D-Bus): otherwise a unit nothing starts fails the check.
+    not_at_boot: list[Unit] = []
 
 
 class Rpmlint(Model):
