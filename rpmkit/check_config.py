@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from rpmkit.fields import Model, Port, Seconds, Status, UrlPath
+from rpmkit.fields import Model, Port, Seconds, Status, Unit, UrlPath
 
 
 class LoadBalancer(Model):
@@ -46,10 +46,24 @@ class HealthCheck(Model):
     """Time one request may take."""
     healthy_threshold: Annotated[int, Field(ge=1, le=10)] = 1
     """Consecutive answers with `expected_status` needed."""
+    unhealthy_threshold: Annotated[int, Field(ge=1, le=10)] = 3
+    """Bad answers in a row, once the service's unit is active and its port listens, that
+    fail the check at once (as the balancer marks the target unhealthy)."""
     deadline: Seconds = 30.0
-    """When the check gives up, failing with the last answer seen."""
+    """The start period, the check's one timer: from the end of the install, the instance
+    has this long to boot and answer healthy; then the check fails with the last answer."""
+    start_period: Seconds | None = None
+    """The same timer as `deadline`, under the name load balancers use; set one of them."""
     load_balancer: LoadBalancer = LoadBalancer()
     """The real load balancer's settings."""
+
+    @model_validator(mode="after")
+    def _one_timer(self) -> HealthCheck:
+        if self.start_period is not None:
+            if "deadline" in self.model_fields_set and self.deadline != self.start_period:
+                raise ValueError("set start_period or deadline, not both: they are the same timer")
+            object.__setattr__(self, "deadline", self.start_period)
+        return self
 
 
 class CheckSettings(Model):
@@ -65,3 +79,6 @@ class CheckSettings(Model):
     says so."""
     pids: Annotated[int, Field(ge=64, le=4_194_304)] = 4096
     """The instance's limit on processes and threads."""
+    not_at_boot: list[Unit] = []
+    """Units the package ships that nothing starts at boot on purpose (started by hand, by
+    another host, by D-Bus); otherwise a unit nothing starts fails the check."""

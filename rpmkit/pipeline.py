@@ -15,12 +15,13 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, fits, policies, receipt, setaside, upgrade
+from rpmkit import __version__, baseline, fits, policies, receipt, setaside, state, upgrade
 from rpmkit.checks import Check
 from rpmkit.errors import ConfigError, DockerUnavailable, InstallError
 from rpmkit.health import Probe
@@ -30,7 +31,7 @@ from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.rpm import RpmFile, sha256_file
-from rpmkit.verify import Expectations, verify
+from rpmkit.verify import Expectations, declared_units, verify
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig, LoadedConfig
@@ -73,6 +74,7 @@ def check(
     timings: dict[str, float] = {}
     checks: list[Check] = []
     instance: Instance | None = None
+    bare = _baseline(engine, profile, runtime, run)
     try:
         publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
         first = plan.upgrade_from or plan.rpms
@@ -93,16 +95,26 @@ def check(
                 )
                 checks.append(failed.timed(start, time.monotonic()))
         timings["install"] = time.monotonic() - start
+        upgraded: upgrade.Upgraded | None = None
         if instance is not None:
             checks.append(_installed(instance).timed(start, start + timings["install"]))
             checks += setaside.checks(instance.log.output, fresh=True)
             if plan.upgrade_from:
-                instance = _upgrade(instance, profile, plan, checks, timings, reporter)
+                upgraded = _upgrade(instance, profile, plan, checks, timings, reporter, bare)
+                instance = upgraded.instance if upgraded is not None else None
         if instance is not None:
             label = "booting and checking" if plan.boot else "checking (no boot)"
             with reporter.step(label):
-                verification = verify(instance, plan.expect)
-            checks += verification.checks
+                verification = verify(instance, plan.expect, bare)
+            if upgraded is not None:
+                t = time.monotonic()
+                after = state.describe(instance, list(upgraded.before.entries))
+                state_kept = state.state_check(upgraded.before, after, upgraded.scripts)
+                at = max(i for i, c in enumerate(checks) if c.stage == "upgrade") + 1
+                checks.insert(at, state_kept.timed(t, time.monotonic()))
+                checks += blamed_on_upgrade(verification.checks, upgraded)
+            else:
+                checks += verification.checks
             timings.update(verification.timings)
             t = time.monotonic()
             checks += policies.check(instance)  # what the package ships, read by its own tools
@@ -141,6 +153,20 @@ def check(
                 engine.remove_run(run.id)
 
 
+def _baseline(
+    engine: Engine, profile: Profile, runtime: RuntimeImage, run: Run
+) -> Callable[[], frozenset[str]]:
+    """The failed units of the bare runtime image, measured at most once, when first asked."""
+    found: list[frozenset[str]] = []
+
+    def failed() -> frozenset[str]:
+        if not found:
+            found.append(baseline.failed_units(engine, profile, runtime.tag, runtime.id, run))
+        return found[0]
+
+    return failed
+
+
 def issue_receipts(
     outcome: CheckOutcome,
     plan: CheckPlan,
@@ -172,6 +198,7 @@ def issue_receipts(
                 tier="booted" if any(c.stage == "boot" for c in report.checks) else "static",
                 health_checked=any(c.stage == "health" for c in report.checks),
                 settle=plan.expect.settle,
+                not_at_boot=tuple(sorted(declared_units(plan.expect.not_at_boot))),
                 upgrade_from=tuple(r.sha256 for r in plan.upgrade_from),
                 checks=tuple((c.stage, c.name, c.ok, c.warning) for c in report.checks),
             ),
@@ -223,11 +250,12 @@ def _upgrade(
     checks: list[Check],
     timings: dict[str, float],
     reporter: Reporter,
-) -> Instance | None:
+    bare: Callable[[], frozenset[str]],
+) -> upgrade.Upgraded | None:
     """Boot the old version, check it is healthy, then upgrade it in place."""
     began = time.monotonic()
     with reporter.step("booting the old version"):
-        before = verify(instance, plan.expect)
+        before = verify(instance, plan.expect, bare)
     healthy = "old version healthy before the upgrade"
     if not all(c.ok or c.warning for c in before.checks):
         bad = [c for c in before.checks if not (c.ok or c.warning)]
@@ -243,7 +271,7 @@ def _upgrade(
     t = time.monotonic()
     with reporter.step(f"upgrading to {', '.join(r.path.name for r in plan.rpms)}"):
         try:
-            upgraded, upgrade_checks = upgrade.upgrade(instance, profile, plan.rpms)
+            upgraded = upgrade.upgrade(instance, profile, plan.rpms)
         except InstallError as exc:
             failed = Check(
                 "upgrade", exc.message, False, "", exc.details or "", id=upgrade.UPGRADED_ID
@@ -251,9 +279,25 @@ def _upgrade(
             checks.append(failed.timed(t, time.monotonic()))
             return None
     timings["upgrade"] = time.monotonic() - t
-    checks += [c.timed(t, t + timings["upgrade"]) for c in upgrade_checks]
-    checks += setaside.checks(upgraded.log.output, fresh=False)
+    checks += [c.timed(t, t + timings["upgrade"]) for c in upgraded.checks]
+    checks += setaside.checks(upgraded.instance.log.output, fresh=False)
     return upgraded
+
+
+def blamed_on_upgrade(checks: tuple[Check, ...], upgraded: upgrade.Upgraded) -> list[Check]:
+    """The new version's checks, a unit the upgrade disabled or a user it removed named as such.
+
+    "Not enabled at boot" would point at the new package; the upgrade stage names the cause.
+    """
+    lost = {f"unit {u} enabled at boot" for u in upgraded.disabled}
+    lost |= {f"user {u} exists" for u in upgraded.removed}
+    note = "lost during the upgrade: see the upgrade stage for the likely cause"
+    return [
+        dataclasses.replace(c, detail="; ".join(filter(None, (c.detail, note))))
+        if c.name in lost and not c.ok
+        else c
+        for c in checks
+    ]
 
 
 def _first_line(text: str) -> str:
@@ -363,15 +407,18 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
     hc = app.health_check
     probe = Probe(
         hc.path, hc.port, hc.expected_status, hc.interval, hc.timeout,
-        hc.healthy_threshold, hc.deadline,
+        hc.healthy_threshold, hc.deadline, hc.unhealthy_threshold,
     )  # fmt: skip
     serves_http = app.template != "python-worker"
+    off = [unit for s, unit in zip(app.services, app.service_names(), strict=True) if not s.enabled]
     return Expectations(
         ports=tuple(dict.fromkeys(ports)),
         users=tuple(sorted(users)),
         files=tuple(files),
         probe=probe if health and serves_http else None,
         settle=app.check.settle,
+        not_at_boot=tuple(sorted(declared_units((*off, *app.check.not_at_boot)))),
+        deadline=hc.deadline,
     )
 
 
@@ -400,12 +447,19 @@ def adjust(
     port: int | None = None,
     expected_status: int | None = None,
     settle: float | None = None,
+    not_at_boot: tuple[str, ...] = (),
     **changes: Any,
 ) -> CheckPlan:
-    """The plan with command-line overrides of the health check and the check's options."""
+    """The plan with command-line overrides of the health check and the check's options.
+
+    `not_at_boot` adds to the units the config declares as not started at boot.
+    """
     expect = plan.expect
     if settle is not None:
         expect = dataclasses.replace(expect, settle=settle)
+    if not_at_boot:
+        declared = declared_units((*expect.not_at_boot, *not_at_boot))
+        expect = dataclasses.replace(expect, not_at_boot=tuple(sorted(declared)))
     if expect.probe is not None:
         probe_changes: dict[str, Any] = {
             "path": path,

@@ -1,15 +1,20 @@
 """Upgrade and erase on a booted instance: what `yum upgrade` and `yum remove` would do.
 
-An upgrade must not run erase-only cleanup: after it, the service users and
-whatever the old package's directories held are still there. An erase must
-leave nothing behind but `%config(noreplace)` files an admin may have edited.
+An upgrade must not run erase-only cleanup: after it, the accounts, the
+units' enablement, whatever the old package's directories held and whatever
+the old version wrote (`state`) are still there. When they are not, the
+likely cause named is the old package's own uninstall scriptlets. An erase
+must leave nothing behind but `%config(noreplace)` files an admin may have
+edited.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shlex
+from dataclasses import dataclass
 
+from rpmkit import state
 from rpmkit.checks import Check
 from rpmkit.errors import InstallError
 from rpmkit.install import Instance, rpm_archive, scriptlet_failures, transact
@@ -42,10 +47,54 @@ def _exec(instance: Instance, script: str) -> str:
     return instance.sh(script).output
 
 
-def upgrade(
-    instance: Instance, profile: Profile, rpms: tuple[RpmFile, ...]
-) -> tuple[Instance, list[Check]]:
-    """Upgrade the running instance to `rpms`; the new instance and the upgrade's own checks."""
+ENABLED = ("enabled", "enabled-runtime", "alias", "on")
+DISABLING = r"(systemctl\b.*\b(disable|mask)\b|chkconfig\b.*(--del\b|\boff\b))"
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """The upgraded instance, the upgrade's own checks, and what to compare once it is up."""
+
+    instance: Instance
+    checks: list[Check]
+    before: state.Record  # what the old version wrote
+    scripts: dict[str, list[str]]  # the old package's %preun/%postun lines
+    disabled: tuple[str, ...] = ()  # units the upgrade disabled
+    removed: tuple[str, ...] = ()  # accounts the upgrade removed
+
+
+def accounts(instance: Instance) -> set[str]:
+    """The user and group names on the instance, as `user:NAME` and `group:NAME`."""
+    out = instance.sh("getent passwd | cut -d: -f1 | sed 's/^/user:/'; "
+                      "getent group | cut -d: -f1 | sed 's/^/group:/'").stdout  # fmt: skip
+    return set(out.split())
+
+
+def enablement(instance: Instance, units: list[str], scripts: list[str]) -> dict[str, str]:
+    """Unit -> `systemctl is-enabled`; init script -> on/off for runlevel 3."""
+    script = (
+        'for u in "$@"; do case "$u" in '
+        '*.service|*.socket|*.timer|*.path) echo "$u $(systemctl is-enabled "$u" 2>/dev/null)";; '
+        '*) chkconfig --list "$u" 2>/dev/null | grep -q "3:on" && echo "$u on" || echo "$u off";; '
+        "esac; done"
+    )
+    out = instance.sh(script, *units, *scripts).stdout
+    return {
+        w[0]: (w[1] if len(w) > 1 else "") for w in (line.split() for line in out.splitlines()) if w
+    }
+
+
+def upgrade(instance: Instance, profile: Profile, rpms: tuple[RpmFile, ...]) -> Upgraded:
+    """Upgrade the running instance to `rpms`; the new instance and the upgrade's own checks.
+
+    What the old version wrote is recorded first; `state.state_check` compares
+    it once the new version is up.
+    """
+    before = state.record(instance, profile)
+    names = [r.name for r in instance.rpms]
+    scripts = state.uninstall_scriptlets(instance.sh('rpm -q --scripts -- "$@"', *names).stdout)
+    users_before = accounts(instance)
+    enabled_before = enablement(instance, instance.units(), instance.init_scripts())
     markers = [f"{d}/{MARKER}" for d in data_dirs(instance)]
     if markers:
         _exec(instance, " ".join(["touch", *map(shlex.quote, markers)]))
@@ -63,6 +112,18 @@ def upgrade(
             id=UPGRADED_ID,
         )
     ]  # fmt: skip
+    removed = sorted(users_before - accounts(instance))
+    accounts_lost = r"\b(userdel|groupdel|deluser|delgroup)\b"
+    checks.append(_kept("accounts", removed, scripts, accounts_lost, "upgrade.accounts-kept"))
+    upgraded = dataclasses.replace(instance, rpms=rpms, log=log)
+    enabled_after = enablement(upgraded, upgraded.units(), upgraded.init_scripts())
+    disabled = sorted(
+        u for u, was in enabled_before.items()
+        if was in ENABLED and u in enabled_after and enabled_after[u] not in ENABLED
+    )  # fmt: skip
+    checks.append(
+        _kept("units' enablement at boot", disabled, scripts, DISABLING, "upgrade.enablement-kept")
+    )
     if markers:
         out = _exec(
             instance,
@@ -82,7 +143,31 @@ def upgrade(
                 id="upgrade.data-kept",
             )
         )
-    return dataclasses.replace(instance, rpms=rpms, log=log), checks
+    return Upgraded(
+        upgraded, checks, before, scripts,
+        tuple(disabled), tuple(n.partition(":")[2] for n in removed if n.startswith("user:")),
+    )  # fmt: skip
+
+
+def _kept(
+    what: str, lost: list[str], scripts: dict[str, list[str]], pattern: str, check_id: str
+) -> Check:
+    title = f"upgrade kept the {what}"
+    if not lost:
+        return Check("upgrade", title, True, id=check_id)
+    cause = state.blame(scripts, pattern) or (
+        "likely cause: the upgrade's scriptlets (the new package's %pre/%post, then the old "
+        "package's %preun/%postun with $1 = 1)"
+    )
+    listing = "\n".join(
+        f"{n}:\n" + "\n".join(f"  {x.rstrip()}" for x in lines if x.strip())
+        for n, lines in scripts.items()
+    )
+    said = ", ".join(x.replace(":", " ", 1) for x in lost)
+    return Check(
+        "upgrade", title, False, f"lost: {said}; {cause}",
+        f"the old package's uninstall scriptlets:\n{listing}" if listing else "", id=check_id,
+    )  # fmt: skip
 
 
 def erase_script(profile: Profile, names: list[str]) -> str:

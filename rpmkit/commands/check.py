@@ -12,6 +12,7 @@ from rpmkit.commands.common import (
     base_image_option,
     cache_option,
     execute,
+    not_at_boot_option,
     pass_state,
     profile_option,
     select_profile,
@@ -55,6 +56,7 @@ from rpmkit.errors import ConfigError
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
 @settle_option
+@not_at_boot_option
 @cache_option
 @base_image_option
 @pass_state
@@ -74,6 +76,7 @@ def check(
     upgrade_from: tuple[Path, ...],
     erase: bool,
     settle: float | None,
+    not_at_boot: tuple[str, ...],
     no_cache: bool,
     base_image: str | None,
 ) -> None:
@@ -123,6 +126,7 @@ def check(
                 upgrade_from=old,
                 erase=erase,
                 settle=settle,
+                not_at_boot=not_at_boot,
             )
             progress.enter("setup")
             client = engine.connect()

@@ -79,6 +79,20 @@ def settle_option(func: Any) -> Any:
     )(func)
 
 
+def not_at_boot_option(func: Any) -> Any:
+    """`--not-at-boot UNIT`: a shipped unit nothing starts at boot, on purpose."""
+    return click.option(
+        "--not-at-boot",
+        "not_at_boot",
+        multiple=True,
+        metavar="UNIT",
+        callback=params.unit_names,
+        help="A unit the RPM ships that nothing starts at boot on purpose (a bare name is a "
+        "service). Repeatable; adds to [check] not_at_boot. Otherwise a unit nothing starts "
+        "fails the check: it never runs on a new instance.",
+    )(func)
+
+
 def build_options(func: Any) -> Any:
     """APP, --profile and the options that decide what is built and from which wheels."""
     options: list[Callable[[Any], Any]] = [

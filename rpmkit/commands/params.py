@@ -92,6 +92,17 @@ def container_names(ctx: click.Context, param: click.Parameter, value: Any) -> A
     return value
 
 
+_UNIT = re.compile(r"[A-Za-z0-9_.@-]{1,255}")  # systemd.unit(5): at most 255 characters
+
+
+def unit_names(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """systemd unit names (a bare name is a service's)."""
+    for name in value or ():
+        if not _UNIT.fullmatch(name):
+            raise _fail(name, "a systemd unit name (letters, digits and _.@-, at most 255)")
+    return value
+
+
 def environment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A deploy environment's name, as [deploy.environments] keys are written."""
     if value is not None and not _ENVIRONMENT.fullmatch(value):

@@ -15,6 +15,7 @@ from rpmkit.commands.common import (
     build_options,
     cache_option,
     echo_table,
+    not_at_boot_option,
     pass_state,
     select_profile,
     settle_option,
@@ -30,6 +31,7 @@ from rpmkit.errors import CheckFailed, ConfigError
 @report_options
 @click.option("--keep", is_flag=True, help="Keep the instance and print how to enter it.")
 @settle_option
+@not_at_boot_option
 @cache_option
 @click.option(
     "--all",
@@ -60,6 +62,7 @@ def run(
     junit_xml: Path | None,
     keep: bool,
     settle: float | None,
+    not_at_boot: tuple[str, ...],
     no_cache: bool,
     all_apps: bool,
     jobs: int | None,
@@ -93,6 +96,7 @@ def run(
         extra = [x for k, v in passed.items() if v is not None for x in (k, str(v))]
         extra += ["--no-health"] if no_health else []
         extra += ["--settle", str(settle)] if settle is not None else []
+        extra += [x for unit in not_at_boot for x in ("--not-at-boot", unit)]
         extra += ["--no-cache"] if no_cache else []
         reports = Reports("run --all", json_path, junit_xml)
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports)
@@ -133,7 +137,10 @@ def run(
         progress.subject = ", ".join(progress.rpms)
         with targets.staged(tuple(rpm.paths)) as rpms:
             plan = pipeline.adjust(
-                pipeline.app_plan(loaded, rpms, health=not no_health), keep=keep, settle=settle
+                pipeline.app_plan(loaded, rpms, health=not no_health),
+                keep=keep,
+                settle=settle,
+                not_at_boot=not_at_boot,
             )
             execute(
                 state, client, profile, plan, reports, progress, base_image,

@@ -22,6 +22,7 @@ OPTION_EXAMPLES = {
     "URL": "https://pypi.example.com/simple",
     "ENV": "prod",
     "PATH": "/health",
+    "UNIT": "catalogue-reindex.service",
 }
 # String arguments, by name.
 ARGUMENT_EXAMPLES = {"names": "rpmkit-web-0123456789ab"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -77,6 +78,7 @@ END
 cat > %{buildroot}/etc/nginx/conf.d/@NAME@.conf <<'END'
 server { listen 80 default_server; location / { proxy_pass http://127.0.0.1:@PROXY_PORT@; } }
 END
+@INSTALL_EXTRA@
 %pre
 getent passwd @NAME@ >/dev/null || useradd -r -d /opt/@NAME@ -s /sbin/nologin @NAME@
 %post
@@ -88,6 +90,7 @@ getent passwd @NAME@ >/dev/null || useradd -r -d /opt/@NAME@ -s /sbin/nologin @N
 /usr/lib/systemd/system/@NAME@.service
 /usr/lib/systemd/system-preset/50-@NAME@.preset
 %config(noreplace) /etc/nginx/conf.d/@NAME@.conf
+@FILES_EXTRA@
 """
 
 
@@ -103,6 +106,8 @@ def web_spec(
     unit_extra: str = "",
     version: str = "1.0",
     postun: str = "true",
+    install_extra: str = "",
+    files_extra: str = "",
 ) -> str:
     """A spec for the tiny web service, with knobs to break it in one way at a time."""
     values = {
@@ -114,6 +119,8 @@ def web_spec(
         "REQUIRES": requires,
         "UNIT_EXTRA": unit_extra,
         "POSTUN": postun,
+        "INSTALL_EXTRA": install_extra,
+        "FILES_EXTRA": files_extra,
         "APP": APP.strip(),
         "PRESET": preset if preset is not None else f"enable {name}.service\nenable nginx.service",
         "POST": post
@@ -185,16 +192,41 @@ def test_service_crashing_at_start_fails_verify_with_its_journal(
     assert "systemctl status rk-web.service" in unit.evidence
 
 
-def test_service_not_enabled_at_boot_is_named_as_the_cause(
+def test_service_not_enabled_at_boot_fails_at_once(
     rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
+    # Nothing starts it on a new instance: a failure, known before any health deadline.
     spec = web_spec(preset="enable nginx.service")
     report = run_check(rpm_factory(spec), offline_images, engine)
-    warned = [c for c in report.checks if c.warning and "enabled at boot" in c.name]
-    assert warned, report.checks
-    assert not report.ok
-    health = failed(report)["health check"]
-    assert "likely cause: rk-web.service not enabled at boot" in health.detail
+    assert report.failed_stage == "verify"
+    unit = failed(report)["unit rk-web.service enabled at boot"]
+    assert "nothing starts it on a new instance" in unit.detail
+    assert "not_at_boot" in unit.detail  # how to declare it, if it is on purpose
+    assert report.timings["total"] < 10, report.timings
+
+
+def test_service_declared_not_at_boot_passes(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # A second service, started by hand: declared, so its being off is no fault.
+    unit = "/usr/lib/systemd/system/rk-decl-reindex.service"
+    spec = web_spec(
+        name="rk-decl",
+        install_extra=f"printf '[Service]\\nType=oneshot\\nExecStart=/bin/true\\n"
+        f"[Install]\\nWantedBy=multi-user.target\\n' > %{{buildroot}}{unit}",
+        files_extra=unit,
+    )
+    rpm = rpm_factory(spec)
+    expect = Expectations(ports=(8000, 80), users=("rk-decl",), probe=FAST)
+    undeclared = check_paths(engine, offline_images["runtime"], (rpm,), "rk-decl", expect).report
+    assert "unit rk-decl-reindex.service enabled at boot" in failed(undeclared)
+    declared = dataclasses.replace(expect, not_at_boot=("rk-decl-reindex",))
+    report = check_paths(engine, offline_images["runtime"], (rpm,), "rk-decl", declared).report
+    assert report.ok, failed(report)
+    line = next(
+        c for c in report.checks if c.name == "unit rk-decl-reindex.service enabled at boot"
+    )
+    assert "declared" in line.detail
 
 
 def test_backend_on_another_port_than_nginx_proxies(

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from rpmkit import config, spec, verify
+from rpmkit import config, spec
 from rpmkit.errors import ConfigError
 from rpmkit.health import HealthResult
+from rpmkit.verify import judge, static
 from tests.unit.test_spec import SAMPLES, heredoc, lines, section, write_app
 
 INIT_D = "%{buildroot}%{_sysconfdir}/rc.d/init.d/"
@@ -190,6 +191,18 @@ class _Host:
         return self.answers[command % args]
 
 
+class _Quiet:
+    """An instance whose logs are empty."""
+
+    def run(self, command: str, *args: Any) -> _Out:
+        return _Out(0)
+
+
+class _NoUnits:
+    def units(self) -> list[str]:
+        return []
+
+
 ON = "rk\t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\n"
 OFF = "rk\t0:off\t1:off\t2:off\t3:off\t4:off\t5:off\t6:off\n"
 NOT_ADDED = (
@@ -199,14 +212,14 @@ NOT_ADDED = (
 
 
 def test_script_on_for_runlevel_3_passes() -> None:
-    (check,) = verify._runlevel_on(_Host({"chkconfig --list rk": _Out(0, ON)}), "rk")
+    (check,) = static.runlevel_on(_Host({"chkconfig --list rk": _Out(0, ON)}), "rk")
     assert check.ok
     assert check.name == "init script rk on for runlevel 3"
 
 
 def test_script_never_added_fails_verify_naming_the_fix() -> None:
     host = _Host({"chkconfig --list rk": _Out(1, "", NOT_ADDED)})
-    (check,) = verify._runlevel_on(host, "rk")
+    (check,) = static.runlevel_on(host, "rk")
     assert not check.ok
     assert not check.warning  # a failure, not a warning: the service cannot start
     assert check.stage == "verify"
@@ -214,26 +227,33 @@ def test_script_never_added_fails_verify_naming_the_fix() -> None:
     assert NOT_ADDED in check.evidence
 
 
-def test_script_registered_off_is_a_warning() -> None:
-    (check,) = verify._runlevel_on(_Host({"chkconfig --list rk": _Out(0, OFF)}), "rk")
+def test_script_registered_off_fails_unless_declared() -> None:
+    # Off at boot, nothing starts it on a new instance: a failure, unless declared.
+    (check,) = static.runlevel_on(_Host({"chkconfig --list rk": _Out(0, OFF)}), "rk")
     assert not check.ok
-    assert check.warning
+    assert not check.warning
+    assert "not_at_boot" in check.detail
+    (check,) = static.runlevel_on(
+        _Host({"chkconfig --list rk": _Out(0, OFF)}), "rk", frozenset({"rk.service"})
+    )
+    assert check.ok
+    assert "declared" in check.detail
 
 
 def test_health_names_a_script_off_for_runlevel_3_as_the_likely_cause() -> None:
-    host = _Host({"tail -n 20 /var/log/nginx/error.log 2>/dev/null": _Out(0)})
-    checks = verify._runlevel_on(_Host({"chkconfig --list rk": _Out(1, "", NOT_ADDED)}), "rk")
+    host = _Quiet()
+    checks = static.runlevel_on(_Host({"chkconfig --list rk": _Out(1, "", NOT_ADDED)}), "rk")
     result = HealthResult(
         ok=False, url="http://127.0.0.1:1/health_check", seconds=6.0, attempts=10, status=502,
         body="bad gateway", error="",
     )  # fmt: skip
-    health = verify._health_check(host, result, checks)
+    health = judge.health_check(host, _NoUnits(), result, checks, None)  # type: ignore[arg-type]
     assert re.search(r"likely cause: rk not on for runlevel 3$", health.detail)
 
 
 def test_without_chkconfig_the_check_says_so() -> None:
     host = _Host({"chkconfig --list rk": _Out(127, "", "sh: 1: chkconfig: not found")})
-    (check,) = verify._runlevel_on(host, "rk")
+    (check,) = static.runlevel_on(host, "rk")
     assert not check.ok
     assert "chkconfig is not installed" in check.detail
     assert "Requires(post): chkconfig" in check.detail
