@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rpmkit.engine import Engine
 
 POLL = 0.05  # how often the balancer's view is read while waiting
+LOG_WAIT = 2.0  # seconds the log may lag behind the last requests' ends
 Watch = Callable[[dict[str, balancer.ServerState]], None]
 
 
@@ -121,10 +122,21 @@ class Frontend:
                 return
             time.sleep(POLL)
 
-    def served(self) -> dict[str, str]:
-        """Request id -> the target that handled it, from the balancer's log."""
-        log = self.container.logs(stdout=True, stderr=False)
-        return {rid: s.server for rid, s in balancer.parse_log(log).items()}
+    def served(self, wanted: Iterable[str] = (), wait: float = LOG_WAIT) -> dict[str, str]:
+        """Request id -> the target that handled it, from the balancer's log.
+
+        HAProxy logs a request when it ends, and the engine's log lags a little:
+        until every `wanted` request id is in it, the log is read again, for at
+        most `wait` seconds (a request the balancer never saw is never logged).
+        """
+        missing = set(wanted)
+        deadline = time.monotonic() + wait
+        while True:
+            log = self.container.logs(stdout=True, stderr=False)
+            found = {rid: s.server for rid, s in balancer.parse_log(log).items()}
+            if not missing - found.keys() or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.2)
 
     def detection_bound(self) -> float:
         """The longest the health check should take to mark a dead target down, with slack."""

@@ -291,7 +291,7 @@ class _Run:
             samples = self.load.stop()
             self._event("load stopped")
         if self.front is not None:
-            samples = attribute(samples, self.front.served())
+            samples = attribute(samples, self.front.served(s.id for s in samples if not s.server))
         for name in sorted(self.members):
             self._retire(name)
         return samples
