@@ -3,29 +3,31 @@
 VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= offline
+# Each phase prints its time (CI logs show where the time goes).
+TIMED := sh scripts/timed.sh
 
 .PHONY: setup images demo test lint typecheck docs unit integration clean
 
 setup:
-	@sh scripts/setup.sh
+	@$(TIMED) setup sh scripts/setup.sh
 
 images: setup
-	$(BIN)/rpmkit images build --profile $(PROFILE)
+	@$(TIMED) images $(BIN)/rpmkit images build --profile $(PROFILE)
 
 demo: images
 	$(BIN)/rpmkit doctor --profile $(PROFILE)
 	$(BIN)/rpmkit run examples/hello-world --profile $(PROFILE)
 
 lint: setup
-	$(BIN)/ruff check rpmkit tests bench scripts
-	$(BIN)/ruff format --check rpmkit tests bench scripts
+	@$(TIMED) lint sh -c '$(BIN)/ruff check rpmkit tests bench scripts && \
+		$(BIN)/ruff format --check rpmkit tests bench scripts'
 
 typecheck: setup
-	$(BIN)/mypy
+	@$(TIMED) typecheck $(BIN)/mypy
 
 # The manual (docs/, mkdocs.yml) into site/; every warning is an error.
 docs: setup
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@NO_MKDOCS_2_WARNING=1 $(TIMED) docs $(BIN)/mkdocs build --strict
 
 unit: setup
 	$(BIN)/pytest tests/unit -q
@@ -34,7 +36,8 @@ integration: images
 	$(BIN)/pytest tests/integration -q
 
 test: lint typecheck docs images
-	$(BIN)/pytest tests -q
+	@$(TIMED) unit-tests $(BIN)/pytest tests/unit -q
+	@$(TIMED) integration-tests $(BIN)/pytest tests/integration -q --durations=15
 
 clean: setup
 	$(BIN)/rpmkit images prune
