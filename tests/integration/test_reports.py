@@ -109,7 +109,8 @@ def test_run_keeps_each_tests_id_across_a_version_bump_and_from_pass_to_fail(
     failed = docs[2]["apps"][0]
     assert failed["failed_stage"] == "verify"
     [check] = [c for c in failed["checks"] if c["verdict"] == "fail"]
-    assert check["detail"] == "owned by root:root"
+    assert check["detail"].startswith("owned by root:root; likely cause: rpm at install: ")
+    assert "user ghost does not exist - using root" in check["detail"]
     assert failing.stdout.splitlines()[-1].startswith(
         "rpmkit run: FAIL site at verify: 1 of 10 checks failed (verify.file-owned:/var/lib/site)"
     )
