@@ -66,7 +66,8 @@ class Service(Model):
     port: Port | None = None
     """Where the service listens: checked after boot; the first one is nginx's upstream."""
     enabled: bool = True
-    """Enabled at boot by the app's preset; with `false` the check warns that nothing starts it."""
+    """Enabled at boot by the app's preset; `false` declares it not started at boot (started
+    by hand): the check then does not ask it to run."""
 
     @model_validator(mode="after")
     def _no_quotes(self) -> Service:
@@ -197,7 +198,7 @@ class AppConfig(Model):
     rpmlint: Rpmlint = Rpmlint()
     """rpmlint warnings the app accepts."""
     check: CheckSettings = CheckSettings()
-    """How the check judges the instance: settle window and limits."""
+    """How the check judges the instance: settle window, units not started at boot, limits."""
     bake: Bake = Bake()
     """How `rpmkit bake` gates and bakes."""
     publish: Publish = Publish()
