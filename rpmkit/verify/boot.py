@@ -50,7 +50,7 @@ def not_booted(host: Shell, state: str, seconds: float, units: dict[str, Unit]) 
     if not running:
         detail = f"systemd state {state or 'unknown'!r} after {seconds:.0f}s"
         return Check("boot", TITLE, False, detail, _system_journal(host), id=BOOT_ID)
-    named = ", ".join(f"{unit} ({kind} job {st})" for unit, kind, st in running[:5])
+    named = ", ".join(f"the {kind} job of {unit}" for unit, kind, _ in running[:5])
     evidence = [f"$ systemctl list-jobs\n{listing.rstrip()}"]
     hints = []
     for unit, _, _ in running[:3]:
@@ -60,7 +60,7 @@ def not_booted(host: Shell, state: str, seconds: float, units: dict[str, Unit]) 
         for want, said, hint in STUCK_HINTS:
             if kind == want and said in log:
                 hints.append(f"{unit}: {hint}")
-    detail = f"boot stuck after {seconds:.0f}s: start job still running for {named}"
+    detail = f"boot stuck after {seconds:.0f}s: systemd still runs {named}"
     if hints:
         detail += "; " + "; ".join(hints)
     return Check("boot", TITLE, False, detail, "\n".join(evidence), id=BOOT_ID)
