@@ -199,19 +199,21 @@ def _run_check(rpm: Path) -> tuple[float, subprocess.CompletedProcess[str], dict
 def _verify(
     rpm: Path, kind: Kind, proc: subprocess.CompletedProcess[str], data: dict[str, Any]
 ) -> None:
-    checks = {c["name"]: c for c in data.get("checks", [])}
+    # The report (rpmkit.report/1): one app, its failed stage and its checks' verdicts.
+    app = (data.get("apps") or [{}])[0]
+    checks = {c["name"]: c for c in app.get("checks", [])}
     want_ok = kind.stage is None
-    named = [checks[n] for n in kind.checks if n in checks]
+    named = [checks[n]["verdict"] for n in kind.checks if n in checks]
     right = (
         proc.returncode == (0 if want_ok else 1)
-        and data.get("failed_stage") == kind.stage
+        and app.get("failed_stage") == kind.stage
         and bool(named)
-        and (all(c["ok"] for c in named) if want_ok else any(not c["ok"] for c in named))
+        and (all(v == "pass" for v in named) if want_ok else "fail" in named)
     )
     if not right:
         sys.exit(
             f"{kind.label}: unexpected verdict for {rpm.name} (exit {proc.returncode}, failed "
-            f"stage {data.get('failed_stage')}):\n{proc.stdout}{proc.stderr}"
+            f"stage {app.get('failed_stage')}):\n{proc.stdout}{proc.stderr}"
         )
 
 
