@@ -28,10 +28,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, facts, receipt
+from rpmkit import __version__, receipt
 from rpmkit.checks import Check
 from rpmkit.errors import RpmkitError
 from rpmkit.report import Report
+from rpmkit.target import facts
 
 if TYPE_CHECKING:
     from rpmkit.images import RuntimeImage

@@ -38,8 +38,8 @@ from rpmkit.fields import (
     Version,
     shown,
 )
-from rpmkit.handoff_config import Bake, Deploy, ProfileName, Publish, Scaffold
-from rpmkit.rehearse_config import Rehearse
+from rpmkit.handoff.config import Bake, Deploy, ProfileName, Publish, Scaffold
+from rpmkit.rehearse.config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
 PYPROJECT = "pyproject.toml"

@@ -285,7 +285,7 @@ def prune(engine: Engine, keep_current: bool = False, dry_run: bool = False) -> 
                     current |= {p.tag, p.base}
             except ImageMissing:
                 continue
-        from rpmkit import balancer_image
+        from rpmkit.rehearse import balancer_image
 
         current |= set(dataclasses.astuple(balancer_image.plan()))
     cached = _cached(engine)

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, baseline, fits, policies, receipt, setaside, state, upgrade
+from rpmkit import __version__, baseline, policies, receipt, setaside, state, upgrade
 from rpmkit.checks import Check
 from rpmkit.errors import ConfigError, DockerUnavailable, InstallError
 from rpmkit.health import Probe
@@ -31,6 +31,7 @@ from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.report import Report
 from rpmkit.rpm import RpmFile, sha256_file
+from rpmkit.target import fits
 from rpmkit.verify import Expectations, declared_units, verify
 
 if TYPE_CHECKING:

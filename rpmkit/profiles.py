@@ -8,9 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rpmkit import facts, toml
+from rpmkit import toml
 from rpmkit.errors import ConfigError
 from rpmkit.resources import images_dir
+from rpmkit.target import facts
 from rpmkit.values import shown
 
 ROLES = ("builder", "runtime")

@@ -26,7 +26,9 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rpmkit import config, disposable, fields, handoff_config, rehearse_config, schema
+from rpmkit import config, disposable, fields, schema
+from rpmkit.handoff import config as handoff_config
+from rpmkit.rehearse import config as rehearse_config
 
 PAGE = "reference/configuration.md"
 

@@ -16,7 +16,7 @@ from rpmkit.values import shown
 
 def ami_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Validate an AMI id given on the command line or in the environment."""
-    from rpmkit.handoff_config import AMI_ID
+    from rpmkit.handoff.config import AMI_ID
 
     if value is not None and not AMI_ID.fullmatch(value):
         raise click.BadParameter(f"{shown(value)} is not an AMI id (ami- and 8 or 17 hex digits)")
@@ -80,8 +80,9 @@ def bake(
       RPMKIT_BASE_AMI=ami-0123456789abcdef0 rpmkit bake dist/myapp-1.2-1.x86_64.rpm --no-publish
       rpmkit bake . --accept-profile offline --dry-run
     """
-    from rpmkit import handoff, handoff_config
     from rpmkit.errors import ConfigError
+    from rpmkit.handoff import config as handoff_config
+    from rpmkit.handoff import tools as handoff
     from rpmkit.targets import each as resolve
 
     targets = resolve((target,), dist)

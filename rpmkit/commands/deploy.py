@@ -58,8 +58,9 @@ def deploy(
       rpmkit deploy examples/hello-world --env test
       rpmkit deploy . --env prod --ami ami-0123456789abcdef0 --dry-run
     """
-    from rpmkit import config, handoff, pipeline
+    from rpmkit import config, pipeline
     from rpmkit.errors import ConfigError, GateRefused
+    from rpmkit.handoff import tools as handoff
     from rpmkit.rpm import sha256_file
 
     loaded = config.load(app_dir)

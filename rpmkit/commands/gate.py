@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     if value is None:
         return None
-    from rpmkit.handoff_config import parse_duration
+    from rpmkit.handoff.config import parse_duration
 
     try:
         return parse_duration(value)
@@ -55,8 +55,9 @@ def policy_for(
     target: Target, profile_name: str | None, accept_profile: str | None, max_age: float | None
 ) -> Policy:
     """The gate's policy for one target: options first, then its app config, then defaults."""
-    from rpmkit import handoff_config, profiles
+    from rpmkit import profiles
     from rpmkit.gate import Policy
+    from rpmkit.handoff import config as handoff_config
 
     for name in (profile_name, accept_profile):
         if name is not None:

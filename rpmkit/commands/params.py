@@ -152,7 +152,7 @@ def repository(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """A directory repository, or an http(s) URL as publish.repo takes it."""
     if value is None or "://" not in value:
         return value
-    from rpmkit.handoff_config import check_repo
+    from rpmkit.handoff.config import check_repo
 
     try:
         return check_repo(value)

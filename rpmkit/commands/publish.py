@@ -33,8 +33,9 @@ def publish_target(
     skip_hint: str = "",
 ) -> None:
     """Publish one target's RPM, or print what publishing would do."""
-    from rpmkit import handoff_config, publish
     from rpmkit.errors import ConfigError, GateRefused
+    from rpmkit.handoff import config as handoff_config
+    from rpmkit.handoff import publish
 
     settings = target.app.app.publish if target.app else handoff_config.Publish()
     base = target.app.app_dir if target.app else None

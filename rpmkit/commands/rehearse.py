@@ -13,11 +13,11 @@ from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state, profile_option, select_profile
 from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import CheckFailed, ConfigError
-from rpmkit.rehearse_config import ERROR_BUDGET_MAX
+from rpmkit.rehearse.config import ERROR_BUDGET_MAX
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig, LoadedConfig
-    from rpmkit.rehearse import RehearsePlan
+    from rpmkit.rehearse.run import RehearsePlan
     from rpmkit.rpm import RpmFile
 
 RPM = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -128,7 +128,6 @@ def rehearse(
       rpmkit rehearse . --from old.rpm --to new.rpm --chaos --json rehearsal.json
     """
     from rpmkit import (
-        balancer_image,
         config,
         engine,
         images,
@@ -137,8 +136,9 @@ def rehearse(
         report_doc,
         targets,
     )
-    from rpmkit import rehearse as stage
-    from rpmkit import rehearse_report as reports_text
+    from rpmkit.rehearse import balancer_image
+    from rpmkit.rehearse import report as reports_text
+    from rpmkit.rehearse import run as stage
 
     reports = Reports("rehearse", json_path, junit_xml)
     progress = Progress(app_dir.resolve().name)
@@ -201,9 +201,9 @@ def make_plan(
     overrides: dict[str, Any],
 ) -> RehearsePlan:
     """The rehearsal an app's config and the command line ask for."""
-    from rpmkit import balancer
     from rpmkit.health import Probe
-    from rpmkit.rehearse import RehearsePlan
+    from rpmkit.rehearse import balancer
+    from rpmkit.rehearse.run import RehearsePlan
 
     app = loaded.app
     if app.template == "python-worker":

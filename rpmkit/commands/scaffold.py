@@ -42,7 +42,8 @@ def scaffold(state: State, app_dir: Path, env: str, dry_run: bool) -> None:
       rpmkit scaffold examples/hello-world --env test
       rpmkit scaffold . --env prod --dry-run
     """
-    from rpmkit import config, handoff
+    from rpmkit import config
+    from rpmkit.handoff import tools as handoff
 
     app = config.load(app_dir).app
     handoff.environment(app, env)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rpmkit import balancer
 from rpmkit.health import Probe
-from rpmkit.rehearse import RehearsePlan
-from rpmkit.rehearse_config import Rehearse
+from rpmkit.rehearse import balancer
+from rpmkit.rehearse.config import Rehearse
+from rpmkit.rehearse.run import RehearsePlan
 from rpmkit.rpm import RpmFile
 
 # A Python service on 8000 behind nginx on 80, under systemd, enabled at boot.

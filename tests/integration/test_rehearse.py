@@ -13,9 +13,12 @@ from typing import Any
 
 import pytest
 
-from rpmkit import balancer_image, labels, profiles, rehearse, rehearse_report, targets
+from rpmkit import labels, profiles, targets
 from rpmkit.progress import Reporter
-from rpmkit.rehearse import Rehearsal
+from rpmkit.rehearse import balancer_image
+from rpmkit.rehearse import report as rehearse_report
+from rpmkit.rehearse import run as rehearse
+from rpmkit.rehearse.run import Rehearsal
 from tests.integration.conftest import rpmkit_cli
 from tests.integration.rehearse_helpers import plan, service_spec
 from tests.reports import read_junit, read_report

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import balancer
 from rpmkit.errors import RehearsalError
+from rpmkit.rehearse import balancer
 
 HEALTH = balancer.local_health("/health_check", 80, 200, 30.0, 5.0, 2, 5, 0.2)
 

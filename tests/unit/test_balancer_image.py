@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from rpmkit import balancer_image, images, labels
+from rpmkit import images, labels
 from rpmkit.engine import ImageInfo
+from rpmkit.rehearse import balancer_image
 
 
 def test_the_recipe_is_haproxy_on_bookworm() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rpmkit import facts, profiles, toml
+from rpmkit import profiles, toml
 from rpmkit.errors import ConfigError
+from rpmkit.target import facts
 
 TARGETS = ("al2023", "al2")
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import fits, profiles, rpm
+from rpmkit import profiles, rpm
 from rpmkit.errors import InstallError
-from rpmkit.facts import load
+from rpmkit.target import fits
+from rpmkit.target.facts import load
 from tests.rpmfactory import make_rpm
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, gate, handoff_config, receipt, targets
+from rpmkit import cli, gate, receipt, targets
 from rpmkit.errors import ConfigError, GateRefused
+from rpmkit.handoff import config as handoff_config
 from rpmkit.profiles import host_arch
 from tests.rpmfactory import make_rpm
 from tests.unit.handoff_helpers import RPM_NAME, write_app, write_receipt, write_rpm

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, config, handoff, handoff_config, receipt
+from rpmkit import cli, config, receipt
 from rpmkit.errors import ConfigError, HandoffError
+from rpmkit.handoff import config as handoff_config
+from rpmkit.handoff import tools as handoff
 from rpmkit.rpm import Nevra, sha256_file
 from tests.unit.handoff_helpers import (
     AMINATOR_LOG,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rpmkit import load
-from rpmkit.load import Kill, Sample
+from rpmkit.rehearse import load
+from rpmkit.rehearse.load import Kill, Sample
 
 
 def ok(start: float, seconds: float = 0.01, server: str = "old1") -> Sample:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, publish
+from rpmkit import cli
 from rpmkit.errors import ConfigError
+from rpmkit.handoff import publish
 from tests.unit.handoff_helpers import (
     FAKE_CREATEREPO,
     RPM_NAME,

@@ -10,13 +10,14 @@ from typing import Any
 
 import jsonschema
 
-from rpmkit import junit, rehearse_report, report_doc
-from rpmkit.chaos import Chaos
+from rpmkit import junit, report_doc
 from rpmkit.disposable import Change
-from rpmkit.fleet import BakedImage
-from rpmkit.load import Kill, Sample
-from rpmkit.rehearse import Event, Rehearsal
-from rpmkit.rehearse_config import Rehearse
+from rpmkit.rehearse import report as rehearse_report
+from rpmkit.rehearse.chaos import Chaos
+from rpmkit.rehearse.config import Rehearse
+from rpmkit.rehearse.fleet import BakedImage
+from rpmkit.rehearse.load import Kill, Sample
+from rpmkit.rehearse.run import Event, Rehearsal
 from tests.junit_xml import cases, problems
 
 SCHEMA = json.loads(

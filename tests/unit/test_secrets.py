@@ -24,10 +24,11 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from rpmkit import cli, handoff, redact, report, wheelhouse
+from rpmkit import cli, redact, report, wheelhouse
 from rpmkit.checks import Check
 from rpmkit.commands.reporting import Reports
 from rpmkit.errors import BuildError
+from rpmkit.handoff import tools as handoff
 from rpmkit.progress import Reporter
 from rpmkit.report_doc import app_entry
 from tests.unit.handoff_helpers import write_rpm

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rpmkit import fleet
-from rpmkit.balancer import ServerState
-from rpmkit.load import Kill
+from rpmkit.rehearse import fleet
+from rpmkit.rehearse.balancer import ServerState
+from rpmkit.rehearse.load import Kill
 
 
 @dataclass(frozen=True)

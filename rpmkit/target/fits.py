@@ -24,9 +24,9 @@ import time
 
 from rpmkit.checks import Check
 from rpmkit.errors import InstallError
-from rpmkit.facts import Facts, Package, load
 from rpmkit.profiles import Profile
 from rpmkit.rpm import RpmFile
+from rpmkit.target.facts import Facts, Package, load
 
 FIT_ID = "install.fits-target"
 # rpm's automatic library dependencies: soname(version node)(64bit).

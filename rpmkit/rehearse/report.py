@@ -13,11 +13,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rpmkit.chaos import Chaos
 from rpmkit.checks import Check
-from rpmkit.load import ErrorWindow, LoadStats, Sample, at_the_kill, between, error_windows
-from rpmkit.load import summarize as summarize_load
-from rpmkit.rehearse import Rehearsal
+from rpmkit.rehearse.chaos import Chaos
+from rpmkit.rehearse.load import ErrorWindow, LoadStats, Sample, at_the_kill, between, error_windows
+from rpmkit.rehearse.load import summarize as summarize_load
+from rpmkit.rehearse.run import Rehearsal
 from rpmkit.report import Report, collapse
 
 PHASES = ("steady", "swap", "after")

@@ -37,15 +37,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import balancer, fleet, frontend, labels
-from rpmkit.chaos import Chaos, KillLog
+from rpmkit import labels
 from rpmkit.disposable import DEFAULT_DISPOSABLE, Change
 from rpmkit.errors import DockerUnavailable, InstallError, RehearsalError
 from rpmkit.health import Probe
-from rpmkit.load import Kill, Load, Sample, attribute
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
-from rpmkit.rehearse_config import Rehearse
+from rpmkit.rehearse import balancer, fleet, frontend
+from rpmkit.rehearse.chaos import Chaos, KillLog
+from rpmkit.rehearse.config import Rehearse
+from rpmkit.rehearse.load import Kill, Load, Sample, attribute
 from rpmkit.rpm import RpmFile
 
 if TYPE_CHECKING:

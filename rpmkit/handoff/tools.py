@@ -24,7 +24,7 @@ from rpmkit.rpm import Nevra
 
 if TYPE_CHECKING:
     from rpmkit.config import AppConfig
-    from rpmkit.handoff_config import Environment
+    from rpmkit.handoff.config import Environment
 
 RECORD_FORMAT = 1
 AMINATE_LOG = "aminate.out"
@@ -85,7 +85,7 @@ def rpm_name(rpm: Path) -> RpmName:
 
 def uses(template: Sequence[str], placeholder: str) -> bool:
     """True when a command template mentions `{placeholder}`."""
-    from rpmkit.handoff_config import template_fields
+    from rpmkit.handoff.config import template_fields
 
     return any(placeholder in template_fields(arg) for arg in template)
 

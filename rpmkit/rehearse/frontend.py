@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import balancer, fleet
 from rpmkit.engine import Container
 from rpmkit.errors import RehearsalError
 from rpmkit.health import HealthResult, Probe, poll
 from rpmkit.labels import Run
+from rpmkit.rehearse import balancer, fleet
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine

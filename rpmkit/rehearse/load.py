@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from rpmkit.balancer import REQUEST_HEADER, SERVER_HEADER
+from rpmkit.rehearse.balancer import REQUEST_HEADER, SERVER_HEADER
 
 ALLOWED_HOSTS = ("127.0.0.1",)
 
