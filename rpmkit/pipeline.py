@@ -116,6 +116,8 @@ def check(
                 checks += blamed_on_upgrade(verification.checks, upgraded)
             else:
                 checks += verification.checks
+            if instance.booted and not all(c.ok or c.warning for c in checks):
+                checks += memory_check(instance, plan.limits)
             timings.update(verification.timings)
             t = time.monotonic()
             checks += policies.check(instance)  # what the package ships, read by its own tools
@@ -213,6 +215,26 @@ def issue_receipts(
         )
         written.append(receipt.write(content, receipt.path_for(rpm.path)))
     return written, refused
+
+
+def memory_check(instance: Instance, limits: Limits) -> list[Check]:
+    """After a failure: whether the instance reached its memory limit (the likely OOM kill).
+
+    Read from the engine's cgroup statistics, which the package cannot forge; a
+    service killed by the kernel shows in systemd only as `result signal` on cgroup v1.
+    """
+    peak, limit = instance.container.memory()
+    if not limit or peak < 0.95 * limit:
+        return []
+    return [
+        Check(
+            "verify", "instance stayed within its memory limit", False,
+            f"it reached {peak / 2**20:.0f} MiB of its {limit / 2**20:.0f} MiB limit "
+            f"([check] memory_mib = {limits.memory_mib}): the kernel's OOM killer killed "
+            "what used the most, most likely the service",
+            id="verify.memory-limit",
+        )
+    ]  # fmt: skip
 
 
 def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list[str]:

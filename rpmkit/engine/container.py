@@ -206,6 +206,17 @@ class Container:
             stream, _ = self._c.get_archive(path)
         return iter(stream)
 
+    def memory(self) -> tuple[int, int]:
+        """(peak bytes used, limit in bytes) of the container's memory cgroup, from the engine.
+
+        cgroup v1 reports the peak (`max_usage`); v2 only the current use, given instead.
+        """
+        with self._doing("reading the memory use of"):
+            stats = self._api.stats(self.id, stream=False, one_shot=True)
+        memory = stats.get("memory_stats") or {}
+        peak = int(memory.get("max_usage") or memory.get("usage") or 0)
+        return peak, int(memory.get("limit") or 0)
+
     def published_ports(self) -> dict[int, int]:
         """Published TCP ports: container port -> port on the engine's host."""
         with self._doing("inspecting"):

@@ -44,21 +44,18 @@ def watch(
     before = {u: s for u, s in states(instance, units).items() if s.active == "active"}
     deadline = time.monotonic() + seconds
     while True:
-        now = states(instance, units)
-        for unit, was in before.items():
-            state = now.get(unit)
-            if state is None or state.active != "active":
-                return [_failed(instance, title, unit, f"left active: {_desc(state)}")]
-            if state.restarts != was.restarts or state.main_pid != was.main_pid:
-                return [
-                    _failed(
-                        instance, title, unit,
-                        f"restarted during the settle window ({_desc(state)})",
-                    )
-                ]  # fmt: skip
+        changed = _changed(instance, units, before, title)
+        if changed is not None:
+            return [changed]
         if url is not None and probe is not None:
             answer = poll_once(url, probe)
             if answer != probe.expected_status:
+                # Usually the service just died: name that (an OOM kill, a crash) if systemd
+                # has seen it by now, rather than the balancer-side symptom.
+                time.sleep(INTERVAL)
+                changed = _changed(instance, units, before, title)
+                if changed is not None:
+                    return [changed]
                 return [
                     Check(
                         "settle", title, False,
@@ -71,6 +68,22 @@ def watch(
                 Check("settle", title, True, f"{len(before)} service(s) watched", id=SETTLED_ID)
             ]
         time.sleep(min(INTERVAL, max(0.0, deadline - time.monotonic())))
+
+
+def _changed(
+    instance: Instance, units: list[str], before: dict[str, Unit], title: str
+) -> Check | None:
+    """A failed check naming the first watched service that left `active` or restarted."""
+    now = states(instance, units)
+    for unit, was in before.items():
+        state = now.get(unit)
+        if state is None or state.active != "active":
+            return _failed(instance, title, unit, f"left active: {_desc(state)}")
+        if state.restarts != was.restarts or state.main_pid != was.main_pid:
+            return _failed(
+                instance, title, unit, f"restarted during the settle window ({_desc(state)})"
+            )
+    return None
 
 
 # One test for the whole window, whatever its length (the title names the seconds).

@@ -31,6 +31,21 @@ MODE = os.environ.get("MODE", "ok")
 PORT = int(os.environ.get("PORT", "8000"))
 if MODE == "crash":
     sys.exit("refusing to start: MODE=crash")
+if MODE == "hog":  # a leak: 64 MiB more every 50 ms, kept
+    import threading
+    def leak(kept=[]):
+        while True:
+            kept.append(bytearray(64 << 20))
+            time.sleep(0.05)
+    threading.Thread(target=leak, daemon=True).start()
+if MODE == "forks":  # a process per request gone wrong: forks until refused
+    import subprocess
+    children = []
+    for _ in range(5000):
+        try:
+            children.append(subprocess.Popen(["sleep", "600"]))
+        except OSError as exc:
+            sys.exit(f"fork refused after {len(children)} processes: {exc}")
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if MODE == "slow":
@@ -399,3 +414,33 @@ def test_ctrl_c_during_boot_leaves_nothing_behind(
     assert proc.returncode == 130, out
     assert "interrupted" in out
     assert docker_client.containers.list(all=True, filters=selector) == []
+
+
+def test_a_service_that_outgrows_the_instance_memory_is_named_oom_killed(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    from rpmkit.install import Limits
+
+    rpm = rpm_factory(web_spec(name="rk-hog", mode="hog", unit_extra="Restart=no"))
+    expect = Expectations(ports=(8000, 80), users=("rk-hog",), probe=FAST, settle=4.0)
+    report = check_paths(
+        engine, offline_images["runtime"], (rpm,), "rk-hog", expect, limits=Limits(256, 4096)
+    ).report
+    assert not report.ok
+    said = " ".join(f"{c.name}: {c.detail}" for c in report.checks if not (c.ok or c.warning))
+    assert "OOM" in said, said
+
+
+def test_a_service_that_forks_without_end_hits_the_pid_limit(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    from rpmkit.install import Limits
+
+    rpm = rpm_factory(web_spec(name="rk-forks", mode="forks", unit_extra="Restart=no"))
+    expect = Expectations(ports=(8000, 80), users=("rk-forks",), probe=FAST)
+    report = check_paths(
+        engine, offline_images["runtime"], (rpm,), "rk-forks", expect, limits=Limits(2048, 512)
+    ).report
+    assert not report.ok
+    evidence = "\n".join(c.evidence for c in report.checks if not (c.ok or c.warning))
+    assert "fork refused after" in evidence, evidence
