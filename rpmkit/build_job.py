@@ -253,10 +253,11 @@ class Job:
         for path in stale:
             path.unlink()
         rpms = [p.name for p in kept.values() if p.suffix == ".rpm"]
-        what = "its RPMs and build log are" if rpms else "its build log is"
-        hint = f"{what} in {self.staging.dist / outputs.FAILED}, where `rpmkit check` never looks"
+        what = "RPMs and log" if rpms else "log"
+        hint = f"{what} kept in {self.staging.dist / outputs.FAILED} (never checked)"
         if stale:
-            hint += f"; removed the earlier {', '.join(p.name for p in stale)} from dist/"
+            hint += "; the earlier build of it removed from dist/"
+            self.reporter.info(f"removed the earlier {', '.join(p.name for p in stale)} from dist/")
         return BuildError(exc.message, hint="; ".join(filter(None, [exc.hint, hint])),
                           details=exc.details)  # fmt: skip
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 EVIDENCE_LIMIT = 200  # lines; more are counted, never cut silently
 CONTEXT_BEFORE = 12
+# The one-line cause stays short enough to read (and for the CLI's line limit); the
+# evidence below it lists everything.
+CAUSE_BUDGET = 160
 TAIL = 25
 _ERROR = re.compile(r"^error: (?P<text>.*)$")
 _BAD_EXIT = re.compile(r"^Bad exit status from \S+ \((?P<section>%\w+)\)")
@@ -66,16 +69,26 @@ def diagnose(output: str) -> Failure:
     ):
         section = "%files"
     if needed:
-        cause = f"{len(needed)} build dependencies missing: {', '.join(needed)}"
+        cause = f"{len(needed)} build dependencies missing: {listed(needed)}"
     elif bad_exit:
         cause = _section_cause(body, first)
     else:
-        listed = [line.strip() for line in following if not _TRACE.match(line)]
-        cause = text.rstrip(":") + (f" ({len(listed)}): {', '.join(listed)}" if listed else "")
+        items = [line.strip() for line in following if not _TRACE.match(line)]
+        cause = text.rstrip(":") + (f" ({len(items)}): {listed(items)}" if items else "")
     others = len({_LINE_NO.sub("", t) for t in texts.values()}) - 1
     if others and not needed:
         cause += f" (and {others} more error line(s))"
     return Failure(_unroot(cause), evidence(body, errors), section)
+
+
+def listed(items: list[str], budget: int = CAUSE_BUDGET) -> str:
+    """`a, b, c`; past `budget` characters, those that fit and how many more."""
+    shown: list[str] = []
+    for i, item in enumerate(items):
+        if shown and len(", ".join([*shown, item])) > budget:
+            return f"{', '.join(shown)} and {len(items) - i} more (all below)"
+        shown.append(item)
+    return ", ".join(shown)
 
 
 def _section_cause(body: list[str], error: int) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rpmkit.errors import BuildError
-from rpmkit.lint_config import NEW_FORM
 from rpmkit.lint_policy import Rule
 
 # `hello.noarch: W: check detail`, `hello.spec:12: E: check detail`, `(none): E: ...`
@@ -160,8 +159,8 @@ def check(result: LintResult, package: str) -> None:
         where = f" on {path}" if path else ""
         raise BuildError(
             f"rpmlint found {len(result.errors)} error(s) in {package}, first {first.check}{where}",
-            hint="fix them in the app (`rpmlint -e CHECK` explains one), or accept one that is "
-            "right here with its reason: [rpmlint] " + NEW_FORM,
+            hint="fix them in the app, or accept one that is right there with [rpmlint] accept "
+            "(check, path, reason)",
             details=summary(result.errors),
         )
 

@@ -164,10 +164,11 @@ def test_missing_build_dependencies_are_counted_and_all_listed(tmp_path: Path) -
     proc = rpmkit("build", app, "--profile", "offline")
     assert proc.returncode == 1, shown(proc)
     first = errors(proc.stderr)[0]
-    names = ", ".join(f"rk-nosuch-{i:02d}" for i in range(1, 31))
     assert first.startswith(
-        f"error: rpmbuild failed building rk-daemon-2.1-7: 30 build dependencies missing: {names};"
+        "error: rpmbuild failed building rk-daemon-2.1-7: 30 build dependencies missing: "
+        "rk-nosuch-01, rk-nosuch-02, "
     )
+    assert "more (all below); log kept in " in first
     evidence = [line for line in proc.stderr.splitlines() if line.startswith("  | ")]
     assert evidence[0] == "  | error: Failed build dependencies:"
     assert sum("is needed by" in line for line in evidence) == 30

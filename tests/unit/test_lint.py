@@ -186,7 +186,7 @@ def test_an_error_fails_naming_the_first_and_how_to_accept_one() -> None:
         "rpmlint found 2 error(s) in web-1.0-1, first non-executable-script on "
         "/opt/web/venv/lib/x.py"
     )
-    assert "accept = [{ check =" in (error.hint or "")
+    assert "[rpmlint] accept (check, path, reason)" in (error.hint or "")
     assert "files-duplicated-waste" in (error.details or "")
 
 
