@@ -23,8 +23,11 @@ from rpmkit.fields import (
     USER_RE,
     AbsPath,
     EnvName,
+    FileName,
     HostPort,
     Line,
+    MacroName,
+    MacroValue,
     Mode,
     Model,
     Name,
@@ -39,6 +42,7 @@ from rpmkit.fields import (
     shown,
 )
 from rpmkit.handoff.config import Bake, Deploy, ProfileName, Publish, Scaffold
+from rpmkit.lint_config import Rpmlint
 from rpmkit.rehearse.config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
@@ -137,14 +141,6 @@ class Scripts(Model):
     """Appended to `%postun`."""
 
 
-class Rpmlint(Model):
-    """rpmlint settings: warnings the app accepts. Errors cannot be filtered."""
-
-    filters: list[Line] = []
-    """Warnings to accept: a check name (`no-documentation`) matches that check exactly;
-    anything else is a regular expression searched in the whole warning line."""
-
-
 class AppConfig(Model):
     """Everything rpmkit needs to know about one app: the top level of `rpmkit.toml`."""
 
@@ -179,7 +175,14 @@ class AppConfig(Model):
     requirements: RelPath | None = None
     """A pip requirements file installed into the app's venv (python-* templates)."""
     exclude: list[Line] = []
-    """Source paths left out of the tarball, in `.gitignore` syntax."""
+    """Source paths left out of the tarball, in `.gitignore` syntax (beside rpmkit's defaults)."""
+    include: list[Line] = []
+    """Files rpmkit leaves out by default as likely secrets (`.env`, keys) that do ship."""
+    tarball: FileName | None = None
+    """A hand-written spec's Source that is rpmkit's tarball of the app folder, when it is not
+    named `<name>-<version>.tar.gz` (needed for a Source given as a URL)."""
+    defines: dict[MacroName, MacroValue] = {}
+    """rpm macros passed to rpmspec and rpmbuild as `--define "NAME VALUE"`."""
     static_root: RelPath = "public"
     """static-site: the folder served; it must exist."""
     services: list[Service] = []

@@ -25,6 +25,10 @@ USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH_CHARS = re.compile(r"^[A-Za-z0-9._/+@=:,-]+$")
 UNIT_RE = re.compile(r"^[A-Za-z0-9_.@-]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MACRO_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A macro's value on rpmbuild's command line: plain words, no '%' (no macro, no shell).
+MACRO_VALUE_RE = re.compile(r"[A-Za-z0-9._+~^=,:/@-]+(?: [A-Za-z0-9._+~^=,:/@-]+)*")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9._+~^=,@-]*$")
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 # A lone '%' starts a macro (or `%(shell)`); '%%' is rpm's literal percent sign.
 _MACRO = re.compile(r"%(?!%)")
@@ -179,6 +183,17 @@ ServerName = Annotated[
 ]
 UrlPath = Annotated[
     str, Field(max_length=URL_PATH_MAX), pattern(URL_PATH_RE, "a URL path such as /health")
+]
+MacroName = Annotated[
+    str, Field(max_length=100), pattern(MACRO_RE, "an rpm macro name (letters, digits, _)")
+]
+MacroValue = Annotated[
+    str,
+    Field(max_length=200),
+    pattern(MACRO_VALUE_RE, "a macro value (letters, digits, ._+~^=,:/@- and single spaces)"),
+]
+FileName = Annotated[
+    str, Field(max_length=255), pattern(_FILE_NAME, "a file name (no '/', no leading '.' or '-')")
 ]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 

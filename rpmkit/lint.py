@@ -1,10 +1,11 @@
 """rpmlint on the spec and the built RPMs: errors fail the build, warnings are reported.
 
-An app accepts warnings with `rpmlint.filters` in its config. A filter that
-looks like a check name (`no-manual-page-for-binary`) matches that check
-exactly; anything else is a regular expression searched in the whole line
-(`hello.noarch: W: check-name detail`). Filters never apply to errors: an
-error is a packaging mistake to fix in the spec, not to hide.
+A finding is accepted only by a rule naming its check, a pattern matching the
+file it names and a reason (`rpmkit.lint_policy`: rpmkit's rules for the
+vendored venv, what the config declares, the app's `[rpmlint] accept`).
+Accepted findings are printed and recorded in the build log, never hidden.
+rpmkit's layout (`/opt/<name>`, the venv's interpreter) is passed to rpmlint
+as its own configuration (LAYOUT_FILTERS).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rpmkit.errors import BuildError, ConfigError
+from rpmkit.errors import BuildError
+from rpmkit.lint_policy import Rule
 
 # `hello.noarch: W: check detail`, `hello.spec:12: E: check detail`, `(none): E: ...`
 _LINE = re.compile(r"^(?P<where>\S+?): (?P<level>[EWI]): (?P<check>[^\s:]+)(?: (?P<detail>.*))?$")
-_CHECK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 # 0: no errors; 64: errors found; 66: badness over the threshold. Anything else: it crashed.
 _EXIT_RAN = (0, 64, 66)
 
@@ -64,16 +65,6 @@ class Message:
         )
 
 
-@dataclass(frozen=True)
-class LintResult:
-    """rpmlint's findings, with the warnings the app's filters accepted set apart."""
-
-    errors: tuple[Message, ...]
-    warnings: tuple[Message, ...]
-    filtered: tuple[Message, ...]
-    output: str
-
-
 def command(spec: str, rpms: Sequence[str], config: str | None = None) -> list[str]:
     """The rpmlint argument list for a spec and its built RPMs (paths inside the builder)."""
     return ["rpmlint", *(["--config", config] if config else []), spec, *rpms]
@@ -91,46 +82,61 @@ def parse(output: str) -> list[Message]:
     return found
 
 
-def compile_filters(filters: Sequence[str]) -> list[Callable[[Message], bool]]:
-    """Turn `rpmlint.filters` into predicates; a bad regular expression is a ConfigError."""
-    predicates = []
-    for i, text in enumerate(filters):
-        if _CHECK_NAME.match(text):
-            predicates.append(_check_is(text))
+@dataclass(frozen=True)
+class Accepted:
+    """A finding and the rule that accepted it."""
+
+    message: Message
+    rule: Rule
+
+    def __str__(self) -> str:
+        return f"{self.message}  [accepted ({self.rule.origin}): {self.rule.reason}]"
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """rpmlint's findings: the errors and warnings left, and those the rules accepted."""
+
+    errors: tuple[Message, ...]
+    warnings: tuple[Message, ...]
+    accepted: tuple[Accepted, ...]
+    output: str
+
+
+def file_of(message: Message) -> tuple[str, str]:
+    """The file a finding names (the first word of its detail, when absolute) and the rest."""
+    first, _, rest = message.detail.partition(" ")
+    return (first, rest) if first.startswith("/") else ("", message.detail)
+
+
+def evaluate(output: str, rules: Sequence[Rule]) -> LintResult:
+    """Sort rpmlint's findings: the errors and warnings left, and the accepted ones.
+
+    A finding is accepted by the first rule whose check is its check and whose
+    path pattern matches the file it names; one naming no file is never accepted.
+    """
+    errors: list[Message] = []
+    warnings: list[Message] = []
+    accepted: list[Accepted] = []
+    for message in parse(output):
+        if message.level not in ("E", "W"):
             continue
-        try:
-            predicates.append(_line_matches(re.compile(text)))
-        except re.error as exc:
-            raise ConfigError(
-                f"rpmlint.filters[{i}]: {text!r} is not a valid regular expression ({exc})"
-            ) from None
-    return predicates
-
-
-def _check_is(name: str) -> Callable[[Message], bool]:
-    return lambda message: message.check == name
-
-
-def _line_matches(pattern: re.Pattern[str]) -> Callable[[Message], bool]:
-    return lambda message: pattern.search(str(message)) is not None
-
-
-def evaluate(output: str, filters: Sequence[str]) -> LintResult:
-    """Sort rpmlint's findings: every error, the unfiltered warnings, the filtered ones."""
-    accept = compile_filters(filters)
-    messages = parse(output)
-    errors = tuple(m for m in messages if m.level == "E")
-    warnings = [m for m in messages if m.level == "W"]
-    filtered = tuple(m for m in warnings if any(p(m) for p in accept))
-    kept = tuple(m for m in warnings if m not in filtered)
-    return LintResult(errors, kept, filtered, output)
+        path, rest = file_of(message)
+        rule = next((r for r in rules if r.matches(message.check, path, rest)), None)
+        if rule is not None:
+            accepted.append(Accepted(message, rule))
+        elif message.level == "E":
+            errors.append(message)
+        else:
+            warnings.append(message)
+    return LintResult(tuple(errors), tuple(warnings), tuple(accepted), output)
 
 
 def run(
     execute: Execute,
     spec: str,
     rpms: Sequence[str],
-    filters: Sequence[str],
+    rules: Sequence[Rule],
     config: str | None = None,
 ) -> LintResult:
     """Run rpmlint through `execute` (inside the builder) and evaluate its output."""
@@ -142,18 +148,44 @@ def run(
             "`rpmkit images build --force`",
             details="\n".join(output.rstrip().splitlines()[-15:]),
         )
-    return evaluate(output, filters)
+    return evaluate(output, rules)
 
 
 def check(result: LintResult, package: str) -> None:
-    """Raise BuildError listing rpmlint's errors, if it found any."""
+    """Raise BuildError naming rpmlint's first error and listing them all, if it found any."""
     if result.errors:
+        first = result.errors[0]
+        path, _ = file_of(first)
+        where = f" on {path}" if path else ""
         raise BuildError(
-            f"rpmlint found {len(result.errors)} error(s) in {package}",
-            hint="fix them in the spec (`rpmlint -e CHECK` explains one); errors cannot be "
-            "filtered, only warnings (rpmlint.filters)",
+            f"rpmlint found {len(result.errors)} error(s) in {package}, first {first.check}{where}",
+            hint="fix them in the app, or accept one that is right there with [rpmlint] accept "
+            "(check, path, reason)",
             details=summary(result.errors),
         )
+
+
+def accepted_summary(accepted: Sequence[Accepted]) -> list[str]:
+    """One line per rule that accepted findings: how many, the first, the rule's reason."""
+    groups: dict[Rule, list[Accepted]] = {}
+    for item in accepted:
+        groups.setdefault(item.rule, []).append(item)
+    lines = []
+    for rule, items in groups.items():
+        first = items[0].message
+        more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+        lines.append(f"{first.level}: {first.check} {file_of(first)[0]}{more}: {rule.reason} "
+                     f"(accepted by {rule.origin})")  # fmt: skip
+    return lines
+
+
+def record(accepted: Sequence[Accepted]) -> str:
+    """The build log's section listing every accepted finding with its rule."""
+    if not accepted:
+        return "# rpmlint: no finding accepted\n"
+    lines = [f"# rpmlint: {len(accepted)} finding(s) accepted, each with its rule"]
+    lines += [str(item) for item in accepted]
+    return "\n".join(lines) + "\n"
 
 
 def summary(messages: Sequence[Message], limit: int = MAX_SHOWN) -> str:

@@ -516,8 +516,13 @@ def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
         if exact.fullmatch(p.name) and not p.name.endswith(".src.rpm") and p.is_file()
     )
     if not found:
+        failed = where / "failed"
+        stem = f"{glob_escape(app.name)}-{glob_escape(app.version)}-"
+        kept = any(exact.fullmatch(p.name) for p in failed.glob(f"{stem}*.rpm"))
+        kept = kept or any(failed.glob(f"{stem}*.build.log"))
+        last = " (the last build failed: its files are in failed/, never checked)" if kept else ""
         raise ConfigError(
-            f"no built RPM for {app.name} {app.version}-{app.release} in {where}",
+            f"no built RPM for {app.name} {app.version}-{app.release} in {where}{last}",
             hint=f"build it first with `rpmkit build {loaded.app_dir}`, or use `rpmkit run`",
         )
     return found

@@ -92,6 +92,7 @@ class Profile:
     # record it and the gate refuses another. Default: this machine's, which the
     # runtime containers run on (an arm64 AMI is checked on an arm64 host).
     arch: str = ""
+    rpmlint: str = "2.x"  # the builder's rpmlint series: which check names it knows
 
     def image_repository(self, role: str) -> str:
         """The repository name rpmkit tags this profile's image for a role with."""
@@ -174,6 +175,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
             packages={role: tuple(data["images"][role].get("packages", ())) for role in ROLES},
             python=data["python"],
             directory=directory,
+            rpmlint=data["rpmlint"],
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{directory / 'profile.toml'}: missing or malformed {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import re
 import shlex
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from rpmkit import arch as payload_arch
 from rpmkit.config import AppConfig, LoadedConfig, Nginx
 from rpmkit.errors import ConfigError
 from rpmkit.resources import specs_dir
@@ -21,7 +21,6 @@ NGINX_TEMPLATES = ("python-web", "static-site")
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "COPYING")
 # The %changelog entry's date is fixed: the same config always renders the same spec.
 CHANGELOG_DATE = "Thu Jan 01 2026"
-_MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 _NOARCH = re.compile(r"^\s*BuildArch\s*:\s*noarch\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -67,8 +66,14 @@ class InitScript:
     enabled: bool  # on in runlevels 2-5 when %post registers it
 
 
-def render(loaded: LoadedConfig) -> Spec:
-    """Render the app's template, or read its hand-written spec unchanged."""
+def render(loaded: LoadedConfig, arch: str | None = None) -> Spec:
+    """Render the app's template, or read its hand-written spec unchanged.
+
+    `arch` is the template's architecture as the build decides it from the
+    payload (`rpmkit.arch`: "noarch" when nothing shipped is compiled code);
+    without it a template renders for this machine, and static-site as noarch.
+    A hand-written spec keeps its own (rpm reads it in the builder).
+    """
     app = loaded.app
     sources = source_names(app)
     if app.spec is not None:
@@ -84,7 +89,7 @@ def render(loaded: LoadedConfig) -> Spec:
     scripts: list[InitScript] = []
     if app.init == "sysv":
         scripts, units = init_scripts(app, units), []
-    context = _context(loaded, units, sources, scripts)
+    context = _context(loaded, units, sources, scripts, arch)
     text = environment(specs_dir()).get_template(f"{app.template}.spec.j2").render(context)
     return Spec(
         name=app.name,
@@ -110,8 +115,7 @@ def source_names(app: AppConfig) -> tuple[str, ...]:
 
 def build_arch(machine: str | None = None) -> str:
     """RPM's name for this machine's architecture (what an arch-specific build produces)."""
-    arch = (machine or platform.machine()).lower()
-    return _MACHINES.get(arch, arch)
+    return payload_arch.machine_arch(machine)
 
 
 def exec_start(command: str, venv: str) -> str:
@@ -177,6 +181,7 @@ def _context(
     units: list[Unit],
     sources: tuple[str, ...],
     scripts: list[InitScript],
+    arch: str | None,
 ) -> dict[str, Any]:
     app = loaded.app
     nginx = None
@@ -194,7 +199,7 @@ def _context(
         "version": app.version,
         "release": app.release,
         "config_file": loaded.source.name,
-        "arch": "noarch" if app.template == "static-site" else build_arch(),
+        "arch": arch or ("noarch" if app.template == "static-site" else build_arch()),
         "sources": list(enumerate(sources)),
         "license_file": next((f for f in LICENSE_FILES if (loaded.app_dir / f).is_file()), None),
         "root": f"/opt/{app.name}",

@@ -26,7 +26,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rpmkit import config, disposable, fields, schema
+from rpmkit import config, disposable, fields, lint_config, schema
 from rpmkit.handoff import config as handoff_config
 from rpmkit.rehearse import config as rehearse_config
 
@@ -62,6 +62,11 @@ TYPE_NAMES: list[tuple[Any, str]] = [
     (handoff_config.EnvironmentName, "environment name"),
     (handoff_config.InstanceType, "instance type"),
     (rehearse_config.DisposablePath, "path pattern"),
+    (fields.MacroName, "macro name"),
+    (fields.MacroValue, "macro value"),
+    (fields.FileName, "file name"),
+    (lint_config.CheckName, "rpmlint check name"),
+    (lint_config.PathPattern, "absolute path pattern"),
 ]
 # Validators used inline (not through a named type above), by function.
 VALIDATOR_NAMES: dict[Callable[..., Any], str] = {

@@ -31,6 +31,7 @@ def build(
     dist: Path | None,
     wheelhouse: Path | None,
     index_url: str | None,
+    defines: dict[str, str],
     base_image: str | None,
     keep: bool,
 ) -> None:
@@ -48,6 +49,7 @@ def build(
       rpmkit build examples/hello-world --profile offline
       rpmkit build . --version 1.2.0 --release 3 --dist /tmp/out
       rpmkit build . --wheelhouse ./wheels      # air-gapped: wheels you provide
+      rpmkit build . --define 'with_tests 1'    # a macro a hand-written spec reads
     """
     overrides = {key: value for key, value in (("version", version), ("release", release)) if value}
     loaded = config.load(app_dir, overrides)
@@ -55,7 +57,12 @@ def build(
     client = engine.connect()
     profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)
     options = stage.BuildOptions(
-        dist=dist, wheelhouse=wheelhouse, index_url=index_url, keep=keep, base_image=base_image
+        dist=dist,
+        wheelhouse=wheelhouse,
+        index_url=index_url,
+        keep=keep,
+        base_image=base_image,
+        defines=defines,
     )
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
     for path in (*rpm.paths, rpm.srpm, rpm.log):

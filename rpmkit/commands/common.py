@@ -125,6 +125,14 @@ def build_options(func: Any) -> Any:
             callback=params.index_url,
             help="The package index pip downloads from (credentials: in the URL, or a netrc).",
         ),
+        click.option(
+            "--define",
+            "defines",
+            metavar="NAME=VALUE",
+            multiple=True,
+            callback=_defines,
+            help="Define an rpm macro for rpmbuild (as the config's `defines`). Repeatable.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -282,3 +290,26 @@ def _finish(
         raise CheckFailed(f"check failed at the {report.failed_stage} stage")
     if error:
         raise CheckFailed(error)
+
+
+def _defines(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """`--define NAME=VALUE` pairs, validated as the config's `defines` are."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from rpmkit.fields import MacroName, MacroValue
+
+    checked: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        try:
+            if not sep:
+                raise ValueError("expected NAME=VALUE")
+            checked[TypeAdapter(MacroName).validate_python(name)] = TypeAdapter(
+                MacroValue
+            ).validate_python(text)
+        except (ValidationError, ValueError) as exc:
+            reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise click.BadParameter(
+                f"{value!r}: {reason.removeprefix('Value error, ')}", ctx, param
+            ) from None
+    return checked

@@ -56,6 +56,7 @@ def run(
     dist: Path | None,
     wheelhouse: Path | None,
     index_url: str | None,
+    defines: dict[str, str],
     base_image: str | None,
     no_health: bool,
     json_path: Path | None,
@@ -98,6 +99,7 @@ def run(
         extra += ["--settle", str(settle)] if settle is not None else []
         extra += [x for unit in not_at_boot for x in ("--not-at-boot", unit)]
         extra += ["--no-cache"] if no_cache else []
+        extra += [x for name, value in defines.items() for x in ("--define", f"{name}={value}")]
         reports = Reports("run --all", json_path, junit_xml)
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports)
         return
@@ -124,13 +126,17 @@ def run(
         profile = select_profile(client, profile_name, app.profile, state.reporter, base_image)
         progress.profile = profile.name
         options = stage.BuildOptions(
-            dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image
-        )
+            dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image,
+            defines=defines,
+        )  # fmt: skip
         progress.enter("build")
         rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
+        accepted = rpm.lint.accepted if rpm.lint else ()
         built = Check(
-            "build", f"{app.name} {app.version}-{app.release} built", True, id="build.rpm"
-        ).timed(progress.since, time.monotonic())
+            "build", f"{rpm.name} {rpm.version}-{rpm.release} built", True,
+            f"{rpm.arch}; {len(accepted)} rpmlint finding(s) accepted" if accepted else rpm.arch,
+            "\n".join(str(a) for a in accepted), id="build.rpm",
+        ).timed(progress.since, time.monotonic())  # fmt: skip
         for path in (*rpm.paths, rpm.srpm, rpm.log):
             reports.echo(f"built: {path}")
         progress.rpms = tuple(p.name for p in rpm.paths)

@@ -72,7 +72,14 @@ BASE_CONFIG: dict[str, Any] = {
     ],
     "directories": [{"path": "/var/lib/catalogue", "mode": "0755", "owner": "catalogue"}],
     "scripts": {"pre": "true", "post": "true", "preun": "true", "postun": "true"},
-    "rpmlint": {"filters": ["no-manual-page-for-binary"]},
+    "include": ["certs/ca.pem"],
+    "tarball": "catalogue-src.tar.gz",
+    "defines": {"with_tests": "1"},
+    "rpmlint": {
+        "accept": [
+            {"check": "zero-length", "path": "/opt/catalogue/app/**", "reason": "placeholders"}
+        ]
+    },
     "bake": {
         "target_profile": "al2023",
         "max_receipt_age": "24h",

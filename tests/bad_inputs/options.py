@@ -23,6 +23,7 @@ OPTION_EXAMPLES = {
     "ENV": "prod",
     "PATH": "/health",
     "UNIT": "catalogue-reindex.service",
+    "NAME=VALUE": "with_tests=1",
 }
 # String arguments, by name.
 ARGUMENT_EXAMPLES = {"names": "rpmkit-web-0123456789ab"}

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rpmkit import build, cli, labels
+from rpmkit import build, cli, config, labels, profiles
+from rpmkit.errors import ConfigError
 
 
 def test_rpmbuild_argv() -> None:
@@ -28,6 +29,21 @@ def test_rpmbuild_argv() -> None:
 
 def test_rpmbuild_argv_topdir() -> None:
     assert "_topdir /b" in build.rpmbuild_argv("/b/SPECS/x.spec", topdir="/b")
+
+
+def test_app_defines_follow_rpmkits_own() -> None:
+    defines = build.macro_defines("/t", {"with_tests": "1", "dist": ".amzn2023"})
+    assert defines[0] == "_topdir /t"
+    assert defines[-2:] == ["with_tests 1", "dist .amzn2023"]
+    argv = build.rpmbuild_argv("/t/SPECS/x.spec", defines=defines)
+    assert argv[argv.index("with_tests 1") - 1] == "--define"
+    assert argv[-1] == "/t/SPECS/x.spec"
+
+
+@pytest.mark.parametrize("name", ["_topdir", "_buildhost", "source_date_epoch_from_changelog"])
+def test_defines_cannot_undo_rpmkits_macros(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"defines: '{name}' is set by rpmkit itself"):
+        build.macro_defines("/t", {name: "x"})
 
 
 def test_container_settings_basics() -> None:
@@ -101,47 +117,6 @@ def test_a_missing_ca_bundle_is_not_mounted(tmp_path: Path) -> None:
     assert "PIP_CERT" not in settings.environment
 
 
-INSTALL_FAILED = """\
-Executing(%prep): /bin/sh -e /var/tmp/rpm-tmp.abc
-+ exit 0
-Executing(%install): /bin/sh -e /var/tmp/rpm-tmp.def
-+ cp missing.conf /tmp/rpmbuild/BUILDROOT/web/etc/
-cp: cannot stat 'missing.conf': No such file or directory
-error: Bad exit status from /var/tmp/rpm-tmp.def (%install)
-
-RPM build errors:
-    Bad exit status from /var/tmp/rpm-tmp.def (%install)
-"""
-
-FILES_FAILED = """\
-Executing(%install): /bin/sh -e /var/tmp/rpm-tmp.def
-+ exit 0
-Processing files: web-1.0-1.noarch
-error: File not found: /tmp/rpmbuild/BUILDROOT/web-1.0-1.x86_64/usr/bin/web
-
-RPM build errors:
-    File not found: /tmp/rpmbuild/BUILDROOT/web-1.0-1.x86_64/usr/bin/web
-"""
-
-SPEC_FAILED = """\
-error: line 7: Unknown tag: Nmae: web
-"""
-
-
-@pytest.mark.parametrize(
-    ("log", "section"),
-    [
-        (INSTALL_FAILED, "%install"),
-        (INSTALL_FAILED.replace("%install", "%build"), "%build"),
-        (FILES_FAILED, "%files"),
-        (SPEC_FAILED, "the spec"),
-        ("error: something else entirely\n", None),
-    ],
-)
-def test_failed_section(log: str, section: str | None) -> None:
-    assert build.failed_section(log) == section
-
-
 def test_log_name() -> None:
     assert build.log_name("web", "1.2", "3") == "web-1.2-3.build.log"
 
@@ -186,3 +161,58 @@ def test_cli_version_and_release_override_the_config(
         cli.main(["build", str(tmp_path), "--version", "2.0", "--release", "1-2"])
     assert exit_info.value.code == 2
     assert "release: '1-2' is not a valid RPM version" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("with_tests", "expected NAME=VALUE"),
+        ("1bad=x", "is not an rpm macro name"),
+        ("name=%{evil}", "is not a macro value"),
+        ("name=", "is not a macro value"),
+        ("name=two  spaces", "is not a macro value"),
+    ],
+)
+def test_cli_define_is_validated(tmp_path: Path, value: str, reason: str) -> None:
+    result = CliRunner().invoke(cli.cli, ["build", str(tmp_path), "--define", value])
+    assert result.exit_code == 2
+    assert "--define" in result.output
+    assert reason in result.output
+
+
+def _accepting_app(tmp_path: Path, accept: str) -> config.LoadedConfig:
+    (tmp_path / "rpmkit.toml").write_text(
+        'name = "web"\nversion = "1.0"\nsummary = "Web"\nlicense = "MIT"\nspec = "web.spec"\n'
+        '[[directories]]\npath = "/var/lib/web"\nmode = "0750"\n'
+        f"[rpmlint]\naccept = [{accept}]\n"
+    )
+    (tmp_path / "web.spec").write_text("Name: web\n")
+    return config.load(tmp_path)
+
+
+def test_lint_rules_are_rpmkits_the_configs_and_the_apps(tmp_path: Path) -> None:
+    loaded = _accepting_app(
+        tmp_path, '{ check = "zero-length", path = "/opt/web/app/**", reason = "placeholders" }'
+    )
+    rules = build.lint_rules(loaded, profiles.get("offline"), "web")
+    assert [r.origin for r in rules] == ["rpmkit"] * 6 + ["[[directories]]", "rpmlint.accept[0]"]
+    assert rules[0].path == "/opt/web/venv/**"
+    assert rules[-1].reason == "placeholders"
+    # rpmlint 1.x (al2) has no static-library-without-debuginfo: rpmkit's rule is dropped.
+    assert len(build.lint_rules(loaded, profiles.get("al2"), "web")) == len(rules) - 1
+
+
+def test_an_unknown_check_is_a_config_error_naming_the_entry(tmp_path: Path) -> None:
+    loaded = _accepting_app(
+        tmp_path,
+        '{ check = "zero-length", path = "/x", reason = "r" }, '
+        '{ check = "static-library-without-debuginfo", path = "/x", reason = "r" }',
+    )
+    build.lint_rules(loaded, profiles.get("offline"), "web")
+    with pytest.raises(ConfigError) as info:
+        build.lint_rules(loaded, profiles.get("al2"), "web")
+    assert info.value.message == (
+        f"{loaded.source}: rpmlint.accept[1].check: 'static-library-without-debuginfo' is not a "
+        "check rpmlint 1.x knows (profile al2; the list is checks-1.x.txt)"
+    )
+    assert info.value.exit_code == 2

@@ -16,6 +16,9 @@ import pytest
 from rpmkit import cli, config
 from rpmkit.errors import ConfigError
 
+# `rpmkit spec` decides a template's arch from its wheels: fixed here (see conftest).
+pytestmark = pytest.mark.usefixtures("fixed_arch")
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
 
 # A valid python-web app, the shape of examples/hello-world; each case breaks it once.
@@ -286,6 +289,41 @@ BROKEN = [
         table('[scripts]\npost = "echo done\\n%files\\n/etc/shadow"'),
         [("scripts.post", "would open a spec section")],
         id="section-in-scriptlet",
+    ),
+    pytest.param(
+        table('[rpmlint]\nfilters = ["no-documentation"]'),
+        [("rpmlint", "'filters' is gone: accept each finding")],
+        id="rpmlint-filters-replaced",
+    ),
+    pytest.param(
+        table('[rpmlint]\naccept = [{ check = "zero-length", path = "/opt/x/**" }]'),
+        [("rpmlint.accept[0].reason", "required field is missing")],
+        id="accept-without-reason",
+    ),
+    pytest.param(
+        table('[rpmlint]\naccept = [{ check = "zero-length", path = "opt/x", reason = "r" }]'),
+        [("rpmlint.accept[0].path", "is not an absolute path pattern")],
+        id="accept-relative-path",
+    ),
+    pytest.param(
+        table('[rpmlint]\naccept = [{ check = "E: zero-length", path = "/x", reason = "r" }]'),
+        [("rpmlint.accept[0].check", "is not an rpmlint check name")],
+        id="accept-bad-check",
+    ),
+    pytest.param(
+        top('defines = { "with tests" = "1" }'),
+        [("defines['with tests'][key]", "is not an rpm macro name")],
+        id="define-bad-name",
+    ),
+    pytest.param(
+        top('defines = { with_tests = "%{lua: os.exit()}" }'),
+        [("defines.with_tests", "is not a macro value")],
+        id="define-macro-value",
+    ),
+    pytest.param(
+        top('tarball = "../up.tar.gz"'),
+        [("tarball", "is not a file name")],
+        id="tarball-not-a-file-name",
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""rpmlint output: parsing, the filters rule (errors can never be filtered), rpmkit's policy."""
+"""rpmlint output: parsing, accept rules (check + path + reason), rpmkit's policy."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import lint, toml
-from rpmkit.errors import BuildError, ConfigError
+from rpmkit import lint, lint_policy, toml
+from rpmkit.errors import BuildError
+from rpmkit.lint_policy import Rule
 
 # Real rpmlint 2.4 output (offline builder), trimmed.
 OUTPUT = """\
@@ -43,49 +44,170 @@ def test_parse() -> None:
     assert str(messages[2]) == OUTPUT.splitlines()[8]
 
 
-def test_evaluate_without_filters() -> None:
+VENV = [rule.for_package("web") for rule in lint_policy.VENV_RULES]
+
+
+def test_evaluate_without_rules() -> None:
     result = lint.evaluate(OUTPUT, [])
     assert [m.check for m in result.errors] == ["non-executable-script", "files-duplicated-waste"]
     assert len(result.warnings) == 3
-    assert result.filtered == ()
+    assert result.accepted == ()
     assert result.output == OUTPUT
 
 
-def test_filters_by_check_name_and_by_regex() -> None:
-    result = lint.evaluate(OUTPUT, ["no-documentation", r"W: unstripped-\S+ /opt/web/"])
-    assert [m.check for m in result.filtered] == ["no-documentation", "unstripped-binary-or-object"]
-    assert [m.check for m in result.warnings] == ["mixed-use-of-spaces-and-tabs"]
+def test_a_rule_accepts_its_check_on_its_paths_only() -> None:
+    rule = Rule("non-executable-script", "/opt/web/venv/**", "third-party", "rpmlint.accept[0]")
+    result = lint.evaluate(OUTPUT, [rule])
+    assert [(a.message.check, a.rule) for a in result.accepted] == [("non-executable-script", rule)]
+    assert [m.check for m in result.errors] == ["files-duplicated-waste"]
+    elsewhere = Rule("non-executable-script", "/opt/web/app/**", "x", "rpmlint.accept[0]")
+    assert len(lint.evaluate(OUTPUT, [elsewhere]).errors) == 2
 
 
-def test_a_check_name_filter_matches_that_check_only() -> None:
-    output = "web.noarch: W: no-documentation-for-binary /usr/bin/web\n"
-    assert lint.evaluate(output, ["no-documentation"]).filtered == ()
+def test_a_finding_naming_no_file_is_never_accepted() -> None:
+    rule = Rule("files-duplicated-waste", "/**", "x", "rpmlint.accept[0]")
+    result = lint.evaluate(OUTPUT, [rule])
+    assert "files-duplicated-waste" in [m.check for m in result.errors]
+
+
+def test_warnings_are_accepted_by_the_same_rules() -> None:
+    rule = Rule("unstripped-binary-or-object", "/opt/web/venv/lib/*.so", "wheel", "rpmkit")
+    result = lint.evaluate(OUTPUT, [rule])
+    assert [a.message.check for a in result.accepted] == ["unstripped-binary-or-object"]
+    assert len(result.warnings) == 2
+
+
+def test_the_venv_rules_accept_third_party_files_and_nothing_of_the_app() -> None:
+    output = "".join(
+        f"web.x86_64: E: {line}\n"
+        for line in (
+            "non-executable-script /opt/web/venv/lib/python3.11/site-packages/bottle.py 644 "
+            "/usr/bin/env python",
+            "zero-length /opt/web/venv/lib/python3.11/site-packages/numpy/core/_dtype.pyi",
+            "binary-or-shlib-defines-rpath /opt/web/venv/lib/python3.11/site-packages/PIL/"
+            "_imaging.so (RUNPATH: $ORIGIN/../pillow.libs)",
+            # the app's own files are the author's to fix
+            "non-executable-script /opt/web/app/manage.py 644 /usr/bin/env python",
+            "zero-length /opt/web/app/templates/empty.html",
+            # an RPATH to the build machine is not a wheel's $ORIGIN layout
+            "binary-or-shlib-defines-rpath /opt/web/venv/lib/x.so (RPATH: /home/ci/lib)",
+            # another package's venv
+            "zero-length /opt/other/venv/lib/x.pyi",
+        )
+    )
+    result = lint.evaluate(output, VENV)
+    assert len(result.accepted) == 3
+    assert {a.rule.origin for a in result.accepted} == {"rpmkit"}
+    assert [file_of(m) for m in result.errors] == [
+        "/opt/web/app/manage.py",
+        "/opt/web/app/templates/empty.html",
+        "/opt/web/venv/lib/x.so",
+        "/opt/other/venv/lib/x.pyi",
+    ]
+
+
+def file_of(message: lint.Message) -> str:
+    return lint.file_of(message)[0]
 
 
 @pytest.mark.parametrize(
-    "filters",
+    ("pattern", "path", "matches"),
     [
-        ["non-executable-script", "files-duplicated-waste"],
-        [r".*"],
-        [r"E: files-duplicated-waste", r"non-executable"],
+        ("/opt/web/venv/**", "/opt/web/venv/lib/a/b.py", True),
+        ("/opt/web/venv/**", "/opt/web/venvy/x", False),
+        ("/var/lib/web", "/var/lib/web", True),
+        ("/var/lib/web", "/var/lib/web/x", False),
+        ("/etc/web/*.conf", "/etc/web/a.conf", True),
+        ("/etc/web/*.conf", "/etc/web/sub/a.conf", False),
+        ("/etc/web/?.conf", "/etc/web/a.conf", True),
+        ("/opt/web.1/x", "/opt/webx1/x", False),  # '.' is literal
     ],
 )
-def test_errors_can_never_be_filtered(filters: list[str]) -> None:
-    result = lint.evaluate(OUTPUT, filters)
-    assert len(result.errors) == 2
-    with pytest.raises(BuildError) as info:
-        lint.check(result, "web")
-    assert "rpmlint found 2 error(s) in web" in info.value.message
-    assert "non-executable-script /opt/web/venv/lib/x.py" in (info.value.details or "")
+def test_path_patterns(pattern: str, path: str, matches: bool) -> None:
+    assert bool(lint_policy.glob_regex(pattern).fullmatch(path)) is matches
+
+
+def test_declared_modes_become_rules() -> None:
+    rules = lint_policy.declared(
+        [("/var/lib/web", "0750"), ("/var/log/web", "0755")],
+        [("/etc/web/secret.conf", "0640"), ("/usr/libexec/web/run", "0750"),
+         ("/etc/web/web.conf", "0644")],
+    )  # fmt: skip
+    assert [(r.check, r.path) for r in rules] == [
+        ("non-standard-dir-perm", "/var/lib/web"),
+        ("non-readable", "/etc/web/secret.conf"),
+        ("non-readable", "/usr/libexec/web/run"),
+        ("non-standard-executable-perm", "/usr/libexec/web/run"),
+    ]
+    assert rules[0].reason == "the config declares this directory with mode 0750"
+    output = "web.x86_64: E: non-standard-dir-perm /var/lib/web 750\n"
+    assert len(lint.evaluate(output, rules).accepted) == 1
+
+
+@pytest.mark.parametrize("series", ["1.x", "2.x"])
+def test_known_checks_per_series(series: str) -> None:
+    names = lint_policy.known_checks(series)
+    assert {"non-executable-script", "non-standard-dir-perm", "no-binary"} <= names
+    assert "no-such-check" not in names
+
+
+def test_series_differ() -> None:
+    # rpmlint 2.x added this check; 1.x never reports it.
+    assert "static-library-without-debuginfo" in lint_policy.known_checks("2.x")
+    assert "static-library-without-debuginfo" not in lint_policy.known_checks("1.x")
+    rules = list(lint_policy.VENV_RULES)
+    assert len(lint_policy.for_series(rules, "1.x")) == len(rules) - 1
+    assert lint_policy.unknown([Rule("no-such-check", "/x", "r", "o")], "2.x")
+
+
+@pytest.mark.parametrize(
+    "profile_toml", sorted((Path(__file__).parents[2] / "images").glob("*/profile.toml"))
+)
+def test_every_profile_names_a_known_rpmlint_series(profile_toml: Path) -> None:
+    series = toml.load(profile_toml)["rpmlint"]
+    assert lint_policy.known_checks(series)
+
+
+def test_every_venv_rule_is_documented() -> None:
+    manual = (Path(__file__).parents[2] / "docs" / "build.md").read_text()
+    for rule in lint_policy.VENV_RULES:
+        assert f"`{rule.check}`" in manual, rule.check
 
 
 def test_no_errors_passes() -> None:
-    lint.check(lint.LintResult((), lint.parse(OUTPUT)[1:2], (), OUTPUT), "web")
+    lint.check(lint.LintResult((), tuple(lint.parse(OUTPUT)[1:2]), (), OUTPUT), "web")
 
 
-def test_bad_regex_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"rpmlint.filters\[1\]"):
-        lint.compile_filters(["no-documentation", "unbalanced(["])
+def test_an_error_fails_naming_the_first_and_how_to_accept_one() -> None:
+    with pytest.raises(BuildError) as info:
+        lint.check(lint.evaluate(OUTPUT, []), "web-1.0-1")
+    error = info.value
+    assert error.message == (
+        "rpmlint found 2 error(s) in web-1.0-1, first non-executable-script on "
+        "/opt/web/venv/lib/x.py"
+    )
+    assert "[rpmlint] accept (check, path, reason)" in (error.hint or "")
+    assert "files-duplicated-waste" in (error.details or "")
+
+
+def test_accepted_findings_are_summarised_and_recorded() -> None:
+    rule = Rule("non-executable-script", "/opt/web/venv/**", "third-party", "rpmkit")
+    output = "".join(
+        f"web.x86_64: E: non-executable-script /opt/web/venv/{i}.py 644 /usr/bin/env python\n"
+        for i in range(3)
+    )
+    result = lint.evaluate(output, [rule])
+    assert lint.accepted_summary(result.accepted) == [
+        "E: non-executable-script /opt/web/venv/0.py (and 2 more): third-party (accepted by rpmkit)"
+    ]
+    record = lint.record(result.accepted).splitlines()
+    assert record[0] == "# rpmlint: 3 finding(s) accepted, each with its rule"
+    assert record[1] == (
+        "web.x86_64: E: non-executable-script /opt/web/venv/0.py 644 /usr/bin/env python  "
+        "[accepted (rpmkit): third-party]"
+    )
+    assert len(record) == 4
+    assert lint.record(()) == "# rpmlint: no finding accepted\n"
 
 
 def test_command() -> None:
@@ -95,6 +217,7 @@ def test_command() -> None:
 
 def test_run_reads_the_output_and_notices_a_crash() -> None:
     result = lint.run(lambda argv: (64, OUTPUT), "/s.spec", ["/a.rpm"], [])
+    assert result.accepted == ()
     assert len(result.errors) == 2
     with pytest.raises(BuildError, match=r"rpmlint did not run \(exit 1\)") as info:
         lint.run(lambda argv: (1, "Traceback ...\nImportError: rpm"), "/s.spec", [], [])

@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from rpmkit import cli, config, spec
 from rpmkit.errors import ConfigError
 
+# `rpmkit spec` decides a template's arch from its wheels: fixed here (see conftest).
+pytestmark = pytest.mark.usefixtures("fixed_arch")
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
 
 # One sample app per template; the integration tests render the same ones.
@@ -353,7 +356,8 @@ def test_static_site(site: spec.Spec) -> None:
     text = site.text
     assert site.arch == "noarch"
     assert "BuildArch:      noarch" in lines(text)
-    assert "debug_package" not in text
+    # No template compiles anything: never a debuginfo package.
+    assert "%global debug_package %{nil}" in lines(text)
     assert "venv" not in text
     assert "Requires(pre)" not in text
     assert "%pre\n" not in text
@@ -517,10 +521,12 @@ def test_hello_world_example() -> None:
     assert [p.split("==")[0] for p in pins] == ["flask", "gunicorn"]
 
 
-def test_cli_prints_the_spec() -> None:
+def test_cli_prints_the_spec(fixed_arch: list[str]) -> None:
     result = CliRunner().invoke(cli.cli, ["spec", str(EXAMPLE), "--release", "5"])
     assert result.exit_code == 0, result.output
-    assert result.output == render(EXAMPLE, release="5").text
+    loaded = config.load(EXAMPLE, {"release": "5"})
+    assert result.output == spec.render(loaded, "x86_64").text
+    assert fixed_arch == ["hello-world"]
 
 
 def test_cli_writes_the_spec(tmp_path: Path) -> None:
@@ -536,3 +542,22 @@ def test_cli_config_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
         cli.main(["spec", str(EXAMPLE), "--version", "1.0-1"])
     assert exit_info.value.code == 2
     assert "version" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("template", ["python-web", "python-worker"])
+def test_python_templates_build_noarch_when_the_payload_says_so(
+    tmp_path: Path, template: str
+) -> None:
+    loaded = config.load(write_app(tmp_path / "a", template))
+    noarch = spec.render(loaded, "noarch")
+    assert noarch.arch == "noarch"
+    assert "BuildArch:      noarch" in lines(noarch.text)
+    assert "%global debug_package %{nil}" in lines(noarch.text)
+    compiled = spec.render(loaded, "x86_64")
+    assert compiled.arch == "x86_64"
+    assert "BuildArch" not in compiled.text
+    # Only the arch lines differ.
+    assert [x for x in noarch.text.splitlines() if x not in compiled.text.splitlines()] == [
+        "# noarch: rpmkit found no compiled code in the payload (the wheels, the app's files).",
+        "BuildArch:      noarch",
+    ]
