@@ -40,7 +40,7 @@ def publish_ports(loaded: LoadedConfig | None) -> tuple[int, ...]:
     from rpmkit.pipeline import expectations
 
     app = loaded.app
-    if app.template in ("python-web", "static-site"):
+    if app.kind is not None and app.kind.nginx:
         ports = [app.nginx.port if app.nginx is not None else 80]
     else:
         ports = [s.port for s in app.services if s.port]

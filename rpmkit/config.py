@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import ValidationError, model_validator
 
-from rpmkit import toml
+from rpmkit import templates, toml
 from rpmkit.check_config import CheckSettings, HealthCheck
 from rpmkit.errors import ConfigError
 from rpmkit.fields import (
@@ -220,24 +220,28 @@ class AppConfig(Model):
                 "set exactly one of 'template' (python-web, python-worker, "
                 "static-site) or 'spec' (a hand-written spec file)"
             )
-        if self.template in ("python-web", "python-worker") and not self.services:
-            raise ValueError(f"template {self.template} needs at least one [[services]] entry")
-        if self.template == "static-site" and self.services:
+        kind = self.kind
+        if kind is None:
+            return self
+        if kind.services and not self.services:
+            raise ValueError(f"template {kind.name} needs at least one [[services]] entry")
+        if not kind.services and self.services:
             raise ValueError(
-                "template static-site is served by nginx and runs no [[services]]; "
-                "use python-web or python-worker for an app with services"
+                f"template {kind.name} is served by nginx and runs no [[services]]; use "
+                f"{' or '.join(templates.names(services=True))} for an app with services"
             )
         upstream = self.nginx.upstream if self.nginx else None
-        if (
-            self.template == "python-web"
-            and not upstream
-            and not any(s.port for s in self.services)
-        ):
+        if kind.proxies and not upstream and not any(s.port for s in self.services):
             raise ValueError(
-                "template python-web needs a [[services]] port, or nginx.upstream, "
+                f"template {kind.name} needs a [[services]] port, or nginx.upstream, "
                 "for nginx to proxy to"
             )
         return self
+
+    @property
+    def kind(self) -> templates.Template | None:
+        """The template's record (what it renders and runs); None for a hand-written spec."""
+        return templates.get(self.template) if self.template else None
 
     @model_validator(mode="after")
     def _unit_names(self) -> AppConfig:
@@ -259,10 +263,10 @@ class AppConfig(Model):
     def _sysv_scripts(self) -> AppConfig:
         if self.init != "sysv":
             return self
-        if self.template not in ("python-web", "python-worker"):
+        if self.kind is None or not self.kind.sysv:
             raise ValueError(
-                'init = "sysv" applies to the python-web and python-worker templates '
-                "(their services become SysV init scripts)"
+                f'init = "sysv" applies to the {" and ".join(templates.names(sysv=True))} '
+                "templates (their services become SysV init scripts)"
             )
         for i, unit in enumerate(self.service_names()):
             if not SYSV_NAME_RE.fullmatch(unit):
@@ -338,7 +342,7 @@ def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
         named.append(("requirements", app.requirements, "file"))
     if app.spec:
         named.append(("spec", app.spec, "file"))
-    if app.template == "static-site":
+    if app.kind is not None and app.kind.site:
         named.append(("static_root", app.static_root, "folder"))
     named += [(f"files[{i}].source", e.source, "file") for i, e in enumerate(app.files)]
     problems = []

@@ -422,7 +422,8 @@ def _end_at(checks: list[Check], finished: float) -> list[Check]:
 def expectations(app: AppConfig, health: bool = True) -> Expectations:
     """What an app's config says its instance must show."""
     ports = [s.port for s in app.services if s.port]
-    if app.template in ("python-web", "static-site"):  # the templates that run nginx
+    kind = app.kind
+    if kind is not None and kind.nginx:
         ports.append(app.nginx.port if app.nginx is not None else 80)
     users = {s.user or app.name for s in app.services}
     files = [(f.dest, f.owner, f.group) for f in app.files]
@@ -432,7 +433,8 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
         hc.path, hc.port, hc.expected_status, hc.interval, hc.timeout,
         hc.healthy_threshold, hc.deadline, hc.unhealthy_threshold,
     )  # fmt: skip
-    serves_http = app.template != "python-worker"
+    # A hand-written spec is checked for HTTP unless told otherwise (--no-health).
+    serves_http = kind is None or kind.serves_http
     off = [unit for s, unit in zip(app.services, app.service_names(), strict=True) if not s.enabled]
     return Expectations(
         ports=tuple(dict.fromkeys(ports)),

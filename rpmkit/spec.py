@@ -16,8 +16,6 @@ from rpmkit.config import AppConfig, LoadedConfig, Nginx
 from rpmkit.errors import ConfigError
 from rpmkit.resources import specs_dir
 
-PYTHON_TEMPLATES = ("python-web", "python-worker")
-NGINX_TEMPLATES = ("python-web", "static-site")
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "COPYING")
 # The %changelog entry's date is fixed: the same config always renders the same spec.
 CHANGELOG_DATE = "Thu Jan 01 2026"
@@ -108,7 +106,7 @@ def render(loaded: LoadedConfig, arch: str | None = None) -> Spec:
 def source_names(app: AppConfig) -> tuple[str, ...]:
     """Source0 (the app tarball) and, for a python template with requirements, Source1 (wheels)."""
     names = [f"{app.name}-{app.version}.tar.gz"]
-    if app.template in PYTHON_TEMPLATES and app.requirements:
+    if app.kind is not None and app.kind.python and app.requirements:
         names.append(f"{app.name}-{app.version}-wheels.tar")
     return tuple(names)
 
@@ -184,13 +182,15 @@ def _context(
     arch: str | None,
 ) -> dict[str, Any]:
     app = loaded.app
+    kind = app.kind
+    assert kind is not None, "a hand-written spec is not rendered"
     nginx = None
-    if app.template in NGINX_TEMPLATES:
+    if kind.nginx:
         nginx = app.nginx or Nginx()
     enabled = [u.name for u in units if u.enabled] + (["nginx.service"] if nginx else [])
     users = {u.user for u in units} | {s.user for s in scripts}
     upstream = None
-    if app.template == "python-web":
+    if kind.proxies:
         port = next((s.port for s in app.services if s.port), None)
         upstream = (nginx.upstream if nginx else None) or f"127.0.0.1:{port}"
     return {
@@ -199,7 +199,7 @@ def _context(
         "version": app.version,
         "release": app.release,
         "config_file": loaded.source.name,
-        "arch": arch or ("noarch" if app.template == "static-site" else build_arch()),
+        "arch": arch or ("noarch" if kind.always_noarch else build_arch()),
         "sources": list(enumerate(sources)),
         "license_file": next((f for f in LICENSE_FILES if (loaded.app_dir / f).is_file()), None),
         "root": f"/opt/{app.name}",
@@ -212,7 +212,7 @@ def _context(
         "disabled_units": [u.name for u in units if not u.enabled],
         "nginx": nginx,
         # static-site: where the site's files go and what nginx serves.
-        "site_root": f"%{{_datadir}}/{app.name}" if app.template == "static-site" else None,
+        "site_root": f"%{{_datadir}}/{app.name}" if kind.site else None,
         "upstream": upstream,
         "health_location": _health_location(loaded),
         "changelog_date": CHANGELOG_DATE,
@@ -222,7 +222,7 @@ def _context(
 def _health_location(loaded: LoadedConfig) -> str | None:
     """static-site: the health check's path, when no file in the site answers it."""
     app = loaded.app
-    if app.template != "static-site":
+    if app.kind is None or not app.kind.site:
         return None
     path = app.health_check.path.split("?", 1)[0]
     served = path.lstrip("/") + ("index.html" if path.endswith("/") else "")

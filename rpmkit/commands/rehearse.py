@@ -206,9 +206,9 @@ def make_plan(
     from rpmkit.rehearse.run import RehearsePlan
 
     app = loaded.app
-    if app.template == "python-worker":
+    if app.kind is not None and not app.kind.serves_http:
         raise ConfigError(
-            f"{app.name} is a python-worker: it serves no HTTP, so there is nothing to put "
+            f"{app.name} is a {app.template}: it serves no HTTP, so there is nothing to put "
             "behind a load balancer"
         )
     changes = {k: v for k, v in overrides.items() if v is not None}
@@ -238,7 +238,7 @@ def make_plan(
 
 def traffic_port(app: AppConfig) -> int:
     """Where the balancer sends requests: nginx's port for the templates that run it."""
-    if app.template in ("python-web", "static-site"):
+    if app.kind is not None and app.kind.nginx:
         return app.nginx.port if app.nginx is not None else 80
     return app.health_check.port
 
