@@ -22,7 +22,7 @@ from rpmkit import receipt
 from rpmkit.errors import GateRefused, RpmkitError
 from rpmkit.profiles import host_arch
 from rpmkit.rpm import Nevra, RpmFile, read_rpm
-from rpmkit.targets import Targets
+from rpmkit.targets import Target, Targets
 
 CLOCK_SKEW = 300.0  # seconds a receipt may seem to come from the future
 # The CI check that feeds the gate watches a service this long after health first
@@ -101,6 +101,26 @@ def verify(
         path, where, actual.sha256, actual.nevra, found.target.profile, found.checked_at, age,
         warnings,
     )  # fmt: skip
+
+
+def policy_for(
+    target: Target, profile_name: str | None, accept_profile: str | None, max_age: float | None
+) -> Policy:
+    """The gate's policy for one target: options first, then its app config, then defaults."""
+    from rpmkit import profiles
+    from rpmkit.handoff import config as handoff_config
+
+    for name in (profile_name, accept_profile):
+        if name is not None:
+            profiles.get(name)  # ConfigError naming the known profiles
+    settings = target.app.app.bake if target.app else handoff_config.Bake()
+    return Policy(
+        target_profile=profile_name or settings.target_profile,
+        max_age=max_age or settings.max_receipt_age,
+        accept_profile=accept_profile,
+        target_arch=settings.target_arch or "",
+        min_settle=settings.min_settle,
+    )
 
 
 def verify_targets(found: Targets, policy: Policy) -> list[Passed]:

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from rpmkit.commands.common import State, pass_state
-from rpmkit.commands.gate import check_and_report, gate_options, policy_for
-from rpmkit.commands.publish import publish_target, repo_option
-from rpmkit.values import shown
-
-
-def ami_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Validate an AMI id given on the command line or in the environment."""
-    from rpmkit.handoff.config import AMI_ID
-
-    if value is not None and not AMI_ID.fullmatch(value):
-        raise click.BadParameter(f"{shown(value)} is not an AMI id (ami- and 8 or 17 hex digits)")
-    return value
-
-
-def streamer(state: State) -> Callable[[str], None]:
-    """Where a hand-off tool's output goes: the terminal's stderr, unless -q."""
-    if state.verbosity < 0:
-        return lambda _line: None
-    return lambda line: click.echo(line, err=True)
+from rpmkit.commands.handoff_shared import (
+    ami_option,
+    check_and_report,
+    gate_options,
+    publish_target,
+    repo_option,
+    streamer,
+)
 
 
 @click.command()
@@ -81,6 +69,7 @@ def bake(
       rpmkit bake . --accept-profile offline --dry-run
     """
     from rpmkit.errors import ConfigError
+    from rpmkit.gate import policy_for
     from rpmkit.handoff import config as handoff_config
     from rpmkit.handoff import tools as handoff
     from rpmkit.targets import each as resolve

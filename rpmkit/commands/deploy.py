@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from rpmkit.commands import params
-from rpmkit.commands.bake import ami_option, streamer
 from rpmkit.commands.common import State, pass_state
+from rpmkit.commands.handoff_shared import ami_option, streamer
 
 MIN_SAFE_INSTANCES = 2
 

@@ -3,87 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
+from rpmkit.commands.handoff_shared import check_and_report, gate_options
 
 if TYPE_CHECKING:
-    from rpmkit.gate import Passed, Policy
-    from rpmkit.targets import Target
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    from rpmkit.handoff.config import parse_duration
-
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def gate_options(func: Any) -> Any:
-    """`--profile`, `--accept-profile` and `--max-age`: the gate's policy."""
-    func = click.option(
-        "--max-age",
-        metavar="AGE",
-        callback=_duration,
-        help="Refuse receipts older than this (24h, 30m, 7d or seconds). "
-        "Default: bake.max_receipt_age, else 24h.",
-    )(func)
-    func = click.option(
-        "--accept-profile",
-        metavar="NAME",
-        callback=params.profile,
-        help="Also accept a receipt from this profile (printed as a warning).",
-    )(func)
-    return click.option(
-        "--profile",
-        "profile_name",
-        metavar="NAME",
-        callback=params.profile,
-        help="The bake's target profile a receipt must come from. "
-        "Default: bake.target_profile, else al2023.",
-    )(func)
-
-
-def policy_for(
-    target: Target, profile_name: str | None, accept_profile: str | None, max_age: float | None
-) -> Policy:
-    """The gate's policy for one target: options first, then its app config, then defaults."""
-    from rpmkit import profiles
-    from rpmkit.gate import Policy
-    from rpmkit.handoff import config as handoff_config
-
-    for name in (profile_name, accept_profile):
-        if name is not None:
-            profiles.get(name)  # ConfigError naming the known profiles
-    settings = target.app.app.bake if target.app else handoff_config.Bake()
-    return Policy(
-        target_profile=profile_name or settings.target_profile,
-        max_age=max_age or settings.max_receipt_age,
-        accept_profile=accept_profile,
-        target_arch=settings.target_arch or "",
-        min_settle=settings.min_settle,
-    )
-
-
-def check_and_report(state: State, target: Target, policy: Policy) -> Passed:
-    """Verify one target's receipt; print its warnings and a one-line verdict."""
-    from rpmkit.gate import describe_age, verify
-
-    passed = verify(target.rpm, target.given, policy)
-    for warning in passed.warnings:
-        state.reporter.warn(warning)
-    click.echo(
-        f"gate passed: {passed.rpm} (checked on {passed.profile} "
-        f"{describe_age(passed.age)} ago; receipt {passed.receipt})"
-    )
-    return passed
+    pass
 
 
 @click.command()
@@ -115,6 +43,7 @@ def gate(
       rpmkit gate examples/hello-world --max-age 2h
       rpmkit gate dist/myapp-1.2-1.x86_64.rpm --accept-profile offline
     """
+    from rpmkit.gate import policy_for
     from rpmkit.targets import each as resolve
 
     for target in resolve(targets, dist):

@@ -7,72 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
+from rpmkit.commands.handoff_shared import publish_target, repo_option
 
 if TYPE_CHECKING:
-    from rpmkit.targets import Target
-
-
-def repo_option(func: click.decorators.FC) -> click.decorators.FC:
-    """`--repo DIR|URL`: the repository, instead of the app config's publish.repo."""
-    return click.option(
-        "--repo",
-        metavar="DIR|URL",
-        callback=params.repository,
-        help="A directory repository or an http(s) repository URL. Default: publish.repo.",
-    )(func)
-
-
-def publish_target(
-    state: State,
-    target: Target,
-    repo_value: str | None,
-    dry_run: bool,
-    expect_sha256: str | None = None,
-    skip_hint: str = "",
-) -> None:
-    """Publish one target's RPM, or print what publishing would do."""
-    from rpmkit.errors import ConfigError, GateRefused
-    from rpmkit.handoff import config as handoff_config
-    from rpmkit.handoff import publish
-
-    settings = target.app.app.publish if target.app else handoff_config.Publish()
-    base = target.app.app_dir if target.app else None
-    if repo_value is None and settings.repo is None:
-        raise ConfigError(
-            "no repository to publish to",
-            hint=f"set publish.repo in the app config, or pass --repo DIR|URL{skip_hint}",
-        )
-    repo = (
-        publish.repository(repo_value)
-        if repo_value is not None
-        else publish.repository(str(settings.repo), base)
-    )
-    item = publish.artifact(target.rpm)
-    if expect_sha256 is not None and item.sha256 != expect_sha256:
-        raise GateRefused(
-            f"{target.rpm.name} changed while it was being handed off",
-            hint=f"run `rpmkit check {target.given}`",
-        )
-    auth = publish.Auth("none")
-    if repo.is_http:
-        netrc_file = Path(settings.netrc).expanduser() if settings.netrc else None
-        if netrc_file is not None and base is not None and not netrc_file.is_absolute():
-            netrc_file = base / netrc_file
-        auth = publish.resolve_auth(
-            repo.location, settings.username_env, settings.password_env, netrc_file
-        )
-    if dry_run:
-        for line in publish.plan(item, repo, auth):
-            click.echo(f"dry run: {line}")
-        return
-    with state.reporter.step(f"publishing {item.name} to {repo.location}"):
-        done = publish.publish(item, repo, auth, settings.timeout, state.reporter.detail)
-    if done.uploaded:
-        click.echo(f"published: {done.location}")
-    else:
-        click.echo(f"already published (same sha256): {done.location}")
+    pass
 
 
 @click.command()

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from rpmkit.commands import params
-from rpmkit.commands.bake import streamer
 from rpmkit.commands.common import State, pass_state
+from rpmkit.commands.handoff_shared import streamer
 
 
 @click.command()

@@ -58,3 +58,17 @@ def test_no_import_cycles() -> None:
             if chain:
                 cycles.add(" -> ".join((module, *chain)))
     assert sorted(cycles) == []
+
+
+def test_no_command_imports_another() -> None:
+    from rpmkit.cli import COMMANDS
+
+    commands = {target.split(":")[0] for target in COMMANDS.values()}
+    graph = grimp.build_graph("rpmkit")
+    crossings = sorted(
+        f"{module} -> {imported}"
+        for module in commands
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported in commands
+    )
+    assert crossings == []
