@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rpmkit.engine.failures import gone_is_fine, translated
+from rpmkit.engine.failures import ContainerGone, gone_is_fine, in_use
 from rpmkit.errors import DockerUnavailable
 
 # What one exec keeps of each stream: the head and the tail, the middle counted.
@@ -105,16 +105,14 @@ class Container:
         return str(self._c.attrs.get("Image", ""))
 
     def _doing(self, what: str) -> Any:
-        return translated(self._host, f"{what} {self.name}")
+        return in_use(self._host, f"{what} {self.name}", self.name)
 
     def status(self) -> str:
         """created, running, exited, ... (read fresh); 'removed' when it is gone."""
-        from docker.errors import NotFound
-
         try:
             with self._doing("inspecting"):
                 self._c.reload()
-        except NotFound:
+        except ContainerGone:
             return "removed"
         return str(self._c.status)
 
@@ -130,7 +128,7 @@ class Container:
 
     def engine_alive(self) -> None:
         """DockerUnavailable (naming the engine and its reason) unless the engine answers."""
-        with translated(self._host, "answering while checking"):
+        with in_use(self._host, "answering while checking", self.name):
             self._api.ping()
 
     def start(self) -> None:
@@ -250,12 +248,12 @@ class Container:
 
     def kill(self, signal: str = "SIGKILL") -> None:
         """Send its init a signal (default: kill at once)."""
-        from docker.errors import APIError, NotFound
+        from docker.errors import APIError
 
         try:
             with self._doing("signalling"):
                 self._c.kill(signal=signal)
-        except NotFound:
+        except ContainerGone:
             pass
         except DockerUnavailable as exc:
             if not isinstance(exc.__cause__, APIError):  # not running: nothing to kill

@@ -49,6 +49,26 @@ def translated(host: str, doing: str) -> Iterator[None]:
         ) from exc
 
 
+class ContainerGone(DockerUnavailable):
+    """A container rpmkit was using was removed by someone else (exit 2)."""
+
+
+@contextlib.contextmanager
+def in_use(host: str, doing: str, name: str) -> Iterator[None]:
+    """`translated`, and a container that vanished mid-use as one ContainerGone line."""
+    from docker.errors import NotFound
+
+    try:
+        with translated(host, doing):
+            yield
+    except NotFound:
+        raise ContainerGone(
+            f"container {name} was removed while rpmkit was {doing} (by `docker rm`, "
+            "`rpmkit images prune` or another process on the same engine)",
+            hint="run again; nothing else of this run is left",
+        ) from None
+
+
 def gone_is_fine(host: str, remove: Callable[[], object], what: str) -> bool:
     """Run a removal; 'no such object' and 'removal already in progress' are fine.
 

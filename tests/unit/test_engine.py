@@ -164,3 +164,27 @@ def test_reap_and_prune_tell_dead_live_and_kept_runs_apart() -> None:
         "container kept",
     ]
     assert listed == []
+
+
+def test_a_container_removed_by_someone_else_is_one_line_exit_2() -> None:
+    from docker.errors import NotFound
+
+    from rpmkit.engine import Container
+    from rpmkit.engine.failures import ContainerGone
+
+    class Gone:
+        name, id, labels, attrs = "rpmkit-x-1", "abc", {}, {}
+
+        def reload(self) -> None:
+            raise NotFound("No such container: abc")
+
+    class Api:
+        def exec_create(self, *args: object, **kwargs: object) -> dict[str, str]:
+            raise NotFound("No such container: abc")
+
+    container = Container(Gone(), Api(), "unix:///var/run/docker.sock")
+    with pytest.raises(ContainerGone) as info:
+        container.exec(["true"])
+    assert info.value.exit_code == 2
+    assert "rpmkit-x-1 was removed while rpmkit was running a command" in info.value.message
+    assert container.status() == "removed"
