@@ -38,6 +38,8 @@ SCRIPTLET_FAILED = re.compile(
     r"(?:warning|error): %(\w+)\(([^)]*)\) scriptlet failed, (exit status \d+|signal \d+)"
 )
 DNF_SCRIPTLET_FAILED = re.compile(r"Error in (\w+) scriptlet in rpm package (\S+)")
+# A Lua scriptlet (`%post -p <lua>`) that raises: rpm prints only this line.
+LUA_SCRIPTLET_FAILED = re.compile(r'error: lua script failed: \[string "%(\w+)\(([^)]*)\)"\]')
 # rpm's warnings that explain later failures: ownership, missing users and groups.
 RPM_WARNING = re.compile(
     r"^warning: .*(?:does not exist - using root|created as|saved as).*$", re.M
@@ -174,17 +176,36 @@ exec {resolve}
 
 
 def boot_script(profile: Profile) -> str:
-    """Empty what a baked image boots with empty, then tell PID 1 to become init."""
+    """Make the instance what a baked image boots as, then tell PID 1 to become init.
+
+    A snapshot holds no processes, no kernel settings a scriptlet changed, and
+    empty tmpfs mounts: every process the install left running (a daemon a
+    `%post` started) is killed, the profile's sysctls are set again, and what a
+    baked image boots with empty is emptied.
+    """
     empty = " ".join(shlex.quote(p) for p in profile.boot.empty)
+    sysctls = "".join(
+        f"printf '%s\\n' {shlex.quote(value)} > {shlex.quote(_proc_sys(name))} 2>/dev/null\n"
+        for name, value in sorted(profile.boot.sysctls.items())
+    )
     return f"""\
-for d in {empty}; do
-    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock -exec rm -rf {{}} + 2>/dev/null
+for p in /proc/[0-9]*; do
+    pid=${{p#/proc/}}
+    [ "$pid" = 1 ] || [ "$pid" = $$ ] || kill -9 "$pid" 2>/dev/null
+done
+{sysctls}for d in {empty}; do
+    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -path /run/lock -exec rm -rf {{}} + 2>/dev/null
     [ -d "$d/lock" ] && find "$d/lock" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} + 2>/dev/null
 done
 i=0
 while [ ! -p {GO} ]; do i=$((i+1)); [ $i -gt 500 ] && exit 97; sleep 0.01; done
 echo go > {GO}
 """
+
+
+def _proc_sys(name: str) -> str:
+    """Where a sysctl lives: net.ipv4.x -> /proc/sys/net/ipv4/x (sysctl.d(5))."""
+    return "/proc/sys/" + name.replace(".", "/")
 
 
 def transact(
@@ -220,6 +241,7 @@ def scriptlet_failures(text: str) -> list[str]:
     """rpm's and dnf's own lines saying a scriptlet failed, as `%post(NAME) failed: ...`."""
     failures = [f"%{m[0]}({m[1]}) failed: {m[2]}" for m in SCRIPTLET_FAILED.findall(text)]
     failures += [f"%{m[0].lower()}({m[1]}) failed" for m in DNF_SCRIPTLET_FAILED.findall(text)]
+    failures += [f"%{m[0]}({m[1]}) failed: Lua error" for m in LUA_SCRIPTLET_FAILED.findall(text)]
     return list(dict.fromkeys(failures))
 
 

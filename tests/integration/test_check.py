@@ -444,3 +444,42 @@ def test_a_service_that_forks_without_end_hits_the_pid_limit(
     assert not report.ok
     evidence = "\n".join(c.evidence for c in report.checks if not (c.ok or c.warning))
     assert "fork refused after" in evidence, evidence
+
+
+POST_DAEMON = """\
+Name: rk-postdaemon
+Version: 1
+Release: 1
+Summary: starts its server from %post, not from its unit
+License: MIT
+BuildArch: noarch
+%description
+Its unit does nothing; %post starts the server in the background.
+%install
+mkdir -p %{buildroot}/usr/lib/systemd/system %{buildroot}/srv/rk-postdaemon
+echo ok > %{buildroot}/srv/rk-postdaemon/health_check
+cat > %{buildroot}/usr/lib/systemd/system/rk-postdaemon.service <<'END'
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+[Install]
+WantedBy=multi-user.target
+END
+%post
+systemctl enable rk-postdaemon.service >/dev/null 2>&1
+setsid python3 -m http.server 80 --directory /srv/rk-postdaemon </dev/null >/dev/null 2>&1 &
+%files
+/srv/rk-postdaemon
+/usr/lib/systemd/system/rk-postdaemon.service
+"""
+
+
+def test_a_server_a_scriptlet_started_does_not_survive_into_the_boot(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # A baked image holds no processes: on the AMI nothing would serve port 80.
+    expect = Expectations(probe=dataclasses.replace(FAST, deadline=4.0))
+    report = run_check(rpm_factory(POST_DAEMON), offline_images, engine, expect)
+    assert not report.ok
+    assert "health" in {c.stage for c in report.checks if not (c.ok or c.warning)}

@@ -113,14 +113,26 @@ def test_erase_commands(name: str, line: str) -> None:
     assert script == f"exec {line} 2>&1"
 
 
-@pytest.mark.parametrize(("name", "empty"), [("offline", ["/run", "/tmp"]), ("al2", ["/run"])])
+@pytest.mark.parametrize(
+    ("name", "empty"),
+    [("offline", ["/run", "/tmp", "/dev/shm"]), ("al2", ["/run", "/dev/shm"])],
+)
 def test_the_boot_starts_from_what_a_baked_image_has(name: str, empty: list[str]) -> None:
     profile = profiles.get(name)
     assert list(profile.boot.empty) == empty
     script = install.boot_script(profile)
     assert f"for d in {' '.join(empty)}; do" in script
     assert "/var/tmp" not in script  # never emptied at boot
+    # No process of the install survives (a snapshot has none), and the target's
+    # kernel settings are set again (a scriptlet may have changed them).
+    assert 'kill -9 "$pid"' in script
+    assert "> /proc/sys/net/ipv4/ip_unprivileged_port_start" in script
     assert script.rstrip().endswith("echo go > /.rpmkit-go")
+
+
+def test_a_failing_lua_scriptlet_is_a_failure() -> None:
+    text = 'error: lua script failed: [string "%post(hello-1-1.noarch)"]:1: boom\n'
+    assert install.scriptlet_failures(text) == ["%post(hello-1-1.noarch) failed: Lua error"]
 
 
 def _result(rc: int, stdout: str = "", stderr: str = "") -> Result:
