@@ -61,6 +61,7 @@ def key(plan: CheckPlan, profile: Profile, runtime: RuntimeImage) -> str:
         "erase": plan.erase,
         "limits": dataclasses.asdict(plan.limits),
         "app_tests": tests,
+        "config_app": plan.config_app,
         "rpmkit": __version__,
     }
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)

@@ -39,6 +39,13 @@ class Policy:
     accept_profile: str | None = None  # a receipt from this profile is accepted too
     target_arch: str = ""  # default: this machine's (rpm's names: x86_64, aarch64)
     min_settle: float = MIN_SETTLE  # seconds
+    # Gated by its APP directory: the receipt must come from a check of that app (its
+    # config's expectations and its own tests), with the probe its config defines
+    # ("" for an app that serves no HTTP). None: bare RPM files.
+    app: str | None = None
+    probe: str = ""
+    # sha256 of every RPM gated in the same command: RPMs checked together pass together.
+    together: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,12 @@ def verify(
         raise GateRefused(exc.message, hint=exc.hint or check) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GateRefused(f"{where}: not a readable receipt ({exc})", hint=check) from None
+    if found.check.tier == "upgrade":
+        raise GateRefused(
+            f"{where}: the receipt is from an upgrade check (--upgrade-from): it proves the "
+            "upgrade path, while a bake installs the RPM fresh",
+            hint=check,
+        )
     if found.check.tier != "booted":
         raise GateRefused(
             f"{where}: the receipt is from a check that did not boot the instance (--no-boot)",
@@ -90,6 +103,7 @@ def verify(
     _check_identity(path, found, actual, check)
     warnings = _check_profile(path, found, policy, given, check)
     _check_target(path, found, policy, check)
+    _check_scope(path, found, policy, check)
     age = _age(where, found.checked_at, now or datetime.now(timezone.utc), check)
     if age > policy.max_age:
         raise GateRefused(
@@ -114,18 +128,68 @@ def policy_for(
         if name is not None:
             profiles.get(name)  # ConfigError naming the known profiles
     settings = target.app.app.bake if target.app else handoff_config.Bake()
+    app, probe = None, ""
+    if target.app is not None:
+        from rpmkit.pipeline import expectations, probe_text
+
+        app = target.app.app.name
+        probe = probe_text(expectations(target.app.app).probe)
     return Policy(
         target_profile=profile_name or settings.target_profile,
         max_age=max_age or settings.max_receipt_age,
         accept_profile=accept_profile,
         target_arch=settings.target_arch or "",
-        min_settle=settings.min_settle,
+        # An app's config can raise the floor, never lower it: the gate is the pipeline's.
+        min_settle=max(MIN_SETTLE, settings.min_settle),
+        app=app,
+        probe=probe,
+        together=target.together,
     )
 
 
 def verify_targets(found: Targets, policy: Policy) -> list[Passed]:
     """Every RPM of the targets through the gate (GateRefused at the first that fails)."""
     return [verify(path, found.given, policy) for path in found.rpms]
+
+
+def _check_scope(path: Path, found: receipt.Receipt, policy: Policy, check: str) -> None:
+    """The receipt covers what the bake will get: the app's whole check, every RPM with it."""
+    missing = set(found.check.with_rpms) - policy.together
+    if missing:
+        raise GateRefused(
+            f"{path.name} was checked together with {len(found.check.with_rpms)} other RPM(s) "
+            f"(sha256 {', '.join(sorted(h[:12] for h in missing))}...), which this gate was not "
+            "given: RPMs installed together pass the gate together",
+            hint="gate (and bake) all of them in one command, or check this one alone",
+        )
+    if policy.app is not None:
+        if found.check.app != policy.app:
+            raise GateRefused(
+                f"{path.name}: the receipt is from a check of the RPM file, not of the app "
+                f"{policy.app} (its config's expectations and its own tests did not apply)",
+                hint=check,
+            )
+        if found.check.probe != policy.probe:
+            raise GateRefused(
+                f"{path.name} was checked with the health probe {found.check.probe or 'none'!r}, "
+                f"the app's config says {policy.probe or 'none'!r}",
+                hint=check,
+            )
+        return
+    if not found.check.probe and not found.check.app:
+        raise GateRefused(
+            f"{path.name} was checked without a health check (--no-health): a bare RPM "
+            "passes the gate only with one",
+            hint="gate the app's directory (whose config may say it serves no HTTP), or check "
+            "the RPM with its health check",
+        )
+    status = found.check.probe.rsplit(" ", 1)[-1] if found.check.probe else "200"
+    if not status.isdigit() or not 200 <= int(status) < 400:
+        raise GateRefused(
+            f"{path.name} was checked expecting health status {status[:10]}: a healthy target "
+            "answers 2xx or 3xx",
+            hint=check,
+        )
 
 
 def _check_identity(path: Path, found: receipt.Receipt, actual: RpmFile, check: str) -> None:

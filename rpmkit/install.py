@@ -194,7 +194,8 @@ for p in /proc/[0-9]*; do
     [ "$pid" = 1 ] || [ "$pid" = $$ ] || kill -9 "$pid" 2>/dev/null
 done
 {sysctls}for d in {empty}; do
-    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -path /run/lock -exec rm -rf {{}} + 2>/dev/null
+    [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -path /run/lock \\
+        -exec rm -rf {{}} + 2>/dev/null
     [ -d "$d/lock" ] && find "$d/lock" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} + 2>/dev/null
 done
 i=0

@@ -52,6 +52,7 @@ class CheckPlan:
     keep: bool = False
     upgrade_from: tuple[RpmFile, ...] = ()  # install these first, boot, then upgrade to `rpms`
     erase: bool = False  # erase at the end and report what is left behind
+    config_app: str = ""  # the app whose config defined these expectations ("" for bare RPMs)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -187,6 +188,11 @@ def issue_receipts(
     if not report.ok:
         raise ValueError("receipts are written only for a passing check")
     written, refused = [], []
+    tier = "static"
+    if any(c.stage == "boot" for c in report.checks):
+        tier = "upgrade" if plan.upgrade_from else "booted"
+    health = any(c.stage == "health" for c in report.checks)
+    probe = probe_text(plan.expect.probe) if health else ""
     for rpm in plan.rpms:
         try:
             now = sha256_file(rpm.path)
@@ -198,12 +204,15 @@ def issue_receipts(
         content = receipt.Receipt(
             rpm=receipt.RpmRecord(rpm.path.name, rpm.sha256, rpm.size, rpm.nevra),
             check=receipt.CheckRecord(
-                tier="booted" if any(c.stage == "boot" for c in report.checks) else "static",
-                health_checked=any(c.stage == "health" for c in report.checks),
+                tier=tier,
+                health_checked=probe != "",
                 settle=plan.expect.settle,
                 not_at_boot=tuple(sorted(declared_units(plan.expect.not_at_boot))),
                 upgrade_from=tuple(r.sha256 for r in plan.upgrade_from),
                 checks=tuple((c.stage, c.name, c.ok, c.warning) for c in report.checks),
+                app=plan.config_app,
+                with_rpms=tuple(r.sha256 for r in plan.rpms if r is not rpm),
+                probe=probe,
             ),
             target=receipt.TargetRecord(
                 profile.name, profile.arch, runtime.tag, runtime.id, runtime.stand_in
@@ -447,6 +456,11 @@ def expectations(app: AppConfig, health: bool = True) -> Expectations:
     )
 
 
+def probe_text(probe: Probe | None) -> str:
+    """A probe as receipts record it: "PORT PATH STATUS" ("" for none)."""
+    return f"{probe.port} {probe.path} {probe.expected_status}" if probe is not None else ""
+
+
 def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = True) -> CheckPlan:
     """The check an app's config asks for, with its own testinfra tests if it has any."""
     infra = loaded.app_dir / "tests" / "infra"
@@ -455,6 +469,7 @@ def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = Tru
         rpms,
         loaded.app.name,
         expectations(loaded.app, health),
+        config_app=loaded.app.name,
         app_tests=infra if any(infra.glob("test_*.py")) else None,
         limits=Limits(settings.memory_mib, settings.pids),
     )

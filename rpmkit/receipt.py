@@ -57,13 +57,18 @@ class RpmRecord:
 class CheckRecord:
     """How it was checked."""
 
-    tier: str  # "booted" (installed, booted, verified) or "static" (--no-boot)
+    # "booted" (a fresh install, booted, verified), "static" (--no-boot) or "upgrade"
+    # (--upgrade-from: the upgrade path, not the fresh install a bake does).
+    tier: str
     health_checked: bool
     settle: float  # seconds the service had to stay up, without restarts, after health passed
     upgrade_from: tuple[str, ...] = ()  # sha256 of each RPM upgraded from
     repositories: tuple[str, ...] = ()  # name=baseurl of each repository the install saw
     not_at_boot: tuple[str, ...] = ()  # units declared as not started at boot
     checks: tuple[tuple[str, str, bool, bool], ...] = ()  # (stage, name, ok, warning)
+    app: str = ""  # the app whose config defined the check; "" for bare RPM files
+    with_rpms: tuple[str, ...] = ()  # sha256 of the RPMs installed together with this one
+    probe: str = ""  # the health probe as "PORT PATH STATUS"; "" when health was not checked
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,9 @@ def _from_json(c: dict[str, Any]) -> Receipt:
             repositories=_strings(k.get("repositories", []), "check.repositories"),
             not_at_boot=_strings(k.get("not_at_boot", []), "check.not_at_boot"),
             checks=checks,
+            app=_typed(k.get("app", ""), str, "check.app"),
+            with_rpms=_strings(k.get("with_rpms", []), "check.with_rpms"),
+            probe=_typed(k.get("probe", ""), str, "check.probe"),
         ),
         target=TargetRecord(
             _typed(t["profile"], str, "target.profile"),

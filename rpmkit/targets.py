@@ -91,9 +91,11 @@ class Target:
     rpm: Path
     app: LoadedConfig | None
     given: str
+    together: frozenset[str] = frozenset()  # sha256 of every RPM given in the same command
 
 
 def each(paths: tuple[Path, ...], dist: Path | None = None) -> list[Target]:
     """`resolve`, one Target per RPM."""
     found = resolve(paths, dist)
-    return [Target(path, found.app, found.given) for path in found.rpms]
+    together = frozenset(rpm.sha256_file(path) for path in found.rpms)
+    return [Target(path, found.app, found.given, together) for path in found.rpms]

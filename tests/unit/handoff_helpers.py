@@ -79,8 +79,17 @@ def write_rpm(dist: Path, name: str = RPM_NAME, payload: bytes = b"payload") -> 
     return make_rpm(dist / name, "hello-world", "1.0.0", "1", "noarch", payload=payload)
 
 
-def receipt_for(path: Path, profile: str = "al2023", age: float = 60.0) -> receipt.Receipt:
-    """The receipt a passing booted check with a 5 s settle window would write."""
+def receipt_for(
+    path: Path,
+    profile: str = "al2023",
+    age: float = 60.0,
+    app: str = "",
+    probe: str = "80 /health_check 200",
+) -> receipt.Receipt:
+    """The receipt a passing booted check with a 5 s settle window would write.
+
+    `app`: the check was of that app's directory (its config's probe is `probe`).
+    """
     found = rpm.read(path)
     return receipt.Receipt(
         rpm=receipt.RpmRecord(path.name, found.sha256, found.size, found.nevra),
@@ -89,6 +98,8 @@ def receipt_for(path: Path, profile: str = "al2023", age: float = 60.0) -> recei
             health_checked=True,
             settle=5.0,
             checks=tuple((c.stage, c.name, c.ok, c.warning) for c in PASSING.checks),
+            app=app,
+            probe=probe,
         ),
         target=receipt.TargetRecord(profile, host_arch(), "rpmkit/x-runtime:abc", "sha256:img"),
         checked_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - age)),
@@ -102,13 +113,15 @@ def write_receipt(
     *,
     age: float = 60.0,
     key: str | None = None,
+    app: str = "",
+    probe: str = "80 /health_check 200",
     **fields: Any,
 ) -> Path:
     """A receipt as a check would write it, `age` seconds ago, signed with `key` if given.
 
     `fields` override JSON values by dotted path: `**{"check.tier": "static"}`.
     """
-    content = receipt_for(path, profile, age).body()
+    content = receipt_for(path, profile, age, app, probe).body()
     for dotted, value in fields.items():
         *parents, last = dotted.split(".")
         node = content

@@ -211,7 +211,27 @@ def _copied_from_another_rpm(rpm: Path) -> None:
     shutil.copy(receipt.path_for(other), receipt.path_for(rpm))
 
 
+def _upgrade_check(rpm: Path) -> None:
+    write_receipt(rpm, **{"check.tier": "upgrade"})
+
+
+def _checked_together(rpm: Path) -> None:
+    write_receipt(rpm, **{"check.with_rpms": ["a" * 64]})
+
+
+def _no_health_check(rpm: Path) -> None:
+    write_receipt(rpm, probe="")
+
+
+def _expecting_404(rpm: Path) -> None:
+    write_receipt(rpm, probe="80 /health_check 404")
+
+
 TAMPERS: list[tuple[Callable[[Path], None], str]] = [
+    (_upgrade_check, "from an upgrade check (--upgrade-from)"),
+    (_checked_together, "was checked together with 1 other RPM(s)"),
+    (_no_health_check, "was checked without a health check"),
+    (_expecting_404, "expecting health status 404"),
     (_no_receipt, "has no receipt"),
     (_rpm_changed, "changed after the check"),
     (_swapped_for_another_build, "changed after the check"),
@@ -359,6 +379,37 @@ def test_the_app_config_sets_the_bake_target_age_and_settle(tmp_path: Path) -> N
     with pytest.raises(GateRefused, match="older than the 30m allowed") as refused:
         gate.verify(rpm, str(app), policy)
     assert refused.value.hint == f"run `rpmkit check {app}`"
+
+
+def test_an_app_is_gated_only_on_its_own_check(tmp_path: Path) -> None:
+    app = write_app(tmp_path, '\n[bake]\nmin_settle = 0\ntarget_profile = "offline"\n')
+    rpm = write_rpm(app / "dist")
+    (target,) = targets.each((app,))
+    policy = gate.policy_for(target, None, None, None)
+    # The app's config can raise the settle floor, never lower it.
+    assert policy.min_settle == gate.MIN_SETTLE
+    assert (policy.app, policy.probe) == ("hello-world", "8080 /status 200")
+    # Checked as a bare RPM file: its config and its own tests did not apply.
+    write_receipt(rpm, profile="offline")
+    with pytest.raises(GateRefused, match="from a check of the RPM file, not of the app"):
+        gate.verify(rpm, str(app), policy)
+    # The app's check, but with another probe (--health-path, --expect-status).
+    write_receipt(rpm, profile="offline", app="hello-world", probe="8080 /other 200")
+    with pytest.raises(GateRefused, match="the app's config says '8080 /status 200'"):
+        gate.verify(rpm, str(app), policy)
+    write_receipt(rpm, profile="offline", app="hello-world", probe="8080 /status 200")
+    assert gate.verify(rpm, str(app), policy).profile == "offline"
+
+
+def test_rpms_checked_together_pass_together(tmp_path: Path) -> None:
+    one = write_rpm(tmp_path, payload=b"one")
+    other = write_rpm(tmp_path / "o", "other-1.0-1.noarch.rpm", payload=b"two")
+    one_sha, other_sha = targets.validate(one).sha256, targets.validate(other).sha256
+    write_receipt(one, **{"check.with_rpms": [other_sha]})
+    with pytest.raises(GateRefused, match="together"):
+        _verify(one)
+    both = gate.Policy(together=frozenset({one_sha, other_sha}))
+    assert gate.verify(one, str(one), both).sha256 == one_sha
 
 
 def test_targets_are_one_app_or_rpm_files(tmp_path: Path) -> None:

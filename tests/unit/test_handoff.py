@@ -71,7 +71,8 @@ def app(tmp_path: Path, bin_dir: Path) -> Path:
     """An app whose RPM passed the check a minute ago, with a directory repository."""
     app = write_app(tmp_path, HANDOFF_TOML)
     (tmp_path / "yum").mkdir()
-    write_receipt(write_rpm(app / "dist"))
+    # As `rpmkit check APP` writes it: the app's own check, with its config's probe.
+    write_receipt(write_rpm(app / "dist"), app="hello-world", probe=APP_PROBE)
     return app
 
 
@@ -81,6 +82,7 @@ def _main(*args: str) -> int | str | None:
     return exit_info.value.code
 
 
+APP_PROBE = "8080 /status 200"  # the [health_check] of handoff_helpers.APP_TOML
 NEVRA = Nevra("hello-world", None, "1.0.0", "1", "noarch")
 
 # Building the commands: pure.
@@ -287,7 +289,7 @@ def test_a_refused_gate_bakes_and_publishes_nothing(
 def test_another_profiles_receipt_needs_accept_profile(
     app: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_receipt(app / "dist" / RPM_NAME, profile="offline")
+    write_receipt(app / "dist" / RPM_NAME, profile="offline", app="hello-world", probe=APP_PROBE)
     assert _main("bake", str(app), "--base-ami", BASE_AMI, "--no-publish") == 1
     assert calls(bin_dir, "aminate") == []
     assert "--accept-profile offline" in capsys.readouterr().err
