@@ -118,6 +118,8 @@ def verify(
         if watched is not None and expect.settle > 0 and _all_held(checks, result):
             t = time.monotonic()
             services = [u for u in systemd.judged(instance.units()) if u.endswith(".service")]
+            # SysV scripts run as the units systemd-sysv-generator makes of them.
+            services += [f"{name}.service" for name in instance.init_scripts()]
             window = settle.watch(
                 instance, services, expect.settle, result.url if result else None, probe
             )
