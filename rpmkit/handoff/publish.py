@@ -47,11 +47,16 @@ class Repository:
 
 @dataclass(frozen=True)
 class Artifact:
-    """The RPM to publish and its checksums."""
+    """The RPM to publish: its bytes, read once, and their checksums.
+
+    What is published is these bytes, not the file at `path` later: a file
+    swapped after the gate read it cannot reach the repository.
+    """
 
     path: Path
     sha256: str
     sha1: str
+    data: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -95,13 +100,9 @@ def repository(value: str, base: Path | None = None) -> Repository:
 
 
 def artifact(rpm: Path) -> Artifact:
-    """The RPM with its sha256 and sha1, read in one pass."""
-    sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # sha1: Artifactory's own checksum
-    with rpm.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            sha256.update(block)
-            sha1.update(block)
-    return Artifact(rpm, sha256.hexdigest(), sha1.hexdigest())
+    """The RPM's bytes with their sha256 and sha1 (Artifactory's own checksum), read once."""
+    data = rpm.read_bytes()
+    return Artifact(rpm, hashlib.sha256(data).hexdigest(), hashlib.sha1(data).hexdigest(), data)
 
 
 def url_for(repo: Repository, name: str) -> str:
@@ -230,8 +231,11 @@ def _publish_dir(item: Artifact, directory: Path, on_detail: Callable[[str], Non
         if there != item.sha256:
             raise _refuse(str(directory), item, there)
     else:
-        part = directory / f".{item.name}.part"
-        shutil.copyfile(item.path, part)
+        part = directory / f".{item.name}.{os.getpid()}.part"
+        part.write_bytes(item.data)
+        if hashlib.sha256(part.read_bytes()).hexdigest() != item.sha256:
+            part.unlink(missing_ok=True)
+            raise HandoffError(f"{part}: the copy written does not hold the bytes the gate passed")
         os.replace(part, dest)
     argv = createrepo_argv(directory)
     on_detail(shlex.join(argv))
@@ -260,15 +264,21 @@ def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) 
                 if there != item.sha256:
                     raise _refuse(url, item, there)
                 return Published(url, uploaded=False)
-            with item.path.open("rb") as body:
-                response = session.put(url, data=body, headers=put_headers(item), timeout=timeouts)
+            response = session.put(url, data=item.data, headers=put_headers(item), timeout=timeouts)
+            if response.status_code not in (200, 201, 204):
+                raise HandoffError(
+                    f"PUT {url}: {response.status_code} {response.reason}",
+                    hint=_status_hint(response.status_code, auth),
+                    details=_scrub(response.text[:500], auth) or None,
+                )
+            # What the repository now serves must be the bytes the gate passed.
+            there = _remote_sha256(session, url, auth, timeouts)
         except requests.RequestException as exc:
             raise HandoffError(f"cannot publish to {url}: {type(exc).__name__}") from None
-    if response.status_code not in (200, 201, 204):
+    if there != item.sha256:
         raise HandoffError(
-            f"PUT {url}: {response.status_code} {response.reason}",
-            hint=_status_hint(response.status_code, auth),
-            details=_scrub(response.text[:500], auth) or None,
+            f"{url} holds sha256 {str(there)[:12]}... after publishing, not the "
+            f"{item.sha256[:12]}... the gate passed"
         )
     return Published(url, uploaded=True)
 

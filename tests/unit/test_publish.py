@@ -135,7 +135,9 @@ def test_put_carries_the_body_checksums_and_credentials_and_prints_none(
     assert _main("-v", "publish", str(rpm), "--repo", repo.url) == 0
     body = rpm.read_bytes()
     assert repo.files == {PATH_ON_SERVER: body}
-    method, path, headers = repo.requests[-1]
+    # The PUT, then a look at what the repository now holds (its sha256 must be the RPM's).
+    assert [m for m, _, _ in repo.requests] == ["HEAD", "PUT", "HEAD"]
+    method, path, headers = repo.requests[-2]
     assert (method, path) == ("PUT", PATH_ON_SERVER)
     assert headers["X-Checksum-Sha256"] == hashlib.sha256(body).hexdigest()
     assert headers["X-Checksum-Sha1"] == hashlib.sha1(body).hexdigest()
@@ -149,7 +151,24 @@ def test_put_carries_the_body_checksums_and_credentials_and_prints_none(
 def test_the_same_rpm_again_is_left_alone(repo: Repo, rpm: Path) -> None:
     assert _main("publish", str(rpm), "--repo", repo.url) == 0
     assert _main("publish", str(rpm), "--repo", repo.url) == 0
-    assert [m for m, _, _ in repo.requests] == ["HEAD", "PUT", "HEAD"]
+    # Published and verified, then found there already: no second PUT.
+    assert [m for m, _, _ in repo.requests] == ["HEAD", "PUT", "HEAD", "HEAD"]
+
+
+def test_a_repository_that_keeps_other_bytes_fails_the_publish(
+    repo: Repo, rpm: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy or a repository that rewrites what it is sent: what the bake would install
+    # is not what the gate passed.
+    original = repo.files.__class__.__setitem__
+
+    class Rewriting(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: str, value: bytes) -> None:
+            original(self, key, value + b"tampered")
+
+    repo.files = Rewriting(repo.files)
+    assert _main("publish", str(rpm), "--repo", repo.url) == 1
+    assert "after publishing, not the" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("checksum_headers", [True, False], ids=["artifactory", "plain"])
