@@ -74,8 +74,15 @@ def folder() -> Path:
     return Path(base) / "rpmkit" / "checks"
 
 
-def lookup(plan: CheckPlan, cache_key: str) -> Report | None:
-    """The cached passing report of this exact check, or None."""
+# A cached answer is only as fresh as the gate accepts (bake.max_receipt_age's default):
+# an older receipt is checked again, so the new receipt can pass the gate.
+MAX_AGE = 86400.0  # seconds
+
+
+def lookup(plan: CheckPlan, cache_key: str, max_age: float = MAX_AGE) -> Report | None:
+    """The cached passing report of this exact check, or None (also when too old)."""
+    from datetime import datetime, timezone
+
     keyed = os.environ.get(receipt.KEY_ENV) or None
     for rpm in plan.rpms:
         path = receipt.path_for(rpm.path)
@@ -86,6 +93,13 @@ def lookup(plan: CheckPlan, cache_key: str) -> Report | None:
         if found.cache_key != cache_key or found.rpm.sha256 != rpm.sha256:
             return None
         if found.rpm.file != rpm.path.name or found.rpm.nevra != rpm.nevra:
+            return None
+        try:
+            checked = datetime.strptime(found.checked_at, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return None
+        age = datetime.now(timezone.utc) - checked.replace(tzinfo=timezone.utc)
+        if not 0 <= age.total_seconds() < max_age:
             return None
     return _load(cache_key)
 

@@ -53,6 +53,7 @@ class CheckPlan:
     upgrade_from: tuple[RpmFile, ...] = ()  # install these first, boot, then upgrade to `rpms`
     erase: bool = False  # erase at the end and report what is left behind
     config_app: str = ""  # the app whose config defined these expectations ("" for bare RPMs)
+    bake_max_age: float = 0.0  # the app's bake.max_receipt_age (seconds; 0: the default)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -470,6 +471,7 @@ def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = Tru
         loaded.app.name,
         expectations(loaded.app, health),
         config_app=loaded.app.name,
+        bake_max_age=loaded.app.bake.max_receipt_age,
         app_tests=infra if any(infra.glob("test_*.py")) else None,
         limits=Limits(settings.memory_mib, settings.pids),
     )

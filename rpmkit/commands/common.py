@@ -201,7 +201,12 @@ def execute(
             )
     runtime = images.ensure(engine, profile, state.reporter, base_image, builder=False).runtime
     cache_key = cache.key(plan, profile, runtime)
-    cached = cache.lookup(plan, cache_key) if use_cache and not plan.keep else None
+    max_age = cache.MAX_AGE
+    if plan.config_app and plan.bake_max_age:
+        max_age = plan.bake_max_age
+    cached = cache.lookup(plan, cache_key, max_age) if use_cache and not plan.keep else None
+    if cached is not None:
+        engine.reap()  # a cached answer still removes what killed runs left
     progress.enter("check")
     if cached is not None:
         # Its checks ran in another process: their clock means nothing here.

@@ -133,3 +133,9 @@ def test_with_a_key_only_keyed_receipts_count(
     assert cache.lookup(plan, key) is None
     key = _cache_a_pass(plan)  # now written with the key
     assert cache.lookup(plan, key) is not None
+
+
+def test_an_answer_older_than_the_gate_accepts_is_checked_again(plan: pipeline.CheckPlan) -> None:
+    key = _cache_a_pass(plan)
+    assert cache.lookup(plan, key) is not None
+    assert cache.lookup(plan, key, max_age=30.0) is None  # the receipt is a minute old
