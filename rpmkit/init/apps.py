@@ -100,8 +100,9 @@ def find(modules: list[Module]) -> AppObject | None:
     """
     best: tuple[int, int, AppObject] | None = None
     bottle_only: str | None = None
+    factories = app_factories(modules)
     for order, module in enumerate(modules):
-        for rank, found in candidates(module):
+        for rank, found in candidates(module, factories):
             if best is None or (rank, order) < best[:2]:
                 best = (rank, order, found)
         if bottle_only is None and _routes_on_bottle_default(module):
@@ -111,8 +112,25 @@ def find(modules: list[Module]) -> AppObject | None:
     return best[2] if best else None
 
 
-def candidates(module: Module) -> list[tuple[int, AppObject]]:
-    """(rank, app object) for each module-level app in one module; rank 0 is best."""
+def app_factories(modules: list[Module]) -> dict[str, Framework]:
+    """Module-level functions whose body makes a framework's app: `pkg.boot.make_api` -> falcon."""
+    found = {}
+    for module in modules:
+        for node in module.tree.body:
+            if isinstance(node, ast.FunctionDef):
+                made = _made_inside(module, node)
+                if made.distribution is not None:
+                    found[f"{module.name}.{node.name}"] = made
+    return found
+
+
+def candidates(
+    module: Module, factories: dict[str, Framework] | None = None
+) -> list[tuple[int, AppObject]]:
+    """(rank, app object) for each module-level app in one module; rank 0 is best.
+
+    `factories` (see app_factories) name the functions elsewhere that make an app.
+    """
     found: list[tuple[int, AppObject]] = []
 
     def add(rank: int, name: str, framework: Framework) -> None:
@@ -128,7 +146,9 @@ def candidates(module: Module) -> list[tuple[int, AppObject]]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    ranked = _assigned(module, target.id, node.value, callable_classes)
+                    ranked = _assigned(
+                        module, target.id, node.value, callable_classes, factories or {}
+                    )
                     if ranked is not None:
                         add(ranked[0], target.id, ranked[1])
         elif isinstance(node, ast.FunctionDef):
@@ -145,11 +165,24 @@ def candidates(module: Module) -> list[tuple[int, AppObject]]:
 
 
 def _assigned(
-    module: Module, name: str, value: ast.expr, callable_classes: set[str]
+    module: Module,
+    name: str,
+    value: ast.expr,
+    callable_classes: set[str],
+    factories: dict[str, Framework],
 ) -> tuple[int, Framework] | None:
     if not isinstance(value, ast.Call):
         return None
     maker = module.qualified(value.func)
+    if maker.startswith("."):  # a relative import: from the module's own package
+        package = (
+            module.name if module.path.name == "__init__.py" else module.name.rpartition(".")[0]
+        )
+        maker = f"{package}{maker}" if package else maker.lstrip(".")
+    local = f"{module.name}.{maker}"  # a factory defined in this very module
+    made = factories.get(maker) or factories.get(local)
+    if made is not None and name in APP_NAMES:
+        return 1, made
     if maker in MAKERS:
         return 0, MAKERS[maker]
     if maker in ASGI_TWINS:

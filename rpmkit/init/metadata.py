@@ -128,8 +128,13 @@ def first_paragraph(text: str) -> str:
     """The first paragraph that is prose: no heading, badge, HTML, table, code or directive."""
     lines = text.splitlines()
     paragraph: list[str] = []
+    fenced = False
     for i, raw in enumerate(lines):
         line = raw.strip()
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced or raw.startswith(("    ", "\t")):  # code, or an indented literal block
+            line = ""
         following = lines[i + 1].strip() if i + 1 < len(lines) else ""
         underline = bool(following) and set(following) <= set("=-~^*#+") and len(following) >= 3
         skipped = (
@@ -139,7 +144,11 @@ def first_paragraph(text: str) -> str:
             or line.startswith(("#", "```", "|", "<", "[!", "!", "..", ":", ">", "-", "*", "+"))
         )
         if skipped and paragraph:
-            break
+            text = " ".join(paragraph)
+            # A label such as "Virtual env" above a code block is not prose.
+            if len(text.split()) >= 3 or text[-1] in ".!?":
+                return text
+            paragraph = []
         if not skipped:
             paragraph.append(line)
     return " ".join(paragraph)
@@ -163,7 +172,8 @@ def clean_summary(text: str) -> str | None:
     """
     line = " ".join(text.split())
     line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)  # markdown links and images
-    line = re.sub(r"`+([^`]*)`+_?", r"\1", line)  # code, reST links
+    line = re.sub(r"`([^`<]*?)\s*<[^>`]*>`_{1,2}", r"\1", line)  # reST links
+    line = re.sub(r"`+([^`]*)`+_?", r"\1", line)  # code
     line = line.replace("**", "").replace("__", "").replace("*", "")
     line = line.replace("%", " percent").strip().rstrip(".").strip()
     if not line or len(line) > MAX_SUMMARY:

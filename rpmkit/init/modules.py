@@ -48,9 +48,10 @@ def imports_of(tree: ast.Module) -> dict[str, str]:
                     top = alias.name.split(".")[0]
                     found[top] = top
         elif isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
+            dots = "." * node.level  # kept: a relative import is resolved by its user
             for alias in node.names:
-                found[alias.asname or alias.name] = f"{base}.{alias.name}".lstrip(".")
+                path = f"{node.module}.{alias.name}" if node.module else alias.name
+                found[alias.asname or alias.name] = dots + path
     return found
 
 

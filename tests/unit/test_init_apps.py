@@ -173,3 +173,18 @@ def test_wsgi_function_routes_are_the_paths_it_compares() -> None:
     best = apps.find(blind)
     assert best is not None
     assert routes.seen(blind, best).answers("/anything")
+
+
+def test_an_app_made_by_a_factory_elsewhere_in_the_folder() -> None:
+    boot = "import falcon\ndef create_falcon_app():\n    return falcon.API()\n"
+    app = "from pft.bootstrap import create_falcon_app\napp = create_falcon_app()\n"
+    relative = "from .bootstrap import create_falcon_app\napp = create_falcon_app()\n"
+    for source in (app, relative):
+        parsed = [module(boot, "pft.bootstrap"), module(source, "pft.app")]
+        best = apps.find(parsed)
+        assert best is not None
+        assert (best.target, best.framework.name) == ("pft.app:app", "falcon")
+    # A function that makes no known app object is not a factory.
+    other = "def create_thing():\n    return object()\n"
+    parsed = [module(other, "pft.bootstrap"), module(app.replace("falcon_app", "thing"), "pft.app")]
+    assert apps.find(parsed) is None

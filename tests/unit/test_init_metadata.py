@@ -98,6 +98,9 @@ def test_summary_is_one_clean_line_or_none() -> None:
     assert metadata.clean_summary("a `fast` *app*, 100% [tested](http://x).") == (
         "A fast app, 100 percent tested"
     )
+    assert metadata.clean_summary("A `Hello World <https://x.org/a_(b)>`_ example.") == (
+        "A Hello World example"
+    )
     # Too long for rpmlint: never cut mid-sentence, the caller says so instead.
     assert metadata.clean_summary("word " * 30) is None
 
@@ -110,5 +113,9 @@ def test_readme_prose_skips_headings_badges_and_html(tmp_path: Path) -> None:
     assert metadata.readme_summary(tmp_path) == "First one."
     (tmp_path / "README.md").write_text("Setext title\n============\n\nThe app does things.\n")
     assert metadata.readme_summary(tmp_path) == "The app does things."
+    (tmp_path / "README.md").write_text(
+        "# T\n\nVirtual env\n\n```\npython -m venv v\n```\n\n    indented code\n\nIt runs.\n"
+    )
+    assert metadata.readme_summary(tmp_path) == "It runs."
     (tmp_path / "README.md").write_text("# Only a title\n")
     assert metadata.readme_summary(tmp_path) is None
