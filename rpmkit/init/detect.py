@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rpmkit.errors import ConfigError
-from rpmkit.init import apps, metadata, modules, requirements, routes, serve
+from rpmkit.init import apps, metadata, modules, requirements, routes, serve, shebangs
 from rpmkit.init.apps import AppObject
 
 NGINX_PORT = 80
@@ -42,6 +42,7 @@ class Detected:
     health_path: str = "/"
     static_root: str | None = None
     exclude: tuple[str, ...] = ()
+    accepts: tuple[shebangs.Accept, ...] = ()  # [[rpmlint.accept]] for the app's own files
     # Why each value is what it is, for the config's comments: key -> one sentence.
     why: dict[str, str] = field(default_factory=dict, compare=False)
     said: tuple[str, ...] = field(default=(), compare=False)  # what was found
@@ -50,6 +51,17 @@ class Detected:
 
 def detect(app_dir: Path) -> Detected:
     """Every field of the config; ConfigError (exit 2) when nothing fits or it would fail."""
+    found = _detect(app_dir)
+    if found.template == "static-site":
+        return found
+    accepts, problems = shebangs.findings(app_dir, found.name, found.exclude)
+    if problems:
+        raise ConfigError("\n".join(problems), hint="fix the above, then run rpmkit init again")
+    said = [f"{a.path.split('/app/', 1)[1]}: {a.check} accepted ({a.reason})" for a in accepts]
+    return replace(found, accepts=tuple(accepts), said=(*found.said, *said))
+
+
+def _detect(app_dir: Path) -> Detected:
     parsed = modules.parse(app_dir)
     try:
         app = apps.find(parsed)
@@ -199,13 +211,17 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
             "no /health_check, /health, /healthz or / route seen in the code: the health "
             "check asks / for a 200; add a health route or set [health_check] path"
         )
-    why["health_path"] = (
-        "the app's health route"
-        if health != "/"
-        else "no health route seen; / answers"
-        if seen.answers("/")
-        else "no route seen at all"
-    )
+    if health != "/":
+        why["health_path"] = "the app's health route"
+    elif app.framework.name == "Django":
+        why["health_path"] = (
+            "no health route seen; Django's welcome page answers / while DEBUG is on"
+        )
+    else:
+        why["health_path"] = "no health route seen; / " + (
+            "answers" if seen.answers("/") else "is not seen either"
+        )
+
     if app.framework.name == "Django":
         notes += _django_notes(parsed, app, seen)
     if problems:

@@ -59,6 +59,11 @@ def render(found: Detected) -> str:
             f"and proxies each one to the service on 127.0.0.1:{found.port}."
         )
         lines.append(f"port = {NGINX_PORT}")
+    for accept in found.accepts:
+        lines += ["", "[[rpmlint.accept]]"]
+        lines += _comment("rpmlint calls this file an error; rpmkit init judged it harmless:")
+        lines += [f"check = {_quote(accept.check)}", f"path = {_quote(accept.path)}"]
+        lines.append(f"reason = {_quote(accept.reason)}")
     if found.template != "python-worker":
         lines += ["", "[health_check]"]
         lines += _comment(

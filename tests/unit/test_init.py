@@ -238,3 +238,41 @@ def test_cli_dry_run_prints_and_writes_nothing(hello: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'command = "gunicorn --bind 127.0.0.1:8000 app:app"' in result.output
     assert not (hello / "rpmkit.toml").exists()
+
+
+def _script(path: Path, text: str, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+
+
+def test_app_scripts_rpmlint_fails_on_are_accepted_with_their_reason(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
+    _script(tmp_path / "manage.py", "#!/usr/bin/env python\nimport sys\n", 0o755)
+    _script(tmp_path / "tools/seed.py", "#!/usr/bin/python3\nprint(1)\n", 0o644)
+    _script(tmp_path / "bin/deploy.sh", "#!/usr/bin/env bash\necho\n", 0o755)
+    _script(tmp_path / "bin/ok.sh", "#!/bin/sh\necho\n", 0o755)  # nothing rpmlint minds
+    _script(tmp_path / "ignored/x.py", "#!/usr/bin/env python\n", 0o755)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    found = detect(tmp_path)
+    accepted = {(a.check, a.path) for a in found.accepts}
+    assert accepted == {
+        ("env-script-interpreter", f"/opt/{found.name}/app/manage.py"),
+        ("non-executable-script", f"/opt/{found.name}/app/tools/seed.py"),
+        ("env-script-interpreter", f"/opt/{found.name}/app/bin/deploy.sh"),
+    }
+    reasons = {a.path.rsplit("/", 1)[1]: a.reason for a in found.accepts}
+    assert f"run as `/opt/{found.name}/venv/bin/python manage.py`" in reasons["manage.py"]
+    assert "finds the system's bash on PATH" in reasons["deploy.sh"]
+    (tmp_path / "rpmkit.toml").write_text(render(found))
+    rules = config.load(tmp_path).app.rpmlint.accept
+    assert {(r.check, r.path) for r in rules} == accepted
+
+
+def test_a_script_that_would_run_the_system_python_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
+    _script(tmp_path / "bin/migrate", "#!/usr/bin/env python3\nimport app\n", 0o755)
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    assert info.value.message.startswith("bin/migrate: `#!/usr/bin/env python3` would run the")
+    assert info.value.message.endswith("/venv/bin/python3`, or exclude it")
