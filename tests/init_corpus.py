@@ -271,7 +271,7 @@ KINDS: dict[str, tuple[Callable[[Path], Path], Expected]] = {
             health="/health",
             extra=(),
             license="BSD-3-Clause",
-            summary="The falcon-app app",
+            summary="Falcon web application",
             noarch=False,  # falcon 3's wheel is compiled with Cython
         ),
     ),
@@ -295,7 +295,7 @@ KINDS: dict[str, tuple[Callable[[Path], Path], Expected]] = {
             health="/health",
             extra=(),
             license="NOASSERTION",
-            summary="The flask-factory app",
+            summary="Flask web application",
             noarch=False,  # markupsafe's speedups
         ),
     ),
@@ -307,7 +307,7 @@ KINDS: dict[str, tuple[Callable[[Path], Path], Expected]] = {
             health="/",  # startproject routes only admin/; / is Django's welcome page
             extra=(),
             license="NOASSERTION",
-            summary="The django-site app",
+            summary="Django web application",
             noarch=True,
         ),
     ),

@@ -52,6 +52,9 @@ class Detected:
 def detect(app_dir: Path) -> Detected:
     """Every field of the config; ConfigError (exit 2) when nothing fits or it would fail."""
     found = _detect(app_dir)
+    if not found.summary:
+        # Not the name again (rpmlint: name-repeated-in-summary): what kind of app it is.
+        found = replace(found, summary=_kind_summary(found))
     if found.template == "static-site":
         return found
     accepts, problems = shebangs.findings(app_dir, found.name, found.exclude)
@@ -59,6 +62,18 @@ def detect(app_dir: Path) -> Detected:
         raise ConfigError("\n".join(problems), hint="fix the above, then run rpmkit init again")
     said = [f"{a.path.split('/app/', 1)[1]}: {a.check} accepted ({a.reason})" for a in accepts]
     return replace(found, accepts=tuple(accepts), said=(*found.said, *said))
+
+
+def _kind_summary(found: Detected) -> str:
+    if found.template == "static-site":
+        return "Static web site served by nginx"
+    if found.template == "python-worker":
+        return "Python worker service"
+    framework = found.app.framework.name if found.app else ""
+    if framework in ("", "WSGI", "WSGI function", "app factory"):
+        return "Python web application"
+    name = framework.removesuffix(" (ASGI)")
+    return f"{name[0].upper()}{name[1:]} web application"  # rpmlint: summary-not-capitalized
 
 
 def _detect(app_dir: Path) -> Detected:
@@ -113,14 +128,14 @@ def _metadata(app_dir: Path, serving: list[modules.Module]) -> Detected:
     if summary:
         why["summary"] = f"from {source}"
     else:
-        summary = f"The {name} app"
+        summary = ""  # said by kind once the kind is known (see detect)
         reason = (
             f"{source} is longer than {metadata.MAX_SUMMARY} characters"
             if sentence
             else "no pyproject description, README sentence or module docstring"
         )
         why["summary"] = f"{reason}: write a one-line summary"
-        notes.append(f"summary: {reason}; wrote {summary!r}")
+        notes.append(f"summary: {reason}")
     spdx, where = metadata.license_of(app_dir)
     if spdx:
         why["license"] = f"from {where}"

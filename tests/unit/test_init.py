@@ -152,7 +152,7 @@ def test_summary_too_long_is_not_cut(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text(f"{sentence} Short one.\n")
     (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
     found = detect(tmp_path)
-    assert found.summary == f"The {tmp_path.name.lower().replace('_', '-')} app"
+    assert found.summary == "Python web application"  # never the name again
     assert any("longer than 79 characters" in n for n in found.notes)
 
 
