@@ -3,8 +3,11 @@
 The app's modules are parsed, never imported (`modules`); its WSGI or ASGI
 callable is found by kind (`apps`), its routes read from the code
 (`routes`), its gunicorn file read without running it (`gunicorn`); the
-service's command follows (`serve`), and `detect` turns all of it into one
-`Detected` value that `render` writes as TOML with a comment on each guess.
+service's command follows (`serve`). `scripts` finds self-serving scripts and
+workers, `django` the settings a balancer trips on, `shebangs` the app files
+rpmlint fails on, `metadata` the name, summary and licence. `detect` turns all
+of it into one `Detected` value that `render` writes as TOML with a comment
+on each guess.
 """
 
 from __future__ import annotations

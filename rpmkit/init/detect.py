@@ -9,13 +9,22 @@ static-site; a script with a `__main__` block a python-worker.
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rpmkit.errors import ConfigError
-from rpmkit.init import apps, metadata, modules, requirements, routes, serve, shebangs
+from rpmkit.init import (
+    apps,
+    django,
+    metadata,
+    modules,
+    requirements,
+    routes,
+    scripts,
+    serve,
+    shebangs,
+)
 from rpmkit.init.apps import AppObject
 
 NGINX_PORT = 80
@@ -87,7 +96,7 @@ def _detect(app_dir: Path) -> Detected:
             hint=f"add `app = bottle.default_app()` at the end of {exc.path}, then run "
             "rpmkit init again",
         ) from None
-    served = serving_script(parsed) if app is None else None
+    served = scripts.serving(parsed) if app is None else None
     # The serving module's docstring can say what the app is (Django's is boilerplate).
     named = app.module if app and app.framework.name != "Django" else None
     named = served[0].name if served else named
@@ -99,7 +108,7 @@ def _detect(app_dir: Path) -> Detected:
     if (app_dir / "public" / "index.html").is_file():
         why = {**base.why, "template": "public/index.html: nginx serves the folder"}
         return replace(base, template="static-site", static_root="public", why=why)
-    script = find_script(app_dir)
+    script = scripts.find_worker(app_dir)
     if script is not None:
         return replace(
             base,
@@ -238,7 +247,7 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
         )
 
     if app.framework.name == "Django":
-        notes += _django_notes(parsed, app, seen)
+        notes += django.notes(parsed, app, seen)
     if problems:
         raise ConfigError("\n".join(problems), hint="fix the above, then run rpmkit init again")
     if plan.port_from:
@@ -258,73 +267,6 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
     )
 
 
-def _django_notes(parsed: list[modules.Module], app: AppObject, seen: routes.Routes) -> list[str]:
-    package = app.module.rsplit(".", 1)[0]
-    settings = next((m for m in parsed if m.name == f"{package}.settings"), None)
-    if settings is None:
-        return []
-    values = {}
-    for node in settings.tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in ("DEBUG", "ALLOWED_HOSTS"):
-                with contextlib.suppress(ValueError):
-                    values[target.id] = ast.literal_eval(node.value)
-    notes = []
-    hosts = values.get("ALLOWED_HOSTS")
-    if isinstance(hosts, list) and "*" not in hosts:
-        notes.append(
-            f"{settings.path}: ALLOWED_HOSTS = {hosts!r}: the load balancer's health check "
-            "sends the instance's IP address as Host, which Django answers with 400; allow it "
-            "(the instance's address, or '*')"
-        )
-    if values.get("DEBUG") is True:
-        extra = " (its / answers only while DEBUG is on)" if not seen.answers("/") else ""
-        notes.append(f"{settings.path}: DEBUG = True{extra}: turn it off on a server")
-    return notes
-
-
-# Servers a script can start itself: (qualified name's end, index of host, index of port).
-SERVER_CALLS = {
-    "HTTPServer": None,
-    "ThreadingHTTPServer": None,
-    "TCPServer": None,
-    "ThreadingTCPServer": None,
-    "make_server": (0, 1),
-}
-
-
-def serving_script(parsed: list[modules.Module]) -> tuple[modules.Module, int] | None:
-    """A top-level script that serves HTTP itself on a literal loopback-reachable port."""
-    for module in parsed:
-        if "." in module.name:
-            continue
-        for node in ast.walk(module.tree):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            kind = module.qualified(node.func).rsplit(".", 1)[-1]
-            if kind not in SERVER_CALLS:
-                continue
-            where = SERVER_CALLS[kind]
-            if where is None:
-                address = node.args[0]
-                parts = address.elts if isinstance(address, ast.Tuple) else []
-            else:
-                parts = node.args[:2]
-            values = [p.value for p in parts if isinstance(p, ast.Constant)]
-            if len(values) != 2:
-                continue
-            host, port = values
-            if (
-                isinstance(host, str)
-                and isinstance(port, int)
-                and host in serve.LOOPBACK_REACHABLE
-                and port >= serve.FIRST_UNPRIVILEGED
-            ):
-                return module, port
-    return None
-
-
 def _script_server(app_dir: Path, base: Detected, module: modules.Module, port: int) -> Detected:
     seen = routes.compared_paths(module)
     health = next((p for p in HEALTH_PATHS if p in seen.paths), "/")
@@ -337,14 +279,3 @@ def _script_server(app_dir: Path, base: Detected, module: modules.Module, port: 
         said=(f"{module.path}: serves HTTP itself on port {port}",),
         why={**base.why, "port": f"the port {module.path} listens on"},
     )
-
-
-def find_script(app_dir: Path) -> str | None:
-    """A top-level script with an `if __name__ == "__main__":` block (a worker)."""
-    for path in sorted(app_dir.glob("*.py")):
-        if path.name in modules.SKIPPED_FILES or path.name.startswith("test_"):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if re.search(r"^if __name__ == ['\"]__main__['\"]\s*:", text, re.MULTILINE):
-            return path.name
-    return None
