@@ -54,3 +54,5 @@ class Python(Model):
     """The venv of the python-web and python-worker templates."""
 
     extra_requirements: list[ExtraRequirement] = []
+    """Requirements rpmkit adds itself (the server, e.g. "gunicorn"), installed with the
+    requirements file from the same wheelhouse; the app's own files stay as they are."""
