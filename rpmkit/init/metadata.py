@@ -69,7 +69,10 @@ def rpm_name(text: str) -> str:
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if not name or not name[0].isalpha():
         name = f"app-{name}".strip("-")
-    return name[:32].rstrip("-")
+    if len(name) > 32:  # useradd's limit; cut between words when one ends late enough
+        cut = name[:33].rfind("-")
+        name = name[:cut] if cut >= 16 else name[:32]
+    return name.rstrip("-")
 
 
 def license_of(app_dir: Path) -> tuple[str | None, str]:

@@ -74,7 +74,8 @@ def test_licence_file_then_pyproject_then_classifier_then_none(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("text", "name"),
     [("hello-world", "hello-world"), ("My App!", "my-app"), ("2fast", "app-2fast"),
-     ("x" * 40, "x" * 32), ("Über_Tool", "ber-tool")],
+     ("x" * 40, "x" * 32), ("Über_Tool", "ber-tool"),
+     ("render-examples+flask-hello-world", "render-examples-flask-hello")],
 )  # fmt: skip
 def test_rpm_name_is_also_a_valid_user_name(text: str, name: str) -> None:
     assert metadata.rpm_name(text) == name
