@@ -17,6 +17,7 @@ from rpmkit.errors import ConfigError
 from rpmkit.init import (
     apps,
     django,
+    environ,
     metadata,
     modules,
     requirements,
@@ -214,6 +215,20 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
     said += plan.said
     notes += plan.notes
     problems += plan.problems
+    environment = dict(plan.environment)
+    imported = {app.module, f"{app.module.rsplit('.', 1)[0]}.settings"}  # Django's too
+    for module in (m for m in parsed if m.name in imported):
+        for variable in environ.required(module):
+            if "PORT" in variable:
+                environment[variable] = str(plan.port)
+                said.append(f"{module.path} reads ${variable}: the unit sets it to {plan.port}")
+            else:
+                problems.append(
+                    f"{module.path} reads os.environ[{variable!r}] when it is imported, and "
+                    "the service's unit does not set it: the app would not start. Read it "
+                    f"with a default (os.environ.get({variable!r}, ...)), or where it is used; "
+                    "a secret comes from the instance, not from the package"
+                )
     extra = tuple(d for d in plan.needs if not listed.lists(d))
     if extra:
         what = found_file or "the app (it has no requirements file)"
@@ -259,7 +274,7 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
         app=app,
         command=plan.command,
         port=plan.port,
-        environment=tuple(sorted(plan.environment.items())),
+        environment=tuple(sorted(environment.items())),
         health_path=health,
         why=why,
         said=tuple(said),

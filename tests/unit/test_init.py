@@ -276,3 +276,38 @@ def test_a_script_that_would_run_the_system_python_is_refused(tmp_path: Path) ->
         detect(tmp_path)
     assert info.value.message.startswith("bin/migrate: `#!/usr/bin/env python3` would run the")
     assert info.value.message.endswith("/venv/bin/python3`, or exclude it")
+
+
+def test_a_variable_read_at_import_without_default(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\ngunicorn\n")
+    app = (
+        "import os\nfrom flask import Flask\n"
+        "PORT = int(os.environ['PORT'])\n"
+        "app = Flask(__name__)\n"
+        "app.config['DEBUG'] = os.environ.get('DEBUG', '')\n"
+        "if 'SENTRY_DSN' in os.environ:\n    DSN = os.environ['SENTRY_DSN']\n"
+        "def view():\n    return os.environ['ONLY_WHEN_CALLED']\n"
+    )
+    (tmp_path / "app.py").write_text(app)
+    found = detect(tmp_path)  # PORT is the service's own; the others are guarded
+    assert found.environment == (("PORT", "8000"),)
+    assert "app.py reads $PORT: the unit sets it to 8000" in found.said
+    (tmp_path / "rpmkit.toml").write_text(render(found))
+    assert config.load(tmp_path).app.services[0].environment == {"PORT": "8000"}
+    (tmp_path / "app.py").write_text(app + "SECRET = os.environ['SECRET_KEY']\n")
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    assert info.value.message.startswith(
+        "app.py reads os.environ['SECRET_KEY'] when it is imported, and the service's unit"
+    )
+
+
+def test_django_settings_read_at_import(tmp_path: Path) -> None:
+    write, _ = KINDS["django-site"]
+    site = write(tmp_path / "d")
+    settings = site / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text() + "\nimport os\nDATABASE_URL = os.environ['DATABASE_URL']\n"
+    )
+    with pytest.raises(ConfigError, match=r"mysite/settings.py reads os.environ\['DATABASE_URL'\]"):
+        detect(site)
