@@ -13,9 +13,9 @@ import re
 from typing import Annotated
 
 from packaging.requirements import InvalidRequirement, Requirement
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
-from rpmkit.fields import Model
+from rpmkit.fields import LINE_MAX, Model
 
 # The spec passes each requirement to pip as a single-quoted shell word, and rpm
 # expands '%': neither quotes, '%', '$', '`', '\\' nor a newline may appear. No '@'
@@ -37,7 +37,7 @@ def _requirement(value: str) -> str:
     return value
 
 
-ExtraRequirement = Annotated[str, AfterValidator(_requirement)]
+ExtraRequirement = Annotated[str, Field(max_length=LINE_MAX), AfterValidator(_requirement)]
 
 
 def normalize(name: str) -> str:
