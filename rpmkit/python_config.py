@@ -54,5 +54,6 @@ class Python(Model):
     """The venv of the python-web and python-worker templates."""
 
     extra_requirements: list[ExtraRequirement] = []
-    """Requirements rpmkit adds itself (the server, e.g. "gunicorn"), installed with the
-    requirements file from the same wheelhouse; the app's own files stay as they are."""
+    """Requirements rpmkit adds itself (the server, e.g. "gunicorn"), downloaded and installed
+    after the requirements file's; the app's own files stay as they are. No URL, `'`, `%`,
+    `$` or `\\`. `rpmkit init` adds the server here when the requirements lack it."""
