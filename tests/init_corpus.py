@@ -228,13 +228,24 @@ def health():
     )
 
 
-def write_django(root: Path) -> Path:
-    """`django-admin startproject mysite` as it comes; requirements pin the same Django."""
+def write_django(root: Path, allowed_hosts: str = '["*"]') -> Path:
+    """`django-admin startproject mysite`, requirements pinning the same Django.
+
+    The one edit every project behind a load balancer needs: ALLOWED_HOSTS
+    admits the instance's IP address, which the balancer's health check sends
+    as Host (startproject leaves it empty).
+    """
     import django
 
     root.mkdir(parents=True, exist_ok=True)
     admin = Path(sys.executable).with_name("django-admin")
     subprocess.run([str(admin), "startproject", "mysite", str(root)], check=True)
+    settings = root / "mysite" / "settings.py"
+    text = settings.read_text()
+    assert "\nALLOWED_HOSTS = []\n" in text
+    settings.write_text(
+        text.replace("\nALLOWED_HOSTS = []\n", f"\nALLOWED_HOSTS = {allowed_hosts}\n")
+    )
     return _files(root, {"requirements.txt": f"Django=={django.get_version()}\n{GUNICORN}\n"})
 
 

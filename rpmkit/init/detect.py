@@ -262,7 +262,9 @@ def _web(app_dir: Path, base: Detected, parsed: list[modules.Module], app: AppOb
         )
 
     if app.framework.name == "Django":
-        notes += django.notes(parsed, app, seen)
+        warned, refused = django.check(parsed, app, seen)
+        notes += warned
+        problems += refused
     if problems:
         raise ConfigError("\n".join(problems), hint="fix the above, then run rpmkit init again")
     if plan.port_from:

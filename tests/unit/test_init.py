@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from rpmkit import cli, config
 from rpmkit.errors import ConfigError
 from rpmkit.init import Detected, detect, render, validate
-from tests.init_corpus import KINDS
+from tests.init_corpus import KINDS, write_django
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
 
@@ -157,10 +157,19 @@ def test_summary_too_long_is_not_cut(tmp_path: Path) -> None:
 
 
 def test_django_settings_the_load_balancer_trips_on(tmp_path: Path) -> None:
-    write, _ = KINDS["django-site"]
-    found = detect(write(tmp_path / "d"))
-    assert any("ALLOWED_HOSTS = []" in n and "answers with 400" in n for n in found.notes)
+    found = detect(write_django(tmp_path / "ok"))
     assert any("DEBUG = True (its / answers only while DEBUG is on)" in n for n in found.notes)
+    # startproject's empty list, or one without '*', fails every health check.
+    for hosts in ("[]", "['127.0.0.1', 'localhost']"):
+        with pytest.raises(ConfigError) as info:
+            detect(write_django(tmp_path / f"refused{len(hosts)}", hosts))
+        assert info.value.message.startswith(f"mysite/settings.py: ALLOWED_HOSTS = {hosts}")
+        assert "Django answers 400 to the load balancer's health check" in info.value.message
+    # A list the module changes later is not judged.
+    later = write_django(tmp_path / "later", "[]")
+    settings = later / "mysite" / "settings.py"
+    settings.write_text(settings.read_text() + "ALLOWED_HOSTS.append(instance_ip())\n")
+    assert detect(later).command
 
 
 def test_static_site_and_worker(tmp_path: Path) -> None:
