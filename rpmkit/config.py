@@ -43,6 +43,7 @@ from rpmkit.fields import (
 )
 from rpmkit.handoff.config import Bake, Deploy, ProfileName, Publish, Scaffold
 from rpmkit.lint_config import Rpmlint
+from rpmkit.python_config import Python
 from rpmkit.rehearse.config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
@@ -174,6 +175,8 @@ class AppConfig(Model):
     """Extra `BuildRequires:` lines."""
     requirements: RelPath | None = None
     """A pip requirements file installed into the app's venv (python-* templates)."""
+    python: Python = Python()
+    """The venv: requirements rpmkit adds itself (`extra_requirements`, such as the server)."""
     exclude: list[Line] = []
     """Source paths left out of the tarball, in `.gitignore` syntax (beside rpmkit's defaults)."""
     include: list[Line] = []
@@ -225,6 +228,11 @@ class AppConfig(Model):
             return self
         if kind.services and not self.services:
             raise ValueError(f"template {kind.name} needs at least one [[services]] entry")
+        if self.python.extra_requirements and not kind.python:
+            raise ValueError(
+                "python.extra_requirements: only the "
+                f"{' and '.join(templates.names(python=True))} templates build a venv"
+            )
         if not kind.services and self.services:
             raise ValueError(
                 f"template {kind.name} is served by nginx and runs no [[services]]; use "

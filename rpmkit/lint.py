@@ -38,6 +38,10 @@ LAYOUT_FILTERS = (
     # E: Fedora's configuration (Amazon Linux 2023's) rejects every SysV init script,
     # a distribution's rule for its own packages; an app chose them (init = "sysv").
     r"^(?P<pkg>\S+)\.[^.\s]+: E: deprecated-init-script [A-Za-z0-9_-]+$",
+    # E: rpmlint's I18NCheck takes a package named `<x>-<ISO 639 code>` (`shop-app`:
+    # "app" is Apatani's code, `-api`, `-web` alike) for a translation subpackage that
+    # must require `locales-<code>`; an application's name is not a language.
+    r"^\S+-(?P<lang>[A-Za-z_@]+)\.[^.\s]+: E: no-dependency-on locales-(?P=lang)$",
 )
 # The same as an rpmlint configuration file, given to rpmlint with --config.
 POLICY = (

@@ -84,6 +84,8 @@ class Stager:
     def requires_wheels(self) -> bool:
         """Whether the requirements name anything to install (not just options, or nothing)."""
         app = self.loaded.app
+        if app.python.extra_requirements:
+            return True
         if app.requirements is None:
             return False
         path = self.loaded.app_dir / app.requirements
@@ -100,16 +102,18 @@ class Stager:
     def wheel_dir(self, name: str) -> Path:
         """The folder of the requirements' wheels, fetched once."""
         if self._wheel_dir is None:
-            if self.loaded.app.requirements is None:
+            app = self.loaded.app
+            extra = tuple(app.python.extra_requirements)
+            if app.requirements is None and not extra:
                 raise ConfigError(
                     f"{self.loaded.source}: the spec installs wheels ({name}) but sets no "
                     "requirements",
                     hint='set requirements = "requirements.txt"',
                 )
-            requirements = self.loaded.app_dir / self.loaded.app.requirements
+            requirements = self.loaded.app_dir / app.requirements if app.requirements else None
             self._wheel_dir = wheelhouse.fetch(
                 requirements, wheelhouse.target(self.python), self.reporter, self.scratch,
-                self.index_url, self.wheels_from,
+                self.index_url, self.wheels_from, extra,
             )  # fmt: skip
         return self._wheel_dir
 

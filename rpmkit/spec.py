@@ -104,9 +104,16 @@ def render(loaded: LoadedConfig, arch: str | None = None) -> Spec:
 
 
 def source_names(app: AppConfig) -> tuple[str, ...]:
-    """Source0 (the app tarball) and, for a python template with requirements, Source1 (wheels)."""
+    """Source0 (the app tarball) and, for a python template with requirements, Source1 (wheels).
+
+    Requirements are the requirements file, `python.extra_requirements`, or both.
+    """
     names = [f"{app.name}-{app.version}.tar.gz"]
-    if app.kind is not None and app.kind.python and app.requirements:
+    if (
+        app.kind is not None
+        and app.kind.python
+        and (app.requirements or app.python.extra_requirements)
+    ):
         names.append(f"{app.name}-{app.version}-wheels.tar")
     return tuple(names)
 

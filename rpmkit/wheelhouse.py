@@ -8,6 +8,7 @@ with `pip install --no-index`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -153,14 +154,19 @@ def pip_environment(
 
 
 def fetch(
-    requirements: Path,
+    requirements: Path | None,
     tgt: Target,
     reporter: Reporter,
     scratch: Path,
     index_url: str | None = None,
     wheelhouse: Path | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Path:
-    """A directory holding the wheels for `requirements`: cached, or from `wheelhouse`.
+    """A directory holding the wheels for `requirements` and `extra`: cached, or from `wheelhouse`.
+
+    `extra` (`python.extra_requirements`, PEP 508 lines checked by the config)
+    is appended to the flattened requirements, so pip downloads and the spec
+    installs it like the file's own lines; the app's file is never changed.
 
     The requirements are read and checked first (`reqfile.read`: ConfigError
     names a refused line); pip reads only the flattened copy, which is stored
@@ -170,7 +176,14 @@ def fetch(
     interrupted download is never mistaken for a complete one. `wheelhouse`
     is not cached: it is read into `scratch` each time.
     """
-    reqs = reqfile.read(requirements, reqfile.repository_root(requirements.parent))
+    reqs = reqfile.Requirements(lines=())
+    if requirements is not None:
+        reqs = reqfile.read(requirements, reqfile.repository_root(requirements.parent))
+    reqs = dataclasses.replace(reqs, lines=(*reqs.lines, *extra))
+    given = " and ".join(
+        [*([str(requirements)] if requirements else []),
+         *([f"python.extra_requirements {', '.join(extra)}"] if extra else [])]
+    )  # fmt: skip
     if index_url:
         _register_credentials(index_url)
     built = _build_local(reqs.local, scratch / "local-wheels", reporter, index_url, wheelhouse)
@@ -182,7 +195,7 @@ def fetch(
     (inputs / CONSTRAINTS).write_text(reqs.constraints_text(), encoding="utf-8")
     if wheelhouse is not None:
         dest = scratch / "wheels"
-        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse, requirements)
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse, given)
         _store_requirements(dest, installed, reqs)
         return dest
     digests = "".join(f"{sha256_of(w)}\n" for _, w in built)
@@ -194,7 +207,7 @@ def fetch(
     partial = cached.with_name(f"{key}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, requirements)
+        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, given)
         _store_requirements(partial, installed, reqs)
         try:
             partial.rename(cached)
@@ -284,7 +297,7 @@ def _download(
     reporter: Reporter,
     index_url: str | None,
     wheelhouse: Path | None,
-    given: Path,
+    given: str,
 ) -> None:
     # `requirements` is the flattened copy pip reads; `given` is the user's file, for messages.
     dest.mkdir(parents=True, exist_ok=True)

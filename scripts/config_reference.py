@@ -26,7 +26,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rpmkit import config, disposable, fields, lint_config, schema
+from rpmkit import config, disposable, fields, lint_config, python_config, schema
 from rpmkit.handoff import config as handoff_config
 from rpmkit.rehearse import config as rehearse_config
 
@@ -67,6 +67,7 @@ TYPE_NAMES: list[tuple[Any, str]] = [
     (fields.FileName, "file name"),
     (lint_config.CheckName, "rpmlint check name"),
     (lint_config.PathPattern, "absolute path pattern"),
+    (python_config.ExtraRequirement, "PEP 508 requirement"),
 ]
 # Validators used inline (not through a named type above), by function.
 VALIDATOR_NAMES: dict[Callable[..., Any], str] = {

@@ -29,19 +29,23 @@ from rpmkit.errors import ConfigError
 def init(state: State, app_dir: Path, force: bool, dry_run: bool, yes: bool) -> None:
     """Write DIR/rpmkit.toml for an existing app, from what the folder holds.
 
-    A Flask (or other WSGI) app is found by parsing its modules: `app =
-    Flask(__name__)`, a WSGI `application`, or a `create_app()` factory. It
-    becomes a python-web app: gunicorn on 127.0.0.1:8000 serving
-    `module:callable`, nginx on port 80, the requirements from
-    requirements.txt, the health check on the app's /health_check (or
-    /health, /healthz, ...) route. A public/index.html makes a static-site,
-    a script with a __main__ block a python-worker. Name, version, summary
-    and licence come from pyproject.toml, the folder's name, the README and
-    LICENSE.
+    The app's modules are parsed, never imported. A WSGI app (Flask, bottle,
+    falcon, Django's wsgi.py, a `create_app()` factory, a plain
+    `def application(environ, start_response)`) becomes a python-web app
+    served by gunicorn on loopback behind nginx on port 80; an ASGI app
+    (Quart, FastAPI) by uvicorn. A gunicorn.conf.py (or gunicorn_config.py)
+    is read: the service listens where its bind says when nginx can reach
+    it there. A server the requirements do not list goes into [python]
+    extra_requirements; the app's own files are never changed. The health
+    check asks the app's /health_check, /health or /healthz route, else /.
+    A public/index.html makes a static-site, a script with a __main__ block
+    a python-worker. Name, version, summary (the README's first sentence)
+    and licence (the LICENSE file's text) come from the folder.
 
-    On a terminal it shows the values and lets you change them; otherwise
-    (and with --yes) it asks nothing. It never overwrites rpmkit.toml
-    without --force.
+    It says what it found, and refuses (exit 2) to write a config it knows
+    would fail, naming what to add. On a terminal it shows the values and
+    lets you change them; otherwise (and with --yes) it asks nothing. It
+    never overwrites rpmkit.toml without --force.
 
     \b
     Examples:
@@ -66,6 +70,8 @@ def init(state: State, app_dir: Path, force: bool, dry_run: bool, yes: bool) -> 
         found = _confirm(found)
     text = scaffold.render(found)
     scaffold.validate(text)
+    for line in found.said:
+        state.reporter.info(f"found: {line}")
     for note in found.notes:
         state.reporter.warn(note)
     if dry_run:

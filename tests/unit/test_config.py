@@ -325,6 +325,26 @@ BROKEN = [
         [("tarball", "is not a file name")],
         id="tarball-not-a-file-name",
     ),
+    pytest.param(
+        table("[python]\nextra_requirements = [\"gunicorn; python_version >= '3'\"]"),
+        [("python.extra_requirements[0]", "no single quote")],
+        id="extra-requirement-with-a-quote",
+    ),
+    pytest.param(
+        table('[python]\nextra_requirements = ["gunicorn @ gunicorn.whl"]'),
+        [("python.extra_requirements[0]", "no URL")],
+        id="extra-requirement-url",
+    ),
+    pytest.param(
+        table('[python]\nextra_requirements = ["gunicorn $(reboot)"]'),
+        [("python.extra_requirements[0]", "no URL; no single quote")],
+        id="extra-requirement-shell",
+    ),
+    pytest.param(
+        table('[python]\nextra_requirements = ["gunicorn >>> 1"]'),
+        [("python.extra_requirements[0]", "is not a PEP 508 requirement")],
+        id="extra-requirement-not-pep508",
+    ),
 ]
 
 

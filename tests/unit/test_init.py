@@ -1,8 +1,7 @@
-"""`rpmkit init`: what it finds in an app's folder, and the rpmkit.toml it writes."""
+"""`rpmkit init`: what it finds in an app folder, the rpmkit.toml it writes, what it refuses."""
 
 from __future__ import annotations
 
-import ast
 import shutil
 from pathlib import Path
 
@@ -11,18 +10,8 @@ from click.testing import CliRunner
 
 from rpmkit import cli, config
 from rpmkit.errors import ConfigError
-from rpmkit.init import (
-    Detected,
-    clean_summary,
-    detect,
-    license_of,
-    readme_summary,
-    render,
-    routes,
-    rpm_name,
-    validate,
-    wsgi_callable,
-)
+from rpmkit.init import Detected, detect, render, validate
+from tests.init_corpus import KINDS, write_django
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
 
@@ -36,96 +25,151 @@ def hello(tmp_path: Path) -> Path:
     return app
 
 
-def callable_in(source: str) -> tuple[str, str] | None:
-    return wsgi_callable(ast.parse(source))
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_corpus_app_config(tmp_path: Path, kind: str) -> None:
+    write, expected = KINDS[kind]
+    app_dir = write(tmp_path / kind)
+    (app_dir / "rpmkit.toml").write_text(render(detect(app_dir)))
+    app = config.load(app_dir).app
+    assert [(s.command, s.port) for s in app.services] == [(expected.command, expected.port)]
+    assert app.nginx is not None
+    assert app.nginx.upstream is None  # nginx proxies to 127.0.0.1:<the service's port>
+    assert (app.health_check.path, app.health_check.port) == (expected.health, 80)
+    assert tuple(app.python.extra_requirements) == expected.extra
+    assert (app.license, app.summary) == (expected.license, expected.summary)
 
 
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("from flask import Flask\napp = Flask(__name__)\n", ("app", "Flask")),
-        ("import flask\nserver: flask.Flask = flask.Flask('x')\n", ("server", "Flask")),
-        ("from django.core.wsgi import get_wsgi_application\n"
-         "application = get_wsgi_application()\n", ("application", "WSGI")),
-        ("application = make_wsgi(config)\n", ("application", "WSGI")),
-        ("def create_app(config=None):\n    return Flask(__name__)\n", ("create_app()", "factory")),
-        # A factory that needs arguments cannot be named on gunicorn's command line.
-        ("def create_app(config):\n    return Flask(__name__)\n", None),
-        # An app object wins over a factory in the same module.
-        ("def create_app():\n    pass\napp = Flask(__name__)\n", ("app", "Flask")),
-        ("def main():\n    app = Flask(__name__)\n", None),  # not at module level
-        ("print('hello')\n", None),
-    ],
-)  # fmt: skip
-def test_wsgi_callable(source: str, expected: tuple[str, str] | None) -> None:
-    assert callable_in(source) == expected
-
-
-def test_routes_are_the_literal_paths_of_route_decorators() -> None:
-    tree = ast.parse(
-        "@app.get('/')\ndef a(): ...\n"
-        "@bp.route('/health', methods=['GET'])\ndef b(): ...\n"
-        "@app.post('/submit')\ndef c(): ...\n"
-        "@app.route(PATH)\ndef d(): ...\n"
-    )
-    assert list(routes(tree)) == ["/", "/health"]
-
-
-def test_hello_world_is_a_flask_app_behind_nginx(hello: Path) -> None:
+def test_hello_world(hello: Path) -> None:
     found = detect(hello)
-    assert found.name == "hello-world"
-    assert found.template == "python-web"
-    assert found.requirements == "requirements.txt"
-    assert found.wsgi is not None
-    assert found.wsgi.target == "app:app"
+    assert (found.name, found.template, found.requirements) == (
+        "hello-world",
+        "python-web",
+        "requirements.txt",
+    )
     assert found.command == "gunicorn --bind 127.0.0.1:8000 app:app"
-    assert found.health_path == "/health_check"
-    assert found.license == "MIT"
-    assert found.summary == (
-        "The smallest app rpmkit packages: a Flask app run by gunicorn behind nginx"
+    assert (found.health_path, found.license, found.extra_requirements) == (
+        "/health_check",
+        "MIT",
+        (),
     )
     assert found.notes == ()
+    assert found.said == ("app.py: Flask `app` (app:app)",)
 
 
-def test_the_written_config_loads_and_says_what_the_check_needs(hello: Path) -> None:
-    (hello / "rpmkit.toml").write_text(render(detect(hello)))
-    app = config.load(hello).app
-    assert app.template == "python-web"
-    assert [(s.command, s.port) for s in app.services] == [
-        ("gunicorn --bind 127.0.0.1:8000 app:app", 8000)
-    ]
-    assert app.nginx is not None
-    assert app.nginx.port == 80
-    assert (app.health_check.path, app.health_check.port) == ("/health_check", 80)
+def test_comments_say_where_traffic_goes(tmp_path: Path) -> None:
+    write, _ = KINDS["wsgi-plain"]
+    text = render(detect(write(tmp_path / "w")))
 
+    def comment(table: str) -> str:
+        block = text.split(f"{table}\n", 1)[1].split("\n\n", 1)[0]
+        return " ".join(line[2:] for line in block.splitlines() if line.startswith("# "))
 
-def test_a_package_module_a_factory_and_another_health_route(tmp_path: Path) -> None:
-    (tmp_path / "shop").mkdir()
-    (tmp_path / "shop" / "__init__.py").write_text(
-        "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n\n"
-        "    @app.get('/healthz')\n    def healthz():\n        return 'ok'\n\n    return app\n"
+    # nginx listens on the public port and proxies to the service's loopback port.
+    assert comment("[nginx]") == (
+        "nginx listens on port 80, where the load balancer sends requests, and proxies "
+        "each one to the service on 127.0.0.1:8085."
     )
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "app.py").write_text("app = Flask(__name__)\n")  # tests are not the app
-    (tmp_path / "requirements.txt").write_text("Flask==3.1.2\ngunicorn[gevent]>=23\n")
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "Shop_Front"\nversion = "2.3.1"\ndescription = "The shop."\n'
+    assert comment("[[services]]") == (
+        "gunicorn serves the WSGI function `application` of app.py on 127.0.0.1:8085 "
+        "(the bind in gunicorn.conf.py)."
+    )
+    assert '# from the text of LICENSE\nlicense = "MIT"' in text
+
+
+def test_a_missing_server_is_added_and_said(tmp_path: Path) -> None:
+    write, _ = KINDS["bottle-app"]
+    app_dir = write(tmp_path / "b")
+    requirements = (app_dir / "requirements.txt").read_text()
+    found = detect(app_dir)
+    assert found.extra_requirements == ("gunicorn",)
+    assert any("no gunicorn; added to [python] extra_requirements" in s for s in found.said)
+    assert "[python]\n# requirements.txt does not list gunicorn" in render(found)
+    assert (app_dir / "requirements.txt").read_text() == requirements  # never edited
+
+
+def test_an_app_without_requirements_file(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
+    found = detect(tmp_path)
+    assert (found.requirements, found.extra_requirements) == (None, ("gunicorn",))
+    validate(render(found))
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    with pytest.raises(ConfigError, match="no requirements.txt, and app.py needs flask"):
+        detect(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["flask"]\n')
+    with pytest.raises(ConfigError, match="pyproject.toml lists dependencies but there is no"):
+        detect(tmp_path)
+
+
+def test_a_framework_the_requirements_do_not_name_is_a_note(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "requirements.txt").write_text("flask-restx\ngunicorn\n")
+    found = detect(tmp_path)
+    assert any("requirements.txt does not name flask" in n for n in found.notes)
+    assert any("no /health_check, /health, /healthz or / route seen" in n for n in found.notes)
+    assert found.health_path == "/"
+
+
+def test_a_config_it_knows_fails_is_refused_naming_each_cause(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "requirements.txt").write_text("flask\ngunicorn\n")
+    (tmp_path / "gunicorn.conf.py").write_text('daemon = True\nerrorlog = "/var/log/g.log"\n')
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    lines = info.value.message.splitlines()
+    assert len(lines) == 2
+    assert "daemon = True" in lines[0]
+    assert "errorlog = '/var/log/g.log'" in lines[1]
+
+
+def test_bottle_default_app_without_a_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from bottle import route, run\n@route('/')\ndef index():\n    return 'hi'\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    assert "routes on bottle's default app" in info.value.message
+    assert "add `app = bottle.default_app()`" in (info.value.hint or "")
+
+
+def test_a_script_that_serves_http_itself(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        '"""Tiny stdlib web app: 200 on / and /health_check. More here."""\n'
+        "import http.server\n\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200 if self.path in ('/', '/health_check') else 404)\n\n"
+        "http.server.ThreadingHTTPServer(('127.0.0.1', 8010), H).serve_forever()\n"
     )
     found = detect(tmp_path)
-    assert (found.name, found.version, found.summary) == ("shop-front", "2.3.1", "The shop")
-    assert found.command == "gunicorn --bind 127.0.0.1:8000 shop:create_app()"
-    assert found.health_path == "/healthz"
-    assert found.notes == ()
+    assert (found.template, found.command, found.port) == ("python-web", "python app.py", 8010)
+    assert found.health_path == "/health_check"
+    assert found.summary == "Tiny stdlib web app: 200 on / and /health_check"
     validate(render(found))
 
 
-def test_notes_say_what_is_missing(tmp_path: Path) -> None:
-    (tmp_path / "wsgi.py").write_text("application = object()\n")
+def test_summary_too_long_is_not_cut(tmp_path: Path) -> None:
+    sentence = "This app " + "does a great many useful things " * 3 + "for everyone."
+    (tmp_path / "README.md").write_text(f"{sentence} Short one.\n")
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
     found = detect(tmp_path)
-    assert any("no requirements.txt" in n for n in found.notes)
-    assert any("no health check route" in n for n in found.notes)
-    (tmp_path / "requirements.txt").write_text("flask\n")
-    assert any("does not list gunicorn" in n for n in detect(tmp_path).notes)
+    assert found.summary == "Python web application"  # never the name again
+    assert any("longer than 79 characters" in n for n in found.notes)
+
+
+def test_django_settings_the_load_balancer_trips_on(tmp_path: Path) -> None:
+    found = detect(write_django(tmp_path / "ok"))
+    assert any("DEBUG = True (its / answers only while DEBUG is on)" in n for n in found.notes)
+    # startproject's empty list, or one without '*', fails every health check.
+    for hosts in ("[]", "['127.0.0.1', 'localhost']"):
+        with pytest.raises(ConfigError) as info:
+            detect(write_django(tmp_path / f"refused{len(hosts)}", hosts))
+        assert info.value.message.startswith(f"mysite/settings.py: ALLOWED_HOSTS = {hosts}")
+        assert "Django answers 400 to the load balancer's health check" in info.value.message
+    # A list the module changes later is not judged.
+    later = write_django(tmp_path / "later", "[]")
+    settings = later / "mysite" / "settings.py"
+    settings.write_text(settings.read_text() + "ALLOWED_HOSTS.append(instance_ip())\n")
+    assert detect(later).command
 
 
 def test_static_site_and_worker(tmp_path: Path) -> None:
@@ -148,41 +192,8 @@ def test_static_site_and_worker(tmp_path: Path) -> None:
 
 def test_nothing_recognisable_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hi")
-    with pytest.raises(ConfigError, match="found no WSGI app"):
+    with pytest.raises(ConfigError, match="found no WSGI or ASGI app"):
         detect(tmp_path)
-
-
-@pytest.mark.parametrize(
-    ("text", "name"),
-    [("hello-world", "hello-world"), ("My App!", "my-app"), ("2fast", "app-2fast"),
-     ("x" * 40, "x" * 32), ("Über_Tool", "ber-tool")],
-)  # fmt: skip
-def test_rpm_name_is_also_a_valid_user_name(text: str, name: str) -> None:
-    assert rpm_name(text) == name
-
-
-def test_summary_is_one_clean_line() -> None:
-    assert clean_summary("A `fast` *app*, 100% [tested](http://x).") == (
-        "A fast app, 100 percent tested"
-    )
-    long = clean_summary("word " * 30)
-    assert len(long) <= 79
-    assert not long.endswith(" ")
-
-
-def test_readme_summary_skips_headings_and_takes_the_first_sentence(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("# Title\n\n![badge](x)\nFirst one. Second one.\nmore\n")
-    assert readme_summary(tmp_path) == "![badge](x) First one."
-    (tmp_path / "README.md").write_text("# Only a title\n")
-    assert readme_summary(tmp_path) is None
-
-
-def test_license_from_the_file_else_pyproject(tmp_path: Path) -> None:
-    assert license_of(tmp_path) == "Proprietary"
-    (tmp_path / "pyproject.toml").write_text('[project]\nlicense = "BSD-2-Clause"\n')
-    assert license_of(tmp_path) == "BSD-2-Clause"
-    (tmp_path / "LICENSE").write_text("                 Apache License\n Version 2.0\n")
-    assert license_of(tmp_path) == "Apache-2.0"
 
 
 def test_render_escapes_strings_for_toml(tmp_path: Path) -> None:
@@ -192,11 +203,25 @@ def test_render_escapes_strings_for_toml(tmp_path: Path) -> None:
     assert config.load(tmp_path).app.summary == 'say "hi" \\ bye'
 
 
-def test_cli_writes_the_config_without_asking_when_not_on_a_terminal(hello: Path) -> None:
-    result = CliRunner().invoke(cli.cli, ["init", str(hello)])
+def test_cli_says_what_it_found_and_writes(tmp_path: Path) -> None:
+    write, _ = KINDS["bottle-app"]
+    app_dir = write(tmp_path / "b")
+    result = CliRunner().invoke(cli.cli, ["init", str(app_dir), "--yes"])
     assert result.exit_code == 0, result.output
-    assert f"wrote {hello / 'rpmkit.toml'} (python-web)" in result.output
-    assert config.load(hello).app.name == "hello-world"
+    assert "found: app.py: bottle `app` (app:app)" in result.output
+    assert "added to [python] extra_requirements" in result.output
+    assert "warning: license: no LICENSE file" in result.output
+    assert f"wrote {app_dir / 'rpmkit.toml'} (python-web)" in result.output
+
+
+def test_cli_refusal_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "gunicorn.conf.py").write_text("daemon = True\n")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["init", str(tmp_path), "--yes"])
+    assert exc.value.code == 2
+    assert not (tmp_path / "rpmkit.toml").exists()
 
 
 def test_cli_refuses_to_overwrite_without_force(hello: Path) -> None:
@@ -222,3 +247,76 @@ def test_cli_dry_run_prints_and_writes_nothing(hello: Path) -> None:
     assert result.exit_code == 0, result.output
     assert 'command = "gunicorn --bind 127.0.0.1:8000 app:app"' in result.output
     assert not (hello / "rpmkit.toml").exists()
+
+
+def _script(path: Path, text: str, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+
+
+def test_app_scripts_rpmlint_fails_on_are_accepted_with_their_reason(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
+    _script(tmp_path / "manage.py", "#!/usr/bin/env python\nimport sys\n", 0o755)
+    _script(tmp_path / "tools/seed.py", "#!/usr/bin/python3\nprint(1)\n", 0o644)
+    _script(tmp_path / "bin/deploy.sh", "#!/usr/bin/env bash\necho\n", 0o755)
+    _script(tmp_path / "bin/ok.sh", "#!/bin/sh\necho\n", 0o755)  # nothing rpmlint minds
+    _script(tmp_path / "ignored/x.py", "#!/usr/bin/env python\n", 0o755)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    found = detect(tmp_path)
+    accepted = {(a.check, a.path) for a in found.accepts}
+    assert accepted == {
+        ("env-script-interpreter", f"/opt/{found.name}/app/manage.py"),
+        ("non-executable-script", f"/opt/{found.name}/app/tools/seed.py"),
+        ("env-script-interpreter", f"/opt/{found.name}/app/bin/deploy.sh"),
+    }
+    reasons = {a.path.rsplit("/", 1)[1]: a.reason for a in found.accepts}
+    assert f"run as `/opt/{found.name}/venv/bin/python manage.py`" in reasons["manage.py"]
+    assert "finds the system's bash on PATH" in reasons["deploy.sh"]
+    (tmp_path / "rpmkit.toml").write_text(render(found))
+    rules = config.load(tmp_path).app.rpmlint.accept
+    assert {(r.check, r.path) for r in rules} == accepted
+
+
+def test_a_script_that_would_run_the_system_python_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def application(environ, start_response):\n    return []\n")
+    _script(tmp_path / "bin/migrate", "#!/usr/bin/env python3\nimport app\n", 0o755)
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    assert info.value.message.startswith("bin/migrate: `#!/usr/bin/env python3` would run the")
+    assert info.value.message.endswith("/venv/bin/python3`, or exclude it")
+
+
+def test_a_variable_read_at_import_without_default(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\ngunicorn\n")
+    app = (
+        "import os\nfrom flask import Flask\n"
+        "PORT = int(os.environ['PORT'])\n"
+        "app = Flask(__name__)\n"
+        "app.config['DEBUG'] = os.environ.get('DEBUG', '')\n"
+        "if 'SENTRY_DSN' in os.environ:\n    DSN = os.environ['SENTRY_DSN']\n"
+        "def view():\n    return os.environ['ONLY_WHEN_CALLED']\n"
+    )
+    (tmp_path / "app.py").write_text(app)
+    found = detect(tmp_path)  # PORT is the service's own; the others are guarded
+    assert found.environment == (("PORT", "8000"),)
+    assert "app.py reads $PORT: the unit sets it to 8000" in found.said
+    (tmp_path / "rpmkit.toml").write_text(render(found))
+    assert config.load(tmp_path).app.services[0].environment == {"PORT": "8000"}
+    (tmp_path / "app.py").write_text(app + "SECRET = os.environ['SECRET_KEY']\n")
+    with pytest.raises(ConfigError) as info:
+        detect(tmp_path)
+    assert info.value.message.startswith(
+        "app.py reads os.environ['SECRET_KEY'] when it is imported, and the service's unit"
+    )
+
+
+def test_django_settings_read_at_import(tmp_path: Path) -> None:
+    write, _ = KINDS["django-site"]
+    site = write(tmp_path / "d")
+    settings = site / "mysite" / "settings.py"
+    settings.write_text(
+        settings.read_text() + "\nimport os\nDATABASE_URL = os.environ['DATABASE_URL']\n"
+    )
+    with pytest.raises(ConfigError, match=r"mysite/settings.py reads os.environ\['DATABASE_URL'\]"):
+        detect(site)

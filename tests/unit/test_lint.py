@@ -258,6 +258,9 @@ def test_policy_is_an_rpmlint_config(tmp_path: Path) -> None:
         "web.spec: W: invalid-url Source1: web-1.0-wheels.tar",
         # init = "sysv": Fedora's rpmlint rejects any init script.
         "web.x86_64: E: deprecated-init-script web",
+        # An app named like a translation subpackage.
+        "bottle-app.noarch: E: no-dependency-on locales-app",
+        "shop-api.x86_64: E: no-dependency-on locales-api",
     ],
 )
 def test_policy_accepts_the_apps_own_layout(line: str) -> None:
@@ -277,6 +280,8 @@ def test_policy_accepts_the_apps_own_layout(line: str) -> None:
         "web.x86_64: E: non-executable-script /opt/web/venv/lib/x.py 644 /usr/bin/env python",
         "web.x86_64: E: systemd-shadowed-initscript web",
         "web.x86_64: E: deprecated-boot-script boot.web",
+        "shop-api.x86_64: E: no-dependency-on locales-de",
+        "shop-api.x86_64: E: no-dependency-on libfoo",
     ],
 )
 def test_policy_accepts_nothing_else(line: str) -> None:

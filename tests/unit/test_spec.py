@@ -561,3 +561,26 @@ def test_python_templates_build_noarch_when_the_payload_says_so(
         "# noarch: rpmkit found no compiled code in the payload (the wheels, the app's files).",
         "BuildArch:      noarch",
     ]
+
+
+def test_extra_requirements_alone_make_a_venv_from_wheels(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "worker", "python-worker")
+    (app / "rpmkit.toml").write_text(
+        SAMPLES["python-worker"] + '\n[python]\nextra_requirements = ["gunicorn"]\n'
+    )
+    rendered = render(app)
+    # No requirements file: the wheels (Source1) and the flattened list still come.
+    assert rendered.sources == ("queue-worker-0.3.0.tar.gz", "queue-worker-0.3.0-wheels.tar")
+    assert "tar -xf %{SOURCE1} -C %{wheelhouse}" in rendered.text
+    install = section(rendered.text, "%install")
+    assert "--requirement %{wheelhouse}/requirements.txt" in install
+    assert "--without-pip" not in install
+
+
+def test_extra_requirements_need_a_python_template(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "site", "static-site")
+    (app / "rpmkit.toml").write_text(
+        SAMPLES["static-site"] + '\n[python]\nextra_requirements = ["gunicorn"]\n'
+    )
+    with pytest.raises(ConfigError, match="only the python-web and python-worker templates"):
+        config.load(app)

@@ -182,3 +182,34 @@ def test_included_files_are_part_of_the_key(
             "requirements.txt",
             "rk_flask-1.0-py3-none-any.whl",
         }
+
+
+def test_extra_requirements_end_the_flattened_list(tmp_path: Path) -> None:
+    house = tmp_path / "house"
+    _wheel(house, "rk_app")
+    _wheel(house, "rk_server", requires="rk_dep")
+    _wheel(house, "rk_dep")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("rk_app\n")
+    found = wheelhouse.fetch(
+        requirements, TARGET, QUIET, tmp_path / "s", wheelhouse=house, extra=("RK-Server",)
+    )
+    assert sorted(p.name.split("-")[0] for p in found.glob("*.whl")) == [
+        "rk_app",
+        "rk_dep",
+        "rk_server",
+    ]
+    # What the spec's pip install reads; the app's own file is unchanged.
+    assert (found / "requirements.txt").read_text() == "rk_app\nRK-Server\n"
+    assert requirements.read_text() == "rk_app\n"
+    alone = wheelhouse.fetch(
+        None, TARGET, QUIET, tmp_path / "s2", wheelhouse=house, extra=("rk_dep",)
+    )
+    assert sorted(p.name for p in alone.iterdir()) == [
+        "requirements.txt",
+        "rk_dep-1.0-py3-none-any.whl",
+    ]
+    with pytest.raises(BuildError, match="failed for python.extra_requirements rk_missing"):
+        wheelhouse.fetch(
+            None, TARGET, QUIET, tmp_path / "s3", wheelhouse=house, extra=("rk_missing",)
+        )
