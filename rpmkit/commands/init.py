@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from rpmkit import init as scaffold
+from rpmkit import templates
 from rpmkit.commands.common import State, pass_state
 from rpmkit.config import CONFIG_FILE, find_config
 from rpmkit.errors import ConfigError
@@ -90,6 +91,6 @@ def _confirm(found: scaffold.Detected) -> scaffold.Detected:
     }
     if found.command:
         changes["command"] = click.prompt("service command", default=found.command)
-    if found.template != "python-worker":
+    if templates.get(found.template).serves_http:
         changes["health_path"] = click.prompt("health check path", default=found.health_path)
     return dataclasses.replace(found, **changes)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rpmkit import templates
 from rpmkit.errors import ConfigError
 from rpmkit.init import (
     apps,
@@ -65,7 +66,7 @@ def detect(app_dir: Path) -> Detected:
     if not found.summary:
         # Not the name again (rpmlint: name-repeated-in-summary): what kind of app it is.
         found = replace(found, summary=_kind_summary(found))
-    if found.template == "static-site":
+    if templates.get(found.template).site:
         return found
     accepts, problems = shebangs.findings(app_dir, found.name, found.exclude)
     if problems:
@@ -75,9 +76,10 @@ def detect(app_dir: Path) -> Detected:
 
 
 def _kind_summary(found: Detected) -> str:
-    if found.template == "static-site":
+    kind = templates.get(found.template)
+    if kind.site:
         return "Static web site served by nginx"
-    if found.template == "python-worker":
+    if not kind.serves_http:
         return "Python worker service"
     framework = found.app.framework.name if found.app else ""
     if framework in ("", "WSGI", "WSGI function", "app factory"):

@@ -7,7 +7,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from rpmkit import toml
+from rpmkit import templates, toml
 from rpmkit.errors import ConfigError
 from rpmkit.init.detect import NGINX_PORT, Detected
 
@@ -27,7 +27,8 @@ def render(found: Detected) -> str:
         *_comment(why.get("template")),
         f"template = {_quote(found.template)}",
     ]
-    if found.requirements and found.template != "static-site":
+    kind = templates.get(found.template)
+    if found.requirements and kind.python:
         lines.append(f"requirements = {_quote(found.requirements)}")
     if found.static_root:
         lines.append(f"static_root = {_quote(found.static_root)}")
@@ -40,8 +41,8 @@ def render(found: Detected) -> str:
         lines += ["", "[[services]]"]
         if found.app is not None and found.port is not None:
             where = f" ({why['port']})" if "port" in why else ""
-            kind = found.app.framework.name
-            what = kind if kind.endswith("function") else f"{kind} app"
+            framework = found.app.framework.name
+            what = framework if framework.endswith("function") else f"{framework} app"
             lines += _comment(
                 f"{found.command.split()[0]} serves the {what} `{found.app.callable}` of "
                 f"{found.app.path} on 127.0.0.1:{found.port}{where}."
@@ -52,7 +53,7 @@ def render(found: Detected) -> str:
         if found.environment:
             pairs = ", ".join(f"{k} = {_quote(v)}" for k, v in found.environment)
             lines.append(f"environment = {{ {pairs} }}")
-    if found.template == "python-web":
+    if kind.proxies:
         lines += ["", "[nginx]"]
         lines += _comment(
             f"nginx listens on port {NGINX_PORT}, where the load balancer sends requests, "
@@ -64,7 +65,7 @@ def render(found: Detected) -> str:
         lines += _comment("rpmlint calls this file an error; rpmkit init judged it harmless:")
         lines += [f"check = {_quote(accept.check)}", f"path = {_quote(accept.path)}"]
         lines.append(f"reason = {_quote(accept.reason)}")
-    if found.template != "python-worker":
+    if kind.serves_http:
         lines += ["", "[health_check]"]
         lines += _comment(
             f"The load balancer's health check: GET {found.health_path} on port "
