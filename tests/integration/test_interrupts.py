@@ -170,3 +170,23 @@ def test_a_killed_run_is_reaped_by_the_next(
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert _objects(docker_client, app) == []
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_during_the_upgrade(
+    sig: signal.Signals, rpm_factory: Build, docker_client: Any, offline_images: dict[str, str]
+) -> None:
+    app = f"rk-sig-up-{sig.name.lower()}"
+    old = rpm_factory(web_spec(name=app, version="1.0"))
+    new = rpm_factory(web_spec(name=app, version="1.1", post="sleep 30"))
+    proc = _start(
+        "check", new, "--upgrade-from", old, "--profile", "offline", "--no-cache",
+        "--health-port", "80",
+    )  # fmt: skip
+    # The new version's %post is running: the upgrade transaction is mid-way.
+    _wait_for(
+        lambda: _in_container(docker_client, app, ["pgrep", "-f", "sleep 30"], b"\n"),
+        proc, "the upgrade's %post",
+    )  # fmt: skip
+    _stop(proc, sig)
+    assert _objects(docker_client, app) == []
