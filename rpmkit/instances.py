@@ -8,6 +8,7 @@ container), under `$XDG_STATE_HOME/rpmkit/kept/` (default ~/.local/state).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rpmkit import labels
+from rpmkit import labels, nocache
 from rpmkit.engine import Engine
 from rpmkit.errors import ConfigError
 
@@ -53,10 +54,13 @@ def record_dir() -> Path:
 
 
 def record(name: str, verdict: str) -> None:
-    """Record a kept instance's verdict."""
+    """Record a kept instance's verdict (a warning when it cannot be: the run goes on)."""
     folder = record_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps({"verdict": verdict, "at": time.time()}))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.json").write_text(json.dumps({"verdict": verdict, "at": time.time()}))
+    except OSError as exc:
+        nocache.warn("record of kept instances", folder, exc)
 
 
 def _verdict(name: str) -> str:
@@ -102,7 +106,8 @@ def remove(engine: Engine, names: list[str], every: bool) -> list[str]:
         container = engine.container(name)
         if container is not None and container.remove():
             removed.append(name)
-        (record_dir() / f"{name}.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (record_dir() / f"{name}.json").unlink(missing_ok=True)
     return removed
 
 
