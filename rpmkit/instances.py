@@ -90,10 +90,13 @@ def find(engine: Engine) -> list[KeptInstance]:
     return sorted(found, key=lambda k: k.age)
 
 
-def remove(engine: Engine, names: list[str], every: bool) -> list[str]:
+def remove(engine: Engine, names: list[str], every: bool, force: bool = False) -> list[str]:
     """Remove the named instances (or every kept and leftover one); what was removed.
 
-    ConfigError (exit 2) for a name that is not an rpmkit instance.
+    ConfigError (exit 2), before anything is removed, for a name that is not an
+    rpmkit instance, or whose run is still in progress (its owner process is
+    alive: removing it would fail that run for a reason of no concern to it)
+    unless `force`. `every` never takes a running one.
     """
     known = {k.name: k for k in find(engine)}
     if every:
@@ -101,6 +104,11 @@ def remove(engine: Engine, names: list[str], every: bool) -> list[str]:
     for name in names:
         if name not in known:
             raise ConfigError(f"no rpmkit instance named {name}", hint="see `rpmkit instances`")
+        if known[name].state == "running" and not force:
+            raise ConfigError(
+                f"{name} belongs to a run still in progress",
+                hint="let it finish or stop it (Ctrl-C), or give --force to remove it anyway",
+            )
     removed = []
     for name in names:
         container = engine.container(name)
