@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rpmkit.errors import ConfigError
+from rpmkit.values import shown
 
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
 LEAD_SIZE = 96
@@ -304,6 +305,24 @@ def _value(kind: int, store: bytes, offset: int, n: int, tag: int) -> Tag:
     return b""  # CHAR, INT8, INT64: rpmkit reads none of those
 
 
+def _unfit(value: str) -> str | None:
+    """What in a NEVRA field no package of rpmbuild's can hold, or None.
+
+    rpmbuild refuses whitespace and control characters in Name, Version and
+    Release (`rpmCharCheck`, build/parsePreamble.c); such a header was made by
+    hand, and printing it would let it write on the terminal (an escape
+    sequence, or a line break followed by a fake verdict).
+    """
+    for char in value:
+        if char == "\0":
+            return "a NUL byte"
+        if not char.isprintable():
+            return f"a control character (U+{ord(char):04X})"
+        if char.isspace():
+            return f"whitespace (U+{ord(char):04X})"
+    return None
+
+
 def _str(tags: dict[int, Tag], tag: int, default: str | None = None) -> str:
     value = tags.get(tag, default)
     if isinstance(value, list) and value and isinstance(value[0], str):
@@ -333,6 +352,11 @@ def _from_tags(
     )  # fmt: skip
     if not nevra.name or not nevra.version or not nevra.release:
         raise ValueError("no name, version or release")
+    for tag, value in (("NAME", nevra.name), ("VERSION", nevra.version),
+                       ("RELEASE", nevra.release), ("ARCH", nevra.arch)):  # fmt: skip
+        unfit = _unfit(value)
+        if unfit:
+            raise ValueError(f"its {tag} {shown(value)} holds {unfit}")
     names = _strs(tags, OLDFILENAMES)
     if not names:
         dirs, bases = _strs(tags, DIRNAMES), _strs(tags, BASENAMES)
