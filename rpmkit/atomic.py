@@ -44,16 +44,17 @@ def write(path: Path, data: bytes, *, through: bool = False) -> Path:
     exist. Raises OSError (the temporary file is removed).
     """
     if through:
-        real = Path(os.path.realpath(path))
         try:
-            special = not stat.S_ISREG(real.stat().st_mode)
-        except FileNotFoundError:
+            special = not stat.S_ISREG(os.stat(path).st_mode)
+        except FileNotFoundError:  # a new file, or a symlink to one still to be made
             special = False
         if special:
-            with real.open("wb") as fh:
+            # Opened by the name given: /dev/stdout -> /proc/self/fd/1 -> `pipe:[...]` has
+            # no path of its own to resolve to.
+            with open(path, "wb") as fh:
                 fh.write(data)
-            return real
-        path = real
+            return path
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

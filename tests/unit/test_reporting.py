@@ -90,6 +90,20 @@ def test_a_symlink_is_followed_and_kept(tmp_path: Path) -> None:
     assert (tmp_path / "real" / "new.json").read_bytes() == b"made"
 
 
+def test_a_symlink_to_a_descriptor_is_written_through(tmp_path: Path) -> None:
+    # As /dev/stdout -> /proc/self/fd/1 when stdout is a pipe: its target has no path.
+    read_end, write_end = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    try:
+        write_atomic(link, b"to the pipe")
+        assert os.read(read_end, 100) == b"to the pipe"
+        assert link.is_symlink()
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
 def test_a_report_to_a_fifo_from_the_cli(tmp_path: Path) -> None:
     fifo = tmp_path / "report.pipe"
     os.mkfifo(fifo)
