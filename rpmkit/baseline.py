@@ -10,6 +10,7 @@ its content, so the answer never goes stale).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rpmkit import nocache
 from rpmkit.profiles import Profile, boot_options
 
 if TYPE_CHECKING:
@@ -49,12 +51,20 @@ def read(path: Path) -> frozenset[str] | None:
 
 
 def write(path: Path, image_id: str, failed: frozenset[str]) -> None:
-    """Keep a baseline; written whole or not at all (another check may read it meanwhile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Keep a baseline; written whole or not at all (another check may read it meanwhile).
+
+    A cache that cannot be written is a warning: the next check measures again.
+    """
     record = {"image": image_id, "failed": sorted(failed), "measured_at": time.time()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        nocache.warn("boot baseline cache", path.parent, exc)
 
 
 def failed_units(

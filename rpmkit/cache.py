@@ -21,6 +21,7 @@ are written the same way. `--no-cache` checks again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -28,7 +29,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import __version__, receipt
+from rpmkit import __version__, nocache, receipt
 from rpmkit.checks import Check
 from rpmkit.errors import RpmkitError
 from rpmkit.report import Report
@@ -109,7 +110,6 @@ def store(cache_key: str, report: Report) -> None:
     if not report.ok:
         return
     where = folder()
-    where.mkdir(parents=True, exist_ok=True)
     content = {
         "subject": report.subject,
         "profile": report.profile,
@@ -117,8 +117,14 @@ def store(cache_key: str, report: Report) -> None:
         "checks": [dataclasses.asdict(c) for c in report.checks],
     }
     tmp = where / f".{cache_key}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(content))
-    tmp.replace(where / f"{cache_key}.json")
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(content))
+        tmp.replace(where / f"{cache_key}.json")
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        nocache.warn("check cache", where, exc)
 
 
 def _load(cache_key: str) -> Report | None:

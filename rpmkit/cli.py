@@ -20,7 +20,7 @@ from rpmkit.errors import EXIT_BUG, EXIT_USAGE, RpmkitError
 from rpmkit.progress import Reporter
 from rpmkit.redact import RedactingStream, redact
 from rpmkit.redact import reset as redact_reset
-from rpmkit.stdout import ClosedPipeGuard
+from rpmkit.stdout import ClosedPipeGuard, reopen_closed
 
 # An error line longer than this is cut (it quotes a value that is far too long).
 LINE_MAX = 300
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     # Every line rpmkit prints passes the redaction: results, progress, errors, tracebacks.
     redact_reset()
+    reopen_closed()  # `rpmkit ... >&-`: /dev/null there, not a crash
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = RedactingStream(stdout)
     sys.stderr = RedactingStream(stderr)

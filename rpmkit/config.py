@@ -392,5 +392,7 @@ def _format(source: Path, exc: ValidationError, overridden: set[str]) -> str:
             msg = "required field is missing"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field"
+        elif err["type"] == "finite_number":
+            msg = f"must be a number, not {shown(str(err.get('input')))}"
         lines.append(f"{source}: {loc or '(top level)'}: {msg}")
     return "\n".join(lines)

@@ -205,7 +205,9 @@ class Model(BaseModel):
     control character such as NUL.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # TOML has nan and inf; no field of rpmkit's means either (and nan fails every bound
+    # check with a message about the bound).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @field_validator("*")
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,6 +63,11 @@ class Passed:
     warnings: tuple[str, ...] = ()
 
 
+def rerun(given: str, options: str = "") -> str:
+    """The hint to check again: "run `rpmkit check [OPTIONS] GIVEN`", GIVEN quoted for a shell."""
+    return f"run `rpmkit check {options + ' ' if options else ''}{shlex.quote(given)}`"
+
+
 def verify(
     path: Path,
     given: str,
@@ -71,7 +77,7 @@ def verify(
 ) -> Passed:
     """Let the RPM at `path` through, or raise GateRefused with the reason and what to run."""
     env = os.environ if environ is None else environ
-    check = f"run `rpmkit check {given}`"
+    check = rerun(given)
     where = receipt.path_for(path)
     if not where.is_file():
         raise GateRefused(f"{path.name} has no receipt ({where} not found)", hint=check)
@@ -102,7 +108,7 @@ def verify(
         )
     _check_identity(path, found, actual, check)
     warnings = _check_profile(path, found, policy, given, check)
-    _check_target(path, found, policy, check)
+    _check_target(path, found, policy, given, check)
     _check_scope(path, found, policy, check)
     age = _age(where, found.checked_at, now or datetime.now(timezone.utc), check)
     if age > policy.max_age:
@@ -208,7 +214,9 @@ def _check_identity(path: Path, found: receipt.Receipt, actual: RpmFile, check: 
         raise GateRefused(f"{path.name}: renamed RPM: {mismatch}", hint=check)
 
 
-def _check_target(path: Path, found: receipt.Receipt, policy: Policy, check: str) -> None:
+def _check_target(
+    path: Path, found: receipt.Receipt, policy: Policy, given: str, check: str
+) -> None:
     arch = policy.target_arch or host_arch()
     if found.target.arch != arch:
         raise GateRefused(
@@ -228,7 +236,7 @@ def _check_target(path: Path, found: receipt.Receipt, policy: Policy, check: str
             f"{path.name} was checked with a settle window of {found.check.settle:g}s; the gate "
             f"requires at least {policy.min_settle:g}s (a crash loop shows only after the first "
             "crash)",
-            hint=f"{check} --settle {policy.min_settle:g}",
+            hint=rerun(given, f"--settle {policy.min_settle:g}"),
         )
 
 
@@ -246,7 +254,7 @@ def _check_profile(
         )
     raise GateRefused(
         f"{path.name} was checked on profile {profile[:40]}, the bake target is {target}",
-        hint=f"run `rpmkit check --profile {target} {given}`, "
+        hint=f"{rerun(given, f'--profile {shlex.quote(target)}')}, "
         f"or accept it with --accept-profile {profile}",
     )
 

@@ -8,6 +8,7 @@ container), under `$XDG_STATE_HOME/rpmkit/kept/` (default ~/.local/state).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rpmkit import labels
+from rpmkit import labels, nocache
 from rpmkit.engine import Engine
 from rpmkit.errors import ConfigError
 
@@ -53,10 +54,13 @@ def record_dir() -> Path:
 
 
 def record(name: str, verdict: str) -> None:
-    """Record a kept instance's verdict."""
+    """Record a kept instance's verdict (a warning when it cannot be: the run goes on)."""
     folder = record_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps({"verdict": verdict, "at": time.time()}))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.json").write_text(json.dumps({"verdict": verdict, "at": time.time()}))
+    except OSError as exc:
+        nocache.warn("record of kept instances", folder, exc)
 
 
 def _verdict(name: str) -> str:
@@ -86,10 +90,13 @@ def find(engine: Engine) -> list[KeptInstance]:
     return sorted(found, key=lambda k: k.age)
 
 
-def remove(engine: Engine, names: list[str], every: bool) -> list[str]:
+def remove(engine: Engine, names: list[str], every: bool, force: bool = False) -> list[str]:
     """Remove the named instances (or every kept and leftover one); what was removed.
 
-    ConfigError (exit 2) for a name that is not an rpmkit instance.
+    ConfigError (exit 2), before anything is removed, for a name that is not an
+    rpmkit instance, or whose run is still in progress (its owner process is
+    alive: removing it would fail that run for a reason of no concern to it)
+    unless `force`. `every` never takes a running one.
     """
     known = {k.name: k for k in find(engine)}
     if every:
@@ -97,12 +104,18 @@ def remove(engine: Engine, names: list[str], every: bool) -> list[str]:
     for name in names:
         if name not in known:
             raise ConfigError(f"no rpmkit instance named {name}", hint="see `rpmkit instances`")
+        if known[name].state == "running" and not force:
+            raise ConfigError(
+                f"{name} belongs to a run still in progress",
+                hint="let it finish or stop it (Ctrl-C), or give --force to remove it anyway",
+            )
     removed = []
     for name in names:
         container = engine.container(name)
         if container is not None and container.remove():
             removed.append(name)
-        (record_dir() / f"{name}.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (record_dir() / f"{name}.json").unlink(missing_ok=True)
     return removed
 
 

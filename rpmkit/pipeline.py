@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -542,7 +543,8 @@ def find_rpms(loaded: LoadedConfig, dist: Path | None = None) -> list[Path]:
         last = " (the last build failed: its files are in failed/, never checked)" if kept else ""
         raise ConfigError(
             f"no built RPM for {app.name} {app.version}-{app.release} in {where}{last}",
-            hint=f"build it first with `rpmkit build {loaded.app_dir}`, or use `rpmkit run`",
+            hint=f"build it first with `rpmkit build {shlex.quote(str(loaded.app_dir))}`, "
+            "or use `rpmkit run`",
         )
     return found
 

@@ -24,11 +24,11 @@ import hashlib
 import hmac
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rpmkit import atomic
 from rpmkit.errors import RpmkitError
 from rpmkit.rpm import Nevra
 
@@ -152,17 +152,8 @@ def path_for(rpm: Path, dist: Path | None = None) -> Path:
 
 
 def write(receipt: Receipt, path: Path) -> Path:
-    """Write a receipt atomically (a unique temporary name, then a rename)."""
-    text = receipt.to_json(os.environ.get(KEY_ENV) or None)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write a receipt atomically, mode 0666 minus the umask (`rpmkit.atomic.write`)."""
+    return atomic.write(path, receipt.to_json(os.environ.get(KEY_ENV) or None).encode("utf-8"))
 
 
 def discard(rpm: Path) -> bool:

@@ -8,8 +8,9 @@ the publish credentials, the passwords of the netrc file, and environment
 variables whose names say they hold one (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`,
 `*_KEY`, ...) or URLs with userinfo (proxy variables, `PIP_INDEX_URL`). A
 known value is hidden in each form it can take on the way out: plain,
-percent-encoded (as in a URL) and base64-encoded `user:password` (HTTP Basic
-authentication, RFC 7617).
+percent-encoded (as in a URL), HTML- and JSON-escaped (as an error page or an
+API echoes it) and base64-encoded at any byte offset, alone or as
+`user:password` (HTTP Basic authentication, RFC 7617).
 
 `redact(text)` applies all of it; `scrub(value)` does the same inside a JSON
 value before it is serialised (escaping would otherwise hide a value from the
@@ -20,6 +21,8 @@ handler, progress lines, build and hand-off logs, reports and receipts.
 from __future__ import annotations
 
 import base64
+import html
+import json
 import netrc
 import os
 import re
@@ -84,20 +87,68 @@ def reset() -> None:
 
 
 def variants(value: str) -> set[str]:
-    """The forms a secret can take on the way out: plain, percent-encoded and base64.
+    """The literal forms a secret can take on the way out.
 
-    The base64 forms are the characters that depend on the value alone, at each
-    of the three byte offsets it can have inside a longer encoded text: so the
-    password is found inside `Basic base64(user:password)` without knowing the user.
+    Plain; percent-encoded (as in a URL, with upper- or lower-case hex digits,
+    RFC 3986 section 2.1 allows both); HTML-escaped (as an error page echoes it);
+    JSON-escaped (Python's and Go's `\\u0026` style, `\\/` too); and the whole
+    base64 encoding. Base64 at other byte offsets is matched by `base64_patterns`.
     """
-    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value)}
-    raw = value.encode("utf-8")
-    for pad in range(3):
-        encoded = base64.b64encode(b"\0" * pad + raw).decode("ascii")
-        first = -(-8 * pad // 6)  # the first character made of the value's bits only
-        last = 8 * (pad + len(raw)) // 6  # one past the last such character
-        forms.add(encoded[first:last])
+    forms = {value, base64.b64encode(value.encode("utf-8")).decode("ascii")}
+    for pct in (quote(value, safe=""), quote_plus(value, safe=""), quote(value)):
+        forms |= {pct, _lower_hex(pct)}
+    for escaped in (html.escape(value), html.escape(value, quote=False)):
+        forms |= {escaped, escaped.replace("&#x27;", "&#39;")}
+    for ascii_only in (True, False):
+        text = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        go = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        for form in (text, go, text.replace("/", "\\/"), go.replace("/", "\\/")):
+            forms |= {form, _upper_unicode_hex(form)}
     return {form for form in forms if len(form) >= MIN_SECRET}
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_URL = _B64[:62] + "-_"
+
+
+def base64_patterns(value: str) -> list[tuple[str, re.Pattern[str]]]:
+    """Regular expressions for `value` base64-encoded at each of the three byte offsets.
+
+    Returns (core, pattern) pairs: the core is the run of characters made of the
+    value's bits alone; the pattern adds the partial characters on either side
+    (restricted to those the value's own bits allow) and any `=` padding, so that
+    no character carrying the value's bits is left visible. Both the standard and
+    the URL-safe alphabet (RFC 4648 sections 4 and 5) are covered.
+    """
+    bits = "".join(f"{byte:08b}" for byte in value.encode("utf-8"))
+    found: dict[str, re.Pattern[str]] = {}
+    for alphabet in (_B64, _B64_URL):
+        for pad in range(3):
+            lead = (6 - (8 * pad) % 6) % 6  # value bits in the leading partial character
+            body = bits[lead:]
+            full, tail = divmod(len(body), 6)
+            core = "".join(alphabet[int(body[6 * i : 6 * i + 6], 2)] for i in range(full))
+            if len(core) < MIN_SECRET:
+                continue
+            regex = re.escape(core)
+            if lead:
+                low = int(bits[:lead], 2)
+                chars = [c for i, c in enumerate(alphabet) if i % (1 << lead) == low]
+                regex = f"[{''.join(map(re.escape, chars))}]?{regex}"
+            if tail:
+                high = int(body[6 * full :], 2)
+                chars = [c for i, c in enumerate(alphabet) if i >> (6 - tail) == high]
+                regex = f"{regex}(?:[{''.join(map(re.escape, chars))}]=*)?"
+            found[core] = re.compile(regex)
+    return sorted(found.items())
+
+
+def _lower_hex(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), text)
+
+
+def _upper_unicode_hex(text: str) -> str:
+    return re.sub(r"\\u[0-9a-f]{4}", lambda m: "\\u" + m[0][2:].upper(), text)
 
 
 # os.environ's secrets, read at most once a second: a build log is redacted line by line.
@@ -173,18 +224,20 @@ def _netrc_secrets(env: Mapping[str, str]) -> set[str]:
     return _NETRC_CACHE[key]
 
 
-_FORMS_CACHE: dict[frozenset[str], list[str]] = {}
+_FORMS_CACHE: dict[frozenset[str], list[tuple[str, re.Pattern[str] | None]]] = {}
 
 
-def _forms(secrets: Iterable[str]) -> list[str]:
+def _forms(secrets: Iterable[str]) -> list[tuple[str, re.Pattern[str] | None]]:
+    """(literal, pattern) pairs: a pattern when the literal is a base64 core, longest first."""
     key = frozenset(secrets)
     if key not in _FORMS_CACHE:
-        forms: set[str] = set()
+        forms: dict[str, re.Pattern[str] | None] = {}
         for secret in key:
-            forms |= variants(secret)
+            forms.update(dict.fromkeys(variants(secret)))
+            forms.update(base64_patterns(secret))
         _FORMS_CACHE.clear()
         # Longest first: a password inside `user:password` must not leave the rest visible.
-        _FORMS_CACHE[key] = sorted(forms, key=len, reverse=True)
+        _FORMS_CACHE[key] = sorted(forms.items(), key=lambda item: len(item[0]), reverse=True)
     return _FORMS_CACHE[key]
 
 
@@ -197,9 +250,9 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """
     if not text:
         return text
-    for form in _forms(known_secrets(environ)):
+    for form, pattern in _forms(known_secrets(environ)):
         if form in text:
-            text = text.replace(form, MASK)
+            text = text.replace(form, MASK) if pattern is None else pattern.sub(MASK, text)
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     text = _QUERY.sub(lambda m: f"{m['key']}{MASK}", text)
     text = _HEADER.sub(lambda m: f"{m['key']}{MASK}", text)

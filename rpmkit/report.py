@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from rpmkit.checks import Check
+from rpmkit.values import printable
 
 # Stages in the order a command goes through them; a report's failed stage is the first.
 STAGES = (
@@ -47,16 +48,18 @@ class Report:
 def render(report: Report, verbose: bool = False) -> str:
     """The human report: one line per check, evidence under failures, the stage times."""
     lines = []
+    # Names, details and evidence quote RPM headers, logs and servers: each is kept to its line.
     for c in report.checks:
         mark = "PASS" if c.ok else ("WARN" if c.warning else "FAIL")
-        detail = f"  ({c.detail})" if c.detail else ""
-        lines.append(f"{mark}  {c.stage:<9} {c.name}{detail}")
+        detail = f"  ({printable(c.detail)})" if c.detail else ""
+        lines.append(f"{mark}  {c.stage:<9} {printable(c.name)}{detail}")
         if c.evidence and (not c.ok or verbose):
-            lines += [f"        | {e}" for e in collapse(c.evidence.rstrip().splitlines())]
+            evidence = collapse(c.evidence.rstrip().splitlines())
+            lines += [f"        | {printable(e)}" for e in evidence]
     times = "  ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     lines.append(f"time: {times}")
     verdict = "PASS" if report.ok else f"FAIL at {report.failed_stage or 'check'}"
-    lines.append(f"{verdict}: {report.subject} on {report.profile}")
+    lines.append(f"{verdict}: {printable(report.subject)} on {report.profile}")
     return "\n".join(lines)
 
 

@@ -19,12 +19,14 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rpmkit.errors import ConfigError
+from rpmkit.values import shown
 
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
 LEAD_SIZE = 96
@@ -168,9 +170,9 @@ def read(path: Path, *, digest: str | None = None, staged: Path | None = None) -
     staging); otherwise the file is hashed here.
     """
     source = staged or path
-    if not source.is_file():
-        kind = "a directory" if source.is_dir() else "no such file"
-        raise RpmFormatError(f"{path}: {kind}, not an RPM file")
+    unfit = not_regular(source)
+    if unfit:
+        raise RpmFormatError(f"{path}: {unfit}")
     size = source.stat().st_size
     try:
         with source.open("rb") as fh:
@@ -205,17 +207,55 @@ def stage(paths: list[Path], into: Path) -> list[RpmFile]:
         target = into / f"{i:02d}.rpm"
         h = hashlib.sha256()
         try:
-            with path.open("rb") as src, target.open("wb") as out:
-                for block in iter(lambda: src.read(CHUNK), b""):
-                    h.update(block)
-                    out.write(block)
-        except IsADirectoryError:
-            raise RpmFormatError(f"{path}: a directory, not an RPM file") from None
+            # O_NONBLOCK: a FIFO in place of the file must not hang the run on open(2).
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
-            raise RpmFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+            raise RpmFormatError(f"{path}: {not_regular(path) or _cannot_read(exc)}") from exc
+        with open(fd, "rb") as src:
+            unfit = not_regular(src.fileno())
+            if unfit:
+                raise RpmFormatError(f"{path}: {unfit}")
+            os.set_blocking(fd, True)
+            try:
+                with target.open("wb") as out:
+                    for block in iter(lambda: src.read(CHUNK), b""):
+                        h.update(block)
+                        out.write(block)
+            except OSError as exc:
+                raise RpmFormatError(f"{path}: {_cannot_read(exc)}") from exc
         os.chmod(target, 0o444)
         staged.append(read(path, digest=h.hexdigest(), staged=target))
     return staged
+
+
+_KINDS = (
+    (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+)  # fmt: skip
+
+
+def not_regular(path: Path | int) -> str | None:
+    """Why `path` (or an open descriptor) is no RPM file to read, or None for a regular file.
+
+    "no such file, not an RPM file", "a directory, not an RPM file", "a character
+    device, not a regular file" (/dev/null), ... : symlinks are followed.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "no such file, not an RPM file"
+    except OSError as exc:
+        return _cannot_read(exc)
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory, not an RPM file"
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"{kind}, not a regular file (an RPM must be one)"
+
+
+def _cannot_read(exc: OSError) -> str:
+    return f"cannot read it ({exc.strerror or exc})"
 
 
 def staging_dir() -> Path:
@@ -304,6 +344,24 @@ def _value(kind: int, store: bytes, offset: int, n: int, tag: int) -> Tag:
     return b""  # CHAR, INT8, INT64: rpmkit reads none of those
 
 
+def _unfit(value: str) -> str | None:
+    """What in a NEVRA field no package of rpmbuild's can hold, or None.
+
+    rpmbuild refuses whitespace and control characters in Name, Version and
+    Release (`rpmCharCheck`, build/parsePreamble.c); such a header was made by
+    hand, and printing it would let it write on the terminal (an escape
+    sequence, or a line break followed by a fake verdict).
+    """
+    for char in value:
+        if char == "\0":
+            return "a NUL byte"
+        if not char.isprintable():
+            return f"a control character (U+{ord(char):04X})"
+        if char.isspace():
+            return f"whitespace (U+{ord(char):04X})"
+    return None
+
+
 def _str(tags: dict[int, Tag], tag: int, default: str | None = None) -> str:
     value = tags.get(tag, default)
     if isinstance(value, list) and value and isinstance(value[0], str):
@@ -333,6 +391,11 @@ def _from_tags(
     )  # fmt: skip
     if not nevra.name or not nevra.version or not nevra.release:
         raise ValueError("no name, version or release")
+    for tag, value in (("NAME", nevra.name), ("VERSION", nevra.version),
+                       ("RELEASE", nevra.release), ("ARCH", nevra.arch)):  # fmt: skip
+        unfit = _unfit(value)
+        if unfit:
+            raise ValueError(f"its {tag} {shown(value)} holds {unfit}")
     names = _strs(tags, OLDFILENAMES)
     if not names:
         dirs, bases = _strs(tags, DIRNAMES), _strs(tags, BASENAMES)

@@ -1,9 +1,41 @@
-"""stdout that a closed pipe does not break: `rpmkit check ... | head` is no error."""
+"""stdout that a closed pipe does not break: `rpmkit check ... | head` is no error.
+
+Nor does a closed descriptor: `rpmkit check APP >&-` (or `2>&-`) runs as it
+would with /dev/null there, its exit status unchanged.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
+
+_STANDARD: tuple[tuple[int, int, str, str], ...] = (
+    (0, os.O_RDONLY, "stdin", "r"),
+    (1, os.O_WRONLY, "stdout", "w"),
+    (2, os.O_WRONLY, "stderr", "w"),
+)
+
+
+def reopen_closed() -> None:
+    """Point each closed standard descriptor (0, 1, 2) at /dev/null and give Python a stream.
+
+    A closed descriptor would be the next one open(2) returns, so a file
+    rpmkit opens could receive a child process's output; Python itself sets
+    sys.stdout to None when descriptor 1 was closed at start-up.
+    """
+    for fd, flags, name, mode in _STANDARD:
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, flags)  # the lowest free descriptor: `fd` itself
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            # Open for the life of the process, as Python's own sys.stdout is.
+            stream = open(fd, mode, encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+            setattr(sys, name, stream)
 
 
 class ClosedPipeGuard:

@@ -22,6 +22,18 @@ def shown(value: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
 
 
+def printable(text: str) -> str:
+    """`text` with each character a terminal would act on (ESC, a line break, NUL...) escaped.
+
+    For strings from outside rpmkit printed inside its own lines (an RPM
+    header's file names and requirements): they cannot move the cursor or
+    start a line of their own that looks like rpmkit's. Tabs are kept.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
+
+
 def control_character(value: str) -> str | None:
     """How to name the first control character in `value` ("a NUL byte", "U+001B"), or None."""
     found = _CONTROL.search(value)

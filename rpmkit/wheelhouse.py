@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from rpmkit import redact, reqfile
+from rpmkit import nocache, redact, reqfile
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 
@@ -206,6 +206,14 @@ def fetch(
         return cached
     partial = cached.with_name(f"{key}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:  # no usable cache: download for this build only
+        nocache.warn("wheel cache", cached.parent, exc)
+        dest = scratch / "wheels"
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, index_url, None, given)
+        _store_requirements(dest, installed, reqs)
+        return dest
     try:
         _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, given)
         _store_requirements(partial, installed, reqs)

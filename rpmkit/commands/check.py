@@ -107,6 +107,11 @@ def check(
     with reports.on_failure(progress):
         if upgrade_from and no_boot:
             raise ConfigError("--upgrade-from needs a booted instance; drop --no-boot")
+        if settle and no_boot:
+            raise ConfigError(
+                "--settle needs a booted instance (the settle window watches its services); "
+                "drop --no-boot or --settle"
+            )
         found = targets.resolve(tuple(targets_), dist)
         progress.name = found.name
         progress.rpms = tuple(p.name for p in found.rpms)

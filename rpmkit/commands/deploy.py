@@ -75,13 +75,13 @@ def deploy(
         if record is None:
             raise ConfigError(
                 f"{rpms[0].name} has no bake record ({handoff.record_path(rpms[0])})",
-                hint=f"bake it first with `rpmkit bake {app_dir}`, or pass --ami",
+                hint=f"bake it first with `rpmkit bake {shlex.quote(str(app_dir))}`, or pass --ami",
             )
         if record.rpm_sha256 != sha256_file(rpms[0]):
+            quoted = shlex.quote(str(app_dir))
             raise GateRefused(
                 f"{rpms[0].name} changed after it was baked into {record.ami}",
-                hint=f"run `rpmkit check {app_dir}` and `rpmkit bake {app_dir}` again, "
-                "or pass --ami",
+                hint=f"run `rpmkit check {quoted}` and `rpmkit bake {quoted}` again, or pass --ami",
             )
         ami = record.ami
     if sizing.min < MIN_SAFE_INSTANCES:

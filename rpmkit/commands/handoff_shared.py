@@ -5,6 +5,7 @@ Commands never import each other: what several of them share lives here.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ def publish_target(
     if expect_sha256 is not None and item.sha256 != expect_sha256:
         raise GateRefused(
             f"{target.rpm.name} changed while it was being handed off",
-            hint=f"run `rpmkit check {target.given}`",
+            hint=f"run `rpmkit check {shlex.quote(target.given)}`",
         )
     auth = publish.Auth("none")
     if repo.is_http:

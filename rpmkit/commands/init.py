@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def init(state: State, app_dir: Path, force: bool, dry_run: bool, yes: bool) -> 
         click.echo(text, nl=False)
         return
     target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target} ({found.template}); next: rpmkit run {app_dir}")
+    click.echo(f"wrote {target} ({found.template}); next: rpmkit run {shlex.quote(str(app_dir))}")
 
 
 def _confirm(found: scaffold.Detected) -> scaffold.Detected:

@@ -37,9 +37,15 @@ def instances(ctx: click.Context) -> None:
 @instances.command("rm")
 @click.argument("names", nargs=-1, callback=params.container_names)
 @click.option("--all", "every", is_flag=True, help="Every kept and leftover instance.")
+@click.option(
+    "--force", is_flag=True, help="Remove a named instance even while its run is in progress."
+)
 @pass_state
-def rm(state: State, names: tuple[str, ...], every: bool) -> None:
+def rm(state: State, names: tuple[str, ...], every: bool, force: bool) -> None:
     """Remove kept or leftover instances by name (or --all).
+
+    An instance whose run is still in progress is refused (exit 2) unless
+    --force; --all leaves those alone.
 
     \b
     Examples:
@@ -52,7 +58,7 @@ def rm(state: State, names: tuple[str, ...], every: bool) -> None:
 
     if bool(names) == every:
         raise ConfigError("name the instances to remove, or give --all")
-    removed = kept.remove(engine.connect(), list(names), every)
+    removed = kept.remove(engine.connect(), list(names), every, force)
     for name in removed:
         click.echo(f"removed {name}")
     if not removed:

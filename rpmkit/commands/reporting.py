@@ -4,7 +4,8 @@ A report is written when the command ends, passed, failed, stopped by an
 error (a build that failed, a missing image) or by Ctrl-C: CI jobs upload it
 `when: always`. `-` is stdout; the human output then goes to stderr. Files are
 written to a unique temporary name beside the target, then renamed onto it,
-so a reader never sees half a report; missing parent folders are created.
+so a reader never sees half a report; missing parent folders are created. A
+FIFO, a device or a symlink to one is written through instead, never replaced.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from rpmkit import annotate
+from rpmkit import annotate, atomic
 from rpmkit.errors import ConfigError, RpmkitError
 
 STDOUT = Path("-")
@@ -173,27 +173,12 @@ def _prepare(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (a unique temporary name, then a rename); `-` is stdout."""
+    """Write `data` to `path` (`rpmkit.atomic.write`: through a FIFO or a device); `-`: stdout."""
     if path == STDOUT:
         click.echo(data, nl=False)
         return
-    tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        atomic.write(path, data, through=True)
     except OSError as exc:
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         raise ConfigError(f"cannot write the report {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    # Read it back the only way POSIX offers; reports are plain files like any other output.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

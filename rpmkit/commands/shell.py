@@ -47,6 +47,11 @@ def shell(
     --build) or one or more RPM files. The app's ports are published on
     127.0.0.1 and printed.
 
+    Exit status: with a terminal, 0 once the instance is removed. Without
+    one (commands from stdin), the shell's own exit status, after the
+    instance is removed: `echo 'systemctl is-active myapp' | rpmkit shell .`
+    fails when the unit is not active.
+
     \b
     Examples:
       rpmkit shell examples/hello-world
@@ -69,7 +74,7 @@ def shell(
         client = engine.connect()
         if client.container(instance) is None:
             raise ConfigError(f"no instance {instance}", hint="see `rpmkit instances`")
-        subprocess.call(client.shell_argv(instance, tty, os.environ.get("TERM")))
+        _exit_as(subprocess.call(client.shell_argv(instance, tty, os.environ.get("TERM"))))
         return
     found = resolve.resolve(targets, dist, must_exist=False)
     client = engine.connect()
@@ -90,6 +95,19 @@ def shell(
                 click.echo(f"  port {port}: http://{fresh.address}:{host_port}/", err=True)
             click.echo("  `exit` or Ctrl-D leaves and removes the instance", err=True)
             argv = client.shell_argv(fresh.name, tty, os.environ.get("TERM"))
-            # The shell's own exit status is the user's business, not a failed check.
-            subprocess.call(argv)
+            status = subprocess.call(argv)
         reporter.info(f"removed {fresh.name}")
+    _exit_as(status)
+
+
+def _exit_as(status: int) -> None:
+    """Leave with the shell's exit status when commands came from stdin (a script's verdict).
+
+    At a terminal the status is that of the last command typed, the user's
+    business: rpmkit exits 0. A shell killed by signal N gives 128+N, as sh does.
+    """
+    if sys.stdin.isatty():
+        return
+    code = 128 - status if status < 0 else status
+    if code:
+        raise SystemExit(code)  # as `rpmkit doctor` does: click would swallow its Exit here

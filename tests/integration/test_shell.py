@@ -102,13 +102,13 @@ def test_shell_without_a_terminal_reads_commands_from_stdin(docker_client: Any, 
     (rpm,) = [p for p in (app / "dist").glob("*.rpm") if not p.name.endswith(".src.rpm")]
     proc = subprocess.run(
         [sys.executable, "-m", "rpmkit", "shell", str(rpm), "--profile", "offline"],
-        input="rpm -q hello-world\nexit 3\n",
+        input="rpm -q hello-world\nexit 7\n",
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 7, proc.stderr  # the shell's, after the clean-up
     assert proc.stdout.strip() == rpm.name.removesuffix(".rpm")
     assert re.search(r"^\[[\d:]+ \+[\d.]+s\] removed rpmkit-hello-world-\w+$", proc.stderr, re.M)
     assert_nothing_left(docker_client, before)

@@ -25,6 +25,15 @@ BAD: dict[str, Callable[[Path], Path]] = {
     "directory": lambda d: _mkdir(d / "x-1-1.x86_64.rpm"),
     "source rpm": lambda d: make_rpm(d / "x-1-1.src.rpm", "x", "1", "1", source=True),
     "missing": lambda d: d / "missing-1-1.x86_64.rpm",
+    # NEVRA fields no rpmbuild makes: they would write on the terminal, or fake a verdict
+    "ESC in the name": lambda d: make_rpm(d / "x-1-1.x86_64.rpm", "x\x1b[2J\x1b[32mok"),
+    "a fake verdict in the name": lambda d: make_rpm(
+        d / "x-1-1.x86_64.rpm", "x\nPASS: hello-1-1.x86_64 on al2023\nreceipt: /tmp/r"
+    ),
+    "space in the version": lambda d: make_rpm(d / "x-1-1.x86_64.rpm", "x", "1 0"),
+    "tab in the release": lambda d: make_rpm(d / "x-1-1.x86_64.rpm", "x", "1", "1\t2"),
+    "line separator in the arch": lambda d: make_rpm(d / "x.rpm", "x", "1", "1", "x86\u2028"),
+    "NUL-free C1 control in the name": lambda d: make_rpm(d / "x.rpm", "x\x9bq"),
 }
 
 
@@ -83,3 +92,21 @@ def test_another_architecture_is_refused_before_the_install(
     assert exit_info.value.code == 2, err
     assert f"built for {other}" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("x\x1b[2Jok", r"'x\x1b[2Jok'"), ("x\nPASS: y\nreceipt: z", r"'x\nPASS: y\nreceipt: z'")],
+)
+def test_a_nevra_field_with_a_control_character_is_shown_escaped(
+    name: str, shown: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rpm = make_rpm(tmp_path / "x-1-1.x86_64.rpm", name)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["gate", str(rpm)])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert out == ""
+    [line] = err.splitlines()
+    assert f"its NAME {shown} holds" in line
+    assert "\x1b" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -158,3 +159,22 @@ def test_base_image_option_on_every_image_using_command(command: tuple[str, ...]
     result = CliRunner().invoke(cli.cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "--base-image NAME" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--settle", "5"], "--settle needs a booted instance"),
+        (["--upgrade-from", "old-1-1.noarch.rpm"], "--upgrade-from needs a booted instance"),
+    ],
+)
+def test_options_that_watch_a_booted_instance_refuse_no_boot(
+    extra: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check", str(tmp_path / "x-1-1.noarch.rpm"), "--no-boot", *extra])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    [line] = err.splitlines()
+    assert line.startswith(f"error: {said}")
+    assert "drop --no-boot" in line

@@ -140,3 +140,29 @@ def test_a_closed_stdout_is_not_an_error_and_the_exit_is_the_commands(tmp_path: 
     assert "BrokenPipe" not in err
     assert "gone-1-1.noarch.rpm: no such file" in err
     assert (tmp_path / "r.json").is_file()  # the command went on to the end
+
+
+@pytest.mark.parametrize("closed", [0, 1, 2])
+def test_a_closed_descriptor_is_dev_null_and_the_exit_is_the_commands(
+    tmp_path: Path, closed: int
+) -> None:
+    """`rpmkit ... >&-`, `2>&-`, `<&-`: the command's own exit status, no crash."""
+    runs = []
+    for args in (["--version"], ["check", str(tmp_path / "gone-1-1.noarch.rpm")]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "rpmkit", *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            preexec_fn=lambda: os.close(closed),  # noqa: PLW1509 - nothing else to close it with
+            env={**os.environ, "NO_COLOR": "1"},
+            timeout=60,
+        )
+        runs.append((proc.returncode, proc.stdout.decode() + proc.stderr.decode()))
+    [(version_rc, version_out), (check_rc, check_out)] = runs
+    assert version_rc == 0, version_out
+    assert check_rc == 2, check_out
+    for _, out in runs:
+        assert "internal error" not in out
+        assert "Traceback" not in out
+    if closed != 2:
+        assert "no such file" in check_out

@@ -345,6 +345,20 @@ BROKEN = [
         [("python.extra_requirements[0]", "is not a PEP 508 requirement")],
         id="extra-requirement-not-pep508",
     ),
+    # TOML has nan and inf: nan fails every bound, and the message must not be about one.
+    pytest.param(
+        table("[check]\nsettle = nan"),
+        [("check.settle", "must be a number, not 'nan'")],
+        id="settle-nan",
+    ),
+    pytest.param(
+        table("[health_check]\ntimeout = -inf\ninterval = inf"),
+        [
+            ("health_check.interval", "must be a number, not 'inf'"),
+            ("health_check.timeout", "must be a number, not '-inf'"),
+        ],
+        id="seconds-inf",
+    ),  # fmt: skip
 ]
 
 

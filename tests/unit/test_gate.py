@@ -7,6 +7,7 @@ edited, swapped or forged that the gate must refuse, each with its reason.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -467,3 +468,42 @@ def test_bad_durations(value: str | bool) -> None:
 )
 def test_ages_read_like_a_person_would_say_them(seconds: float, text: str) -> None:
     assert gate.describe_age(seconds) == text
+
+
+def test_hints_put_options_before_the_path_and_quote_it_for_a_shell(tmp_path: Path) -> None:
+    rpm = write_rpm(tmp_path / "my dist $HOME")
+    quoted = f"'{rpm}'"
+    write_receipt(rpm, **{"check.settle": 0})
+    with pytest.raises(GateRefused) as refused:
+        _verify(rpm)
+    assert refused.value.hint == f"run `rpmkit check --settle 5 {quoted}`"
+    write_receipt(rpm, profile="offline")
+    with pytest.raises(GateRefused) as refused:
+        _verify(rpm)
+    assert refused.value.hint is not None
+    assert refused.value.hint.startswith(f"run `rpmkit check --profile al2023 {quoted}`")
+    rpm.with_name(rpm.name + receipt.SUFFIX).unlink()
+    with pytest.raises(GateRefused) as refused:
+        _verify(rpm)
+    assert refused.value.hint == f"run `rpmkit check {quoted}`"
+
+
+@pytest.mark.parametrize("command", ["gate", "check", "publish"])
+def test_a_fifo_is_not_a_regular_file_and_does_not_hang(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "x-1-1.x86_64.rpm"
+    os.mkfifo(fifo)
+    extra = ["--dry-run", "--repo", str(tmp_path / "yum")] if command == "publish" else []
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, str(fifo), *extra])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert err.strip() == f"error: {fifo}: a FIFO, not a regular file (an RPM must be one)"
+
+
+def test_the_build_hint_quotes_the_app_directory(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "my apps")
+    with pytest.raises(ConfigError) as refused:
+        targets.each((app,), tmp_path / "elsewhere")
+    assert f"`rpmkit build '{app}'`" in (refused.value.hint or "")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, config, receipt
+from rpmkit import atomic, cli, config, receipt
 from rpmkit.errors import ConfigError, HandoffError
 from rpmkit.handoff import config as handoff_config
 from rpmkit.handoff import tools as handoff
@@ -219,6 +220,9 @@ def test_bake_gates_publishes_runs_aminate_and_deploy_passes_the_ami_on(
     assert record["log"] == str((app / "dist" / "aminate.out").resolve())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["baked_at"])
     assert handoff.record_path(rpm) == rpm.parent / f"{RPM_NAME}.bake.json"
+    usual = 0o666 & ~atomic.umask()  # readable by a gate or a publisher running as another user
+    for output in (handoff.record_path(rpm), tmp_path / "yum" / RPM_NAME):
+        assert stat.S_IMODE(output.stat().st_mode) == usual, output
 
     assert _main("deploy", str(app), "--env", "prod") == 0
     assert calls(bin_dir, "sfapp") == [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from pathlib import Path
 
@@ -80,3 +82,14 @@ def test_concurrent_writes_never_share_a_temporary_file(tmp_path: Path) -> None:
     assert errors == []
     assert receipt.Receipt.parse(receipt.path_for(rpm).read_text()) == made
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o002])
+def test_a_receipt_gets_the_usual_mode_not_a_private_one(tmp_path: Path, mask: int) -> None:
+    rpm = write_rpm(tmp_path)
+    old = os.umask(mask)
+    try:
+        path = receipt.write(receipt_for(rpm), receipt.path_for(rpm))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import click
 import pytest
@@ -129,3 +133,75 @@ def test_the_cli_redacts_errors_results_and_tracebacks(
             assert "***" in out
     finally:
         del cli.cli.commands["leak-for-test"]
+
+
+PUBLISH_ENV = {
+    "RPMKIT_PUBLISH_USERNAME": "deployer",
+    "RPMKIT_PUBLISH_PASSWORD": "Tr0ub4dor&3-horse",
+    "HOME": "/nonexistent",
+}
+
+
+def _echoes(user: str, password: str) -> list[str]:
+    pair = f"{user}:{password}"
+    return [
+        f"<p>denied for {html.escape(pair)}</p>",
+        f"<p>denied for {html.escape(pair, quote=False)}</p>",
+        json.dumps({"detail": f"bad {pair}"}),
+        json.dumps({"detail": f"bad {pair}"}, ensure_ascii=False),
+        json.dumps({"d": pair}).replace("&", "\\u0026").replace("/", "\\/"),
+        json.dumps({"d": pair})
+        .replace("\\u00e9", "\\u00E9")
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E"),
+        f"u={quote(pair, safe='')} l={quote(pair, safe='').lower()} q={quote_plus(pair)}",
+    ] + [
+        # base64 of the pair and of the password alone, at each byte offset, alone or inside
+        # a longer encoded text, standard and URL-safe alphabets
+        encode(prefix + secret.encode() + suffix).decode()
+        for secret in (pair, password)
+        for prefix in (b"", b"x", b"xy")
+        for suffix in (b"", b"!", b"!?", b"!?#tail")
+        for encode in (base64.b64encode, base64.urlsafe_b64encode)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [("deployer", "Tr0ub4dor&3-horse"), ("a", "p<a>ss'\"/w\u00e9rd-7"), ("u", "abc?")],
+)
+def test_escaped_and_encoded_echoes_leave_no_bit_of_the_secret(user: str, password: str) -> None:
+    redact.register_pair(user, password)
+    pair_bits = f"{user}:{password}".encode()
+    for text in _echoes(user, password):
+        out = redact.redact(text, {"HOME": "/nonexistent"})
+        assert "***" in out, text
+        assert password not in out
+        for leak in redact.variants(password):
+            assert leak not in out, (text, out)
+        if "=" not in text and "%" not in text and "\\" not in text and "&" not in text:
+            continue
+        # what is left of a base64 text decodes to none of the secret's bytes
+        rest = out.replace("***", "")
+        assert password.encode()[:4] not in _decodable(rest), (text, out)
+        assert pair_bits[-4:] not in _decodable(rest), (text, out)
+
+
+def _decodable(text: str) -> bytes:
+    found = b""
+    for token in re.findall(r"[A-Za-z0-9+/_-]{4,}={0,2}", text):
+        token = token.replace("-", "+").replace("_", "/")
+        for start in range(4):
+            piece = token[start:]
+            piece = piece[: len(piece) // 4 * 4] if "=" not in piece else piece
+            with contextlib.suppress(ValueError):
+                found += base64.b64decode(piece, validate=True)
+    return found
+
+
+def test_the_reported_echoes_are_masked_whole() -> None:
+    basic = _basic("deployer", "Tr0ub4dor&3-horse")
+    text = f"500: deployer:Tr0ub4dor&amp;3-horse {basic} deployer:Tr0ub4dor\\u00263-horse"
+    redact.register_pair("deployer", "Tr0ub4dor&3-horse")  # as `rpmkit publish` does
+    out = redact.redact(text, PUBLISH_ENV)
+    assert out == "500: *** *** ***"

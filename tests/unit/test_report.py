@@ -79,3 +79,18 @@ def test_repeated_evidence_lines_are_collapsed_with_a_count() -> None:
         "x", "offline", (Check("health", "health check", False, "", "\n".join(nginx)),), {}
     )
     assert render(report).count("connect() failed") == 2
+
+
+def test_strings_from_outside_stay_on_their_line_and_cannot_reach_the_terminal() -> None:
+    # File names and requirements from an RPM header, logs from the instance.
+    evil = "/opt/x\nPASS: other-1-1.x86_64 on al2023\x1b[2K"
+    report = Report(
+        "hello-1-1.x86_64", "al2023",
+        (Check("install", f"x: ships {evil}", False, f"conflict on {evil}", f"log {evil}"),),
+        {"total": 1.0},
+    )  # fmt: skip
+    text = render(report)
+    assert "\x1b" not in text
+    assert [line for line in text.splitlines() if line.startswith("PASS")] == []
+    assert text.splitlines()[-1] == "FAIL at install: hello-1-1.x86_64 on al2023"
+    assert r"/opt/x\nPASS: other-1-1.x86_64 on al2023\x1b[2K" in text

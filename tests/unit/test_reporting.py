@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -35,6 +36,84 @@ def test_a_write_creates_the_folders_and_leaves_no_temporary_file(tmp_path: Path
     assert target.read_bytes() == b"<b/>"
     assert os.listdir(target.parent) == ["out.xml"]
     assert oct(target.stat().st_mode & 0o777) != oct(0o600)  # readable like any output
+
+
+def _read_fifo(fifo: Path, got: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with fifo.open("rb") as fh:
+            got.append(fh.read())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = _read_fifo(fifo, got)
+    write_atomic(fifo, b"<report/>")
+    reader.join(10)
+    assert got == [b"<report/>"]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+def test_a_symlink_is_followed_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "r.json"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_atomic(link, b"new")
+    assert link.is_symlink()
+    assert target.read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path / "real")) == ["r.json"]
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    to_fifo = tmp_path / "to-pipe"
+    to_fifo.symlink_to(fifo)
+    got: list[bytes] = []
+    reader = _read_fifo(fifo, got)
+    write_atomic(to_fifo, b"through")
+    reader.join(10)
+    assert got == [b"through"]
+    assert to_fifo.is_symlink()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "real" / "new.json")
+    write_atomic(dangling, b"made")
+    assert dangling.is_symlink()
+    assert (tmp_path / "real" / "new.json").read_bytes() == b"made"
+
+
+def test_a_symlink_to_a_descriptor_is_written_through(tmp_path: Path) -> None:
+    # As /dev/stdout -> /proc/self/fd/1 when stdout is a pipe: its target has no path.
+    read_end, write_end = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    try:
+        write_atomic(link, b"to the pipe")
+        assert os.read(read_end, 100) == b"to the pipe"
+        assert link.is_symlink()
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_report_to_a_fifo_from_the_cli(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = _read_fifo(fifo, got)
+    proc = rpmkit("check", str(tmp_path / "gone-1.0-1.noarch.rpm"), "--json", str(fifo))
+    reader.join(10)
+    assert proc.returncode == 2, proc.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert json.loads(got[0])["verdict"] == "fail"
 
 
 def test_writers_at_once_never_leave_half_a_file(tmp_path: Path) -> None:
