@@ -7,23 +7,15 @@ from pathlib import Path
 
 import click
 
-from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
-from rpmkit.commands.handoff_shared import ami_option, streamer
+from rpmkit.commands.handoff_shared import ami_option, env_option, streamer
 
 MIN_SAFE_INSTANCES = 2
 
 
 @click.command()
 @click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--env",
-    "env",
-    required=True,
-    metavar="ENV",
-    callback=params.environment,
-    help="A [deploy.environments] name.",
-)
+@env_option
 @click.option(
     "--ami", metavar="AMI", callback=ami_option, help="Deploy this AMI, not the bake record's."
 )

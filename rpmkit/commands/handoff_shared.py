@@ -146,3 +146,15 @@ def streamer(state: State) -> Callable[[str], None]:
     if state.verbosity < 0:
         return lambda _line: None
     return lambda line: click.echo(line, err=True)
+
+
+def env_option(func: Any) -> Any:
+    """`--env ENV` (required): a [deploy.environments] name."""
+    return click.option(
+        "--env",
+        "env",
+        required=True,
+        metavar="ENV",
+        callback=params.environment,
+        help="A [deploy.environments] name.",
+    )(func)

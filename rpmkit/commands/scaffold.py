@@ -7,21 +7,13 @@ from pathlib import Path
 
 import click
 
-from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state
-from rpmkit.commands.handoff_shared import streamer
+from rpmkit.commands.handoff_shared import env_option, streamer
 
 
 @click.command()
 @click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--env",
-    "env",
-    required=True,
-    metavar="ENV",
-    callback=params.environment,
-    help="A [deploy.environments] name.",
-)
+@env_option
 @click.option("--dry-run", is_flag=True, help="Print the command; run nothing.")
 @pass_state
 def scaffold(state: State, app_dir: Path, env: str, dry_run: bool) -> None:
