@@ -148,11 +148,66 @@ def ensure(
     made = build(engine, profile, reporter, base_image, force, roles)
     tags = {p.role: p.tag for p, _ in made}
     runtime_id = engine.image_id(tags["runtime"]) or ""
+    stand_in = bool(profile.base.os_release) and not is_target(
+        engine, profile, tags["runtime"], runtime_id
+    )
+    if stand_in:
+        reporter.warn(
+            f"{tags['runtime']} is not {profile.name}'s target system (its os-release is not "
+            f"{_said(profile.base.os_release)}): its receipts say it stands in, and the gate "
+            "refuses them"
+        )
     return ProfileImages(
         tags.get("builder", ""),
-        RuntimeImage(tags["runtime"], runtime_id),
+        RuntimeImage(tags["runtime"], runtime_id, stand_in),
         tuple(p.tag for p, now in made if now),
     )
+
+
+OS_RELEASE = ("/usr/lib/os-release", "/etc/os-release")  # os-release(5): either may hold it
+
+
+def is_target(engine: Engine, profile: Profile, tag: str, image: str) -> bool:
+    """Whether the image's os-release says it is the profile's target (ID, VERSION_ID...).
+
+    Read from a container created (never started) from the image, once per image id
+    (remembered under $XDG_CACHE_HOME/rpmkit/os-release/).
+    """
+    import os
+
+    from rpmkit import nocache
+    from rpmkit.labels import Run
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    memo = Path(base) / "rpmkit" / "os-release" / image.replace(":", "-")
+    try:
+        text = memo.read_text(encoding="utf-8")
+    except OSError:
+        run = Run.new("os-release")
+        container = engine.create(tag, name=run.container_name(), run=run, command=["true"])
+        try:
+            text = ""
+            for path in OS_RELEASE:
+                text = container.read_text(path)
+                if text:
+                    break
+        finally:
+            container.remove()
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            nocache.warn("os-release records", memo.parent, exc)
+    found = dict(
+        (k, v.strip().strip('"'))
+        for k, _, v in (line.partition("=") for line in text.splitlines())
+        if k
+    )
+    return all(found.get(k) == v for k, v in profile.base.os_release.items())
+
+
+def _said(fields: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(fields.items()))
 
 
 def resolve(engine: Engine, profile: Profile, base_image: str | None = None) -> list[ImagePlan]:

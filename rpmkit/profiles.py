@@ -30,6 +30,9 @@ class Base:
     variant: str = "minbase"
     packages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> packages
     pull_hint: str = ""
+    # The target's /etc/os-release fields (ID, VERSION_ID); empty: the profile is itself
+    # a stand-in (offline), and no image is checked against it.
+    os_release: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 variant=base.get("variant", "minbase"),
                 packages={k: tuple(v) for k, v in base.get("packages", {}).items()},
                 pull_hint=base.get("pull_hint", ""),
+                os_release=dict(base.get("os_release", {})),
             ),
             boot=Boot(
                 init=tuple(boot["init"]),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rpmkit.engine.failures import ContainerGone, gone_is_fine, in_use
+from rpmkit.engine.failures import ContainerGone, gone_is_fine, in_use, translated
 from rpmkit.errors import DockerUnavailable
 
 # What one exec keeps of each stream: the head and the tail, the middle counted.
@@ -214,6 +214,23 @@ class Container:
         memory = stats.get("memory_stats") or {}
         peak = int(memory.get("max_usage") or memory.get("usage") or 0)
         return peak, int(memory.get("limit") or 0)
+
+    def read_text(self, path: str) -> str:
+        """A regular file's text inside ("" when there is no such path or it is no file)."""
+        import tarfile
+
+        from docker.errors import NotFound
+
+        try:
+            with translated(self._host, f"copying {path} out of {self.name}"):
+                stream, _ = self._api.get_archive(self.id, path)
+                data = b"".join(stream)
+        except NotFound:
+            return ""
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            member = tar.next()
+            extracted = tar.extractfile(member) if member is not None and member.isfile() else None
+            return extracted.read().decode("utf-8", "replace") if extracted is not None else ""
 
     def published_ports(self) -> dict[int, int]:
         """Published TCP ports: container port -> port on the engine's host."""
