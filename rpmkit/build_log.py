@@ -48,6 +48,11 @@ def diagnose(output: str) -> Failure:
     end = next((i for i, line in enumerate(lines) if line.strip() == "RPM build errors:"), None)
     body = lines if end is None else lines[:end]
     errors = [i for i, line in enumerate(body) if _ERROR.match(line) and not _ECHO.match(line)]
+    if not errors and end is not None:
+        # rpm repeats every error, indented, under "RPM build errors:": when the first
+        # report did not come out on a line of its own (two streams interleaved), use those.
+        body = body + [f"error: {line.strip()}" for line in lines[end + 1 :] if line.strip()]
+        errors = [i for i, line in enumerate(body) if _ERROR.match(line)]
     if not errors:
         tail = lines[-TAIL:]
         hidden = len(lines) - len(tail)

@@ -260,8 +260,18 @@ def test_a_version_that_crashes_under_load_fails_with_the_count_and_times(
     assert f"{first.start:7.2f}s  {first.seconds:6.3f}s  {first.outcome}" in text
 
 
-def test_ctrl_c_mid_rehearsal_leaves_nothing_behind(
-    rpm_factory: Build, docker_client: Any, lb_image: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("sig", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_signal_mid_rehearsal_leaves_nothing_behind(
+    rpm_factory: Build,
+    docker_client: Any,
+    lb_image: str,
+    tmp_path: Path,
+    sig: signal.Signals,
+    code: int,
 ) -> None:
     old = rpm_factory(service_spec("rk-int", "1.0"))
     new = rpm_factory(service_spec("rk-int", "1.1"))
@@ -285,8 +295,8 @@ def test_ctrl_c_mid_rehearsal_leaves_nothing_behind(
     owner = labels.owner(proc.pid)
     made = run_objects(docker_client, "rk-int", owner)
     assert {o.split()[0] for o in made} == {"container", "image", "network"}, made
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 130, out
-    assert "interrupted" in out
+    assert proc.returncode == code, out
+    assert f"interrupted ({sig.name})" in out
     assert not run_objects(docker_client, "rk-int", owner)

@@ -167,3 +167,16 @@ error: query of specfile /tmp/rpmbuild/SPECS/d.spec failed, can't parse
 """
     failure = build_log.diagnose(output)
     assert failure.cause == "line 4: Too many levels of recursion in macro expansion."
+
+
+def test_the_summary_of_errors_names_the_cause_when_the_first_report_is_lost() -> None:
+    # The error line itself did not come out on a line of its own (two streams
+    # interleaved); rpm's summary under "RPM build errors:" still names the section.
+    output = (
+        "Executing(%install): /bin/sh -e /var/tmp/rpm-tmp.abc\n"
+        "+ echo about to fail\nabout to fail\n+ false\n"
+        "RPM build errors:\n    Bad exit status from /var/tmp/rpm-tmp.abc (%install)\n"
+    )
+    failure = build_log.diagnose(output)
+    assert failure.section == "%install"
+    assert failure.cause == "`false` failed"
