@@ -295,7 +295,10 @@ class Job:
             if on_line:
                 on_line(text)
 
-        result = container.exec(argv, on_line=line)
+        # One pipe for both streams: the kernel keeps the order of what was written
+        # (the shell's trace, the script's output, rpm's errors); two pipes read side by
+        # side do not, and the cause of a failure could come out before its trace.
+        result = container.exec(["sh", "-c", 'exec "$@" 2>&1', "sh", *argv], on_line=line)
         return result.rc, "".join(f"{text}\n" for text in lines)
 
     def _copy_out(self, container: Container, kind: str) -> list[tuple[Path, str]]:

@@ -50,8 +50,9 @@ def diagnose(output: str) -> Failure:
     errors = [i for i, line in enumerate(body) if _ERROR.match(line) and not _ECHO.match(line)]
     if not errors and end is not None:
         # rpm repeats every error, indented, under "RPM build errors:": when the first
-        # report did not come out on a line of its own (two streams interleaved), use those.
-        body = body + [f"error: {line.strip()}" for line in lines[end + 1 :] if line.strip()]
+        # report is missing from the output above, use those.
+        summary = [line for line in lines[end + 1 :] if line.startswith("    ")]
+        body = body + [f"error: {line.strip()}" for line in summary]
         errors = [i for i, line in enumerate(body) if _ERROR.match(line)]
     if not errors:
         tail = lines[-TAIL:]
