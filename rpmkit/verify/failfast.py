@@ -145,7 +145,10 @@ def watch(
     booted_at: float | None = None
     bare: frozenset[str] | None = None
     while True:
-        scripts = plan.sysv_on() or set()
+        # None until chkconfig has answered: the look that judges the init scripts' units
+        # must come after that, or a script on at boot would go unjudged.
+        known = plan.sysv_on()
+        scripts = known or set()
         sockets = bool(plan.ports) or booted_at is not None
         snap = look(host, sorted(names | scripts), sockets=sockets)
         names |= {n for n in systemd.related(snap.units) if n.count(".") == 1}
@@ -170,6 +173,7 @@ def watch(
         everything = (
             snap.booted
             and not pending
+            and known is not None
             and all(f.done() for f in statics)
             and (health is None or health.done())
         )
