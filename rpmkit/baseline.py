@@ -31,9 +31,7 @@ BOOTED = ("running", "degraded")
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """`$XDG_CACHE_HOME/rpmkit/baseline`, by default under ~/.cache."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rpmkit" / "baseline"
+    return nocache.cache_dir("baseline", environ)
 
 
 def cache_path(image_id: str, environ: Mapping[str, str] | None = None) -> Path:

@@ -71,8 +71,7 @@ def key(plan: CheckPlan, profile: Profile, runtime: RuntimeImage) -> str:
 
 def folder() -> Path:
     """Where cached reports are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rpmkit" / "checks"
+    return nocache.cache_dir("checks")
 
 
 # A cached answer is only as fresh as the gate accepts (bake.max_receipt_age's default):

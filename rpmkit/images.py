@@ -17,6 +17,7 @@ from rpmkit.errors import BuildError, ConfigError, ImageMissing
 from rpmkit.profiles import ROLES, Profile
 from rpmkit.progress import Reporter
 from rpmkit.rootfs import ROOTFS_RECIPE, content_digest, import_rootfs, mmdebstrap_command
+from rpmkit.values import tail
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine, ImageInfo
@@ -173,13 +174,10 @@ def is_target(engine: Engine, profile: Profile, tag: str, image: str) -> bool:
     Read from a container created (never started) from the image, once per image id
     (remembered under $XDG_CACHE_HOME/rpmkit/os-release/).
     """
-    import os
-
     from rpmkit import nocache
     from rpmkit.labels import Run
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    memo = Path(base) / "rpmkit" / "os-release" / image.replace(":", "-")
+    memo = nocache.cache_dir("os-release") / image.replace(":", "-")
     try:
         text = memo.read_text(encoding="utf-8")
     except OSError:
@@ -279,7 +277,7 @@ def _make_rootfs_images(
                             f"filesystem (exit {proc.returncode})",
                             hint="check that Debian's mirror is reachable, "
                             "or set RPMKIT_DEBIAN_MIRROR",
-                            details=_tail(log.read()),
+                            details=tail(log.read()),
                         )
             finally:
                 for _, _, log, proc in running:
@@ -304,10 +302,6 @@ def _docker_build(engine: Engine, profile: Profile, p: ImagePlan, reporter: Repo
             reporter.detail,
             dockerfile=str(dockerfile),
         )
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 def list_images(engine: Engine) -> list[dict[str, str]]:

@@ -28,6 +28,7 @@ from rpmkit.errors import ConfigError, InstallError
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_limit, boot_options
 from rpmkit.rpm import PackagedFile, RpmFile
+from rpmkit.values import tail
 
 RPM_DIR = "/rpmkit/rpms"
 # Not /tmp: on a booted instance dnf cannot read a repository there.
@@ -254,7 +255,7 @@ def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
     if result.timed_out:
         raise InstallError(
             f"{what} did not finish in {INSTALL_TIMEOUT:.0f}s (a scriptlet waiting for input?)",
-            details=_tail(log.output, 30),
+            details=tail(log.output, 30),
         )
     if not result.ok:
         missing = sorted(set(re.findall(r"nothing provides (.+?) needed by", log.output)))
@@ -265,14 +266,14 @@ def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
             said = "; ".join(failed)
         raise InstallError(
             f"{what} failed (exit {result.rc}" + (f"; {said})" if said else ")"),
-            details=_tail(log.output, 30),
+            details=tail(log.output, 30),
         )
     failed = scriptlet_failures(log.output)
     if failed:
         raise InstallError(
             f"scriptlet failed during {what}: " + "; ".join(failed)
             + " (rpm and dnf still exit 0 for this)",
-            details=_tail(log.output, 30),
+            details=tail(log.output, 30),
         )  # fmt: skip
 
 
@@ -354,7 +355,3 @@ def install(
         else:
             container.remove()
         raise
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])

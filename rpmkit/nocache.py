@@ -9,11 +9,19 @@ a full disk. The run then goes on without it, after one line on stderr.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 _warned: set[str] = set()
+
+
+def cache_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CACHE_HOME/rpmkit/<kind>`, by default under ~/.cache (XDG Base Directory spec)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rpmkit" / kind
 
 
 def warn(what: str, where: Path, exc: OSError) -> None:

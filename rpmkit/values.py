@@ -40,3 +40,8 @@ def control_character(value: str) -> str | None:
     if found is None:
         return None
     return "a NUL byte" if found[0] == "\0" else f"the control character U+{ord(found[0]):04X}"
+
+
+def tail(text: str, lines: int = 20) -> str:
+    """The last `lines` lines of `text` (evidence under a one-line error)."""
+    return "\n".join(text.rstrip().splitlines()[-lines:])

@@ -78,9 +78,7 @@ def target(python: str, machine: str | None = None) -> Target:
 
 def cache_root(environ: Mapping[str, str] | None = None) -> Path:
     """`$XDG_CACHE_HOME/rpmkit/wheels`, by default under ~/.cache."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rpmkit" / "wheels"
+    return nocache.cache_dir("wheels", environ)
 
 
 def cache_key(requirements: str, tgt: Target, index_url: str | None) -> str:

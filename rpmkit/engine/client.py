@@ -15,6 +15,7 @@ from rpmkit import labels
 from rpmkit.engine.container import Container
 from rpmkit.engine.failures import gone_is_fine, reason, translated
 from rpmkit.errors import BuildError, DockerUnavailable
+from rpmkit.values import tail
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -382,12 +383,10 @@ class Engine:
                 if "error" in chunk:
                     raise BuildError(
                         f"image build failed: {str(chunk['error']).strip().splitlines()[0][:200]}",
-                        details=_tail("".join(log)),
+                        details=tail("".join(log)),
                     )
         if self.image_id(tag) is None:
-            raise BuildError(
-                f"building {tag} did not produce an image", details=_tail("".join(log))
-            )
+            raise BuildError(f"building {tag} did not produce an image", details=tail("".join(log)))
 
     def import_rootfs(self, tarball: str, ref: str, labels: dict[str, str]) -> None:
         """Import a root filesystem tarball as the image `ref`, with these labels."""
@@ -398,7 +397,3 @@ class Engine:
             self._client.api.import_image_from_file(
                 tarball, repository=repository, tag=tag, changes=[changes]
             )
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])

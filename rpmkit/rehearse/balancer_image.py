@@ -23,6 +23,7 @@ from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 from rpmkit.resources import images_dir
 from rpmkit.rootfs import ROOTFS_RECIPE
+from rpmkit.values import tail
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine
@@ -106,7 +107,7 @@ def _make_rootfs(engine: Engine, base: str, recipe: Recipe, reporter: Reporter) 
                     f"mmdebstrap failed making the balancer's root filesystem "
                     f"(exit {proc.returncode})",
                     hint="check that Debian's mirror is reachable, or set RPMKIT_DEBIAN_MIRROR",
-                    details=_tail(proc.stdout + proc.stderr),
+                    details=tail(proc.stdout + proc.stderr),
                 )
         rootfs.import_rootfs(engine, target, base, {labels.CACHE: "rootfs"}, reporter)
 
@@ -119,7 +120,3 @@ def _build(engine: Engine, p: BalancerPlan, reporter: Reporter) -> None:
         reporter.detail,
         buildargs={"BASE": p.base},
     )
-
-
-def _tail(text: str, lines: int = 20) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
