@@ -16,7 +16,9 @@ from typing import Literal
 from pydantic import ValidationError, model_validator
 
 from rpmkit import templates, toml
-from rpmkit.check_config import CheckSettings, HealthCheck
+from rpmkit.build.lint_config import Rpmlint
+from rpmkit.build.python_config import Python
+from rpmkit.check.config import CheckSettings, HealthCheck
 from rpmkit.errors import ConfigError
 from rpmkit.fields import (
     UNIT_RE,
@@ -42,8 +44,6 @@ from rpmkit.fields import (
     shown,
 )
 from rpmkit.handoff.config import Bake, Deploy, ProfileName, Publish, Scaffold
-from rpmkit.lint_config import Rpmlint
-from rpmkit.python_config import Python
 from rpmkit.rehearse.config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
@@ -342,7 +342,7 @@ def load(app_dir: Path, overrides: dict[str, str] | None = None) -> LoadedConfig
 
 def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
     """Each file the config names exists and, symlinks followed, stays in the repository."""
-    from rpmkit import reqfile
+    from rpmkit.build import reqfile
 
     root = reqfile.repository_root(app_dir)
     named: list[tuple[str, str, str]] = []  # (key, path, "file" or "folder")

@@ -136,7 +136,7 @@ def policy_for(
     settings = target.app.app.bake if target.app else handoff_config.Bake()
     app, probe = None, ""
     if target.app is not None:
-        from rpmkit.pipeline import expectations, probe_text
+        from rpmkit.check.plan import expectations, probe_text
 
         app = target.app.app.name
         probe = probe_text(expectations(target.app.app).probe)

@@ -5,7 +5,7 @@ The config schema is what an editor needs to complete and check `rpmkit.toml`
 ranges, and each key's docstring (or comment) in the model as its description. rpmkit's
 own validation stays the judge: it also checks what a schema cannot say
 (a `%` macro in a value, a path that does not exist). The report schema is a
-fixed file in the package, `schemas/report-1.schema.json`: a reader's contract.
+fixed file in the package, `report/schemas/report-1.schema.json`: a reader's contract.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-REPORT_SCHEMA = Path(__file__).parent / "schemas" / "report-1.schema.json"
+REPORT_SCHEMA = Path(__file__).parent / "report" / "schemas" / "report-1.schema.json"
 
 
 def report_schema() -> dict[str, Any]:

@@ -50,10 +50,11 @@ def resolve(paths: tuple[Path, ...], dist: Path | None = None, must_exist: bool 
     """Resolve "APP | RPM...": the app's built RPMs (`must_exist`), or validated RPM files."""
     app_dir, files = split(paths)
     if app_dir is not None:
-        from rpmkit import config, pipeline
+        from rpmkit import config
+        from rpmkit.check.plan import find_rpms
 
         loaded = config.load(app_dir)
-        found = tuple(pipeline.find_rpms(loaded, dist)) if must_exist else ()
+        found = tuple(find_rpms(loaded, dist)) if must_exist else ()
         return Targets(found, loaded, str(app_dir))
     for path in files:
         validate(path)

@@ -26,9 +26,11 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rpmkit import config, disposable, fields, lint_config, python_config, schema
+from rpmkit import config, fields, schema
+from rpmkit.build import lint_config, python_config
 from rpmkit.handoff import config as handoff_config
 from rpmkit.rehearse import config as rehearse_config
+from rpmkit.verify import disposable
 
 PAGE = "reference/configuration.md"
 

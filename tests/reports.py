@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import junitparser
 
-from rpmkit import report_doc
+from rpmkit.report import document as report_doc
 from tests.junit_xml import problems
 
 SCHEMA = json.loads(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from rpmkit import build as stage
-from rpmkit import config, engine, spec
+from rpmkit import config, engine
+from rpmkit.build import spec, stage
 from rpmkit.commands.common import (
     State,
     base_image_option,

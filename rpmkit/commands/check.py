@@ -99,7 +99,8 @@ def check(
       rpmkit check worker.rpm --no-health --junit-xml report.xml
       rpmkit check --upgrade-from dist/myapp-1.1-1.x86_64.rpm dist/myapp-1.2-1.x86_64.rpm
     """
-    from rpmkit import engine, pipeline, targets
+    from rpmkit import engine, targets
+    from rpmkit.check.plan import adjust, app_plan, rpm_plan
 
     reports = Reports("check", json_path, junit_xml)
     first = targets_[0]
@@ -118,10 +119,10 @@ def check(
         progress.subject = ", ".join(progress.rpms)
         with targets.staged(found.rpms) as rpms, targets.staged(upgrade_from) as old:
             if found.app is not None:
-                plan = pipeline.app_plan(found.app, rpms, health=not no_health)
+                plan = app_plan(found.app, rpms, health=not no_health)
             else:
-                plan = pipeline.rpm_plan(rpms, health=not no_health)
-            plan = pipeline.adjust(
+                plan = rpm_plan(rpms, health=not no_health)
+            plan = adjust(
                 plan,
                 path=health_path,
                 port=health_port,

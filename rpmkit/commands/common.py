@@ -15,12 +15,12 @@ from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.progress import Reporter
 
 if TYPE_CHECKING:
+    from rpmkit.check.plan import CheckPlan
     from rpmkit.checks import Check
     from rpmkit.commands.reporting import Progress, Reports
     from rpmkit.engine import Engine
-    from rpmkit.pipeline import CheckPlan
     from rpmkit.profiles import Profile
-    from rpmkit.report import Report
+    from rpmkit.report.text import Report
 
 
 @dataclass
@@ -191,7 +191,10 @@ def execute(
     """
     import dataclasses
 
-    from rpmkit import cache, images, pipeline, receipt
+    from rpmkit import images, receipt
+    from rpmkit.check import cache
+    from rpmkit.check.receipts import issue_receipts
+    from rpmkit.check.run import check as run_check
 
     for rpm in (*plan.rpms, *plan.upgrade_from):
         if rpm.nevra.arch not in ("noarch", profile.arch):
@@ -220,7 +223,7 @@ def execute(
             )
         _finish(reports, plan, progress, report, cached=True)
         return
-    outcome = pipeline.check(engine, profile, runtime, plan, state.reporter)
+    outcome = run_check(engine, profile, runtime, plan, state.reporter)
     report = _with_before(outcome.report, before)
     _show(state, reports, plan, report)
     if outcome.kept is not None:
@@ -235,7 +238,7 @@ def execute(
     written: list[Path] = []
     refused: list[str] = []
     if outcome.report.ok:
-        written, refused = pipeline.issue_receipts(outcome, plan, profile, runtime, cache_key)
+        written, refused = issue_receipts(outcome, plan, profile, runtime, cache_key)
         if not refused:
             cache.store(cache_key, outcome.report)
     else:
@@ -261,8 +264,8 @@ def _show(state: State, reports: Reports, plan: CheckPlan, report: Report) -> No
     """The human report, in a collapsible section on GitLab CI (folded when it passed)."""
     import os
 
-    from rpmkit import annotate
-    from rpmkit import report as reports_text
+    from rpmkit.report import annotate
+    from rpmkit.report import text as reports_text
 
     opened, closed = annotate.section(
         f"rpmkit_{plan.app}", f"rpmkit {reports.command}: {plan.app}", report.ok, os.environ
@@ -283,7 +286,7 @@ def _finish(
     """Write the reports, print the summary line; CheckFailed when the check failed."""
     import time
 
-    from rpmkit import report_doc
+    from rpmkit.report import document as report_doc
 
     error = "; ".join(refused or []) or None
     entry = report_doc.app_entry(

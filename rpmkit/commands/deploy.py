@@ -50,7 +50,8 @@ def deploy(
       rpmkit deploy examples/hello-world --env test
       rpmkit deploy . --env prod --ami ami-0123456789abcdef0 --dry-run
     """
-    from rpmkit import config, pipeline
+    from rpmkit import config
+    from rpmkit.check.plan import find_rpms
     from rpmkit.errors import ConfigError, GateRefused
     from rpmkit.handoff import tools as handoff
     from rpmkit.rpm import sha256_file
@@ -59,7 +60,7 @@ def deploy(
     app = loaded.app
     sizing = handoff.environment(app, env)
     if ami is None:
-        rpms = pipeline.find_rpms(loaded, dist)
+        rpms = find_rpms(loaded, dist)
         if len(rpms) > 1:
             names = ", ".join(p.name for p in rpms)
             raise ConfigError(f"{app_dir} has several RPMs ({names})", hint="pass --ami")

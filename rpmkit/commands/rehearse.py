@@ -127,25 +127,19 @@ def rehearse(
       rpmkit rehearse examples/hello-world --from dist/hello-world-1.0.0-1.x86_64.rpm
       rpmkit rehearse . --from old.rpm --to new.rpm --chaos --json rehearsal.json
     """
-    from rpmkit import (
-        config,
-        engine,
-        images,
-        pipeline,
-        profiles,
-        report_doc,
-        targets,
-    )
+    from rpmkit import config, engine, images, profiles, targets
+    from rpmkit.check.plan import find_rpms
     from rpmkit.rehearse import balancer_image
     from rpmkit.rehearse import report as reports_text
     from rpmkit.rehearse import run as stage
+    from rpmkit.report import document as report_doc
 
     reports = Reports("rehearse", json_path, junit_xml)
     progress = Progress(app_dir.resolve().name)
     with reports.on_failure(progress):
         loaded = config.load(app_dir)
         progress.name = loaded.app.name
-        new = new or tuple(pipeline.find_rpms(loaded, dist))
+        new = new or tuple(find_rpms(loaded, dist))
         for path in (*old, *new):
             targets.validate(path)
         progress.rpms = tuple(p.name for p in (*old, *new))
@@ -201,9 +195,9 @@ def make_plan(
     overrides: dict[str, Any],
 ) -> RehearsePlan:
     """The rehearsal an app's config and the command line ask for."""
-    from rpmkit.health import Probe
     from rpmkit.rehearse import balancer
     from rpmkit.rehearse.run import RehearsePlan
+    from rpmkit.verify.health import Probe
 
     app = loaded.app
     if app.kind is not None and not app.kind.serves_http:

@@ -21,8 +21,9 @@ from typing import Any
 
 import click
 
-from rpmkit import annotate, atomic
+from rpmkit import atomic
 from rpmkit.errors import ConfigError, RpmkitError
+from rpmkit.report import annotate
 
 STDOUT = Path("-")
 # Where a command that stopped early was, and the check that stage would have passed.
@@ -96,7 +97,7 @@ class Reports:
 
     def write(self, apps: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Write the document of these app entries to every path asked for; return it."""
-        from rpmkit import junit
+        from rpmkit.report import junit
 
         doc = self.document(apps)
         self.written = True
@@ -108,8 +109,8 @@ class Reports:
 
     def document(self, apps: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The report document of these app entries, ending now."""
-        from rpmkit import report_doc
         from rpmkit.redact import scrub
+        from rpmkit.report import document as report_doc
 
         # Evidence quotes logs and servers: the JSON, the JUnit XML and the CI annotations
         # are made from this document, so each is redacted here, once.
@@ -135,9 +136,9 @@ class Reports:
 
 def stopped_entry(progress: Progress, exc: BaseException, began: float) -> dict[str, Any]:
     """The app entry of a command that stopped at `progress.stage` with `exc`."""
-    from rpmkit import report_doc
     from rpmkit.checks import Check
-    from rpmkit.report import Report
+    from rpmkit.report import document as report_doc
+    from rpmkit.report.text import Report
 
     check_id, title = STAGE_IDS.get(progress.stage, (f"{progress.stage}.completed", "completed"))
     if isinstance(exc, KeyboardInterrupt):

@@ -107,8 +107,9 @@ def run(
         raise ConfigError("give the app's directory (APP), or --all to run every app below one")
     if jobs is not None:
         raise ConfigError("-j/--jobs goes with --all")
-    from rpmkit import build as stage
-    from rpmkit import config, engine, pipeline, spec, targets
+    from rpmkit import config, engine, targets
+    from rpmkit.build import spec, stage
+    from rpmkit.check.plan import adjust, app_plan
     from rpmkit.checks import Check
     from rpmkit.commands.common import execute
 
@@ -142,8 +143,8 @@ def run(
         progress.rpms = tuple(p.name for p in rpm.paths)
         progress.subject = ", ".join(progress.rpms)
         with targets.staged(tuple(rpm.paths)) as rpms:
-            plan = pipeline.adjust(
-                pipeline.app_plan(loaded, rpms, health=not no_health),
+            plan = adjust(
+                app_plan(loaded, rpms, health=not no_health),
                 keep=keep,
                 settle=settle,
                 not_at_boot=not_at_boot,
@@ -167,7 +168,9 @@ def run_many(
     reports: Reports,
 ) -> None:
     """`rpmkit run` of every app below `root`, side by side, then one summary table."""
-    from rpmkit import discover, engine, images, runall
+    from rpmkit import engine, images
+    from rpmkit.apps import discover
+    from rpmkit.apps import run_all as runall
 
     progress = Progress(root.resolve().name)
     with reports.on_failure(progress):

@@ -59,8 +59,9 @@ def shell(
       echo 'rpm -q myapp' | rpmkit shell .      # no terminal: commands from stdin
       rpmkit shell --instance rpmkit-myapp-0123456789ab   # one `check --keep` kept
     """
-    from rpmkit import booted, engine
+    from rpmkit import engine
     from rpmkit import targets as resolve
+    from rpmkit.check import booted
 
     if bool(targets) == bool(instance):
         raise ConfigError("give an app directory or RPM files, or --instance NAME")

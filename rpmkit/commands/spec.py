@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rpmkit import config
-from rpmkit import spec as specs
+from rpmkit.build import spec as specs
 from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state, profile_option
 from rpmkit.progress import Reporter
@@ -89,7 +89,8 @@ def payload_arch(
     config's, else the offline profile's (deciding as `rpmkit build` does
     would need the Docker engine).
     """
-    from rpmkit import preflight, profiles, sources
+    from rpmkit import profiles
+    from rpmkit.build import preflight, sources
 
     preflight.check(loaded)
     name = profile_name or loaded.app.profile or profiles.FALLBACK

@@ -10,8 +10,8 @@ import click
 from rpmkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from rpmkit.discover import App
-    from rpmkit.toxenv import Change
+    from rpmkit.apps.discover import App
+    from rpmkit.apps.tox_ini import Change
 
 
 @click.command()
@@ -47,7 +47,9 @@ def tox(ctx: click.Context, root: Path, write: bool, as_toml: bool) -> None:
       rpmkit tox examples/monorepo --write
       RPMKIT=$PWD/.venv/bin/rpmkit tox -p -c examples/monorepo
     """
-    from rpmkit import discover, toxenv, toxtoml
+    from rpmkit.apps import discover
+    from rpmkit.apps import tox_ini as toxenv
+    from rpmkit.apps import tox_toml as toxtoml
     from rpmkit.commands.common import State
 
     state = ctx.find_object(State)
@@ -115,7 +117,8 @@ def config_file(root: Path, as_toml: bool = False) -> tuple[Path, tuple[str, ...
 
 
 def _updated(target: Path, apps: list[App], table: tuple[str, ...]) -> Change:
-    from rpmkit import toxenv, toxtoml
+    from rpmkit.apps import tox_ini as toxenv
+    from rpmkit.apps import tox_toml as toxtoml
 
     text = target.read_text(encoding="utf-8")
     if target.suffix == ".toml":

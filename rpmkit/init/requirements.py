@@ -8,7 +8,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from rpmkit.python_config import normalize
+from rpmkit.build.python_config import normalize
 
 # Where apps keep the requirements of the deployed app, in the order looked at.
 REQUIREMENTS_FILES = (

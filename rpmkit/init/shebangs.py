@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rpmkit import tarball
+from rpmkit.build import tarball
 from rpmkit.errors import RpmkitError
 
 NON_EXECUTABLE = "non-executable-script"

@@ -90,7 +90,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if found is None:
         return
     if found.app is not None:
-        from rpmkit.discover import is_app
+        from rpmkit.apps.discover import is_app
 
         if not is_app(found.app):
             raise pytest.UsageError(

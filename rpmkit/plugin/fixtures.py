@@ -42,8 +42,9 @@ def host(rpm_host: Any) -> Any:
 
 def boot_app(settings: Settings, config: pytest.Config) -> Iterator[RpmInstance]:
     """Build the app, install and boot it; yield it; remove everything afterwards."""
-    from rpmkit import booted, engine, targets
     from rpmkit import config as app_config
+    from rpmkit import engine, targets
+    from rpmkit.check import booted
     from rpmkit.commands.common import select_profile
     from rpmkit.errors import RpmkitError
     from rpmkit.progress import Reporter

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rpmkit import disposable
 from rpmkit.engine import Container
-from rpmkit.install import REPO_DIR, RPM_DIR, install
+from rpmkit.install.stage import REPO_DIR, RPM_DIR, install
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_options
 from rpmkit.rpm import RpmFile
+from rpmkit.verify import disposable
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 
 from rpmkit.engine import Container
 from rpmkit.errors import RehearsalError
-from rpmkit.health import HealthResult, Probe, poll
 from rpmkit.labels import Run
 from rpmkit.rehearse import balancer, fleet
+from rpmkit.verify.health import HealthResult, Probe, poll
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine

@@ -18,7 +18,7 @@ from rpmkit.rehearse.chaos import Chaos
 from rpmkit.rehearse.load import ErrorWindow, LoadStats, Sample, at_the_kill, between, error_windows
 from rpmkit.rehearse.load import summarize as summarize_load
 from rpmkit.rehearse.run import Rehearsal
-from rpmkit.report import Report, collapse
+from rpmkit.report.text import Report, collapse
 
 PHASES = ("steady", "swap", "after")
 SHOWN = 20  # failed requests listed in the human report; --json has them all

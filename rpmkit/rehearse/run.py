@@ -38,9 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rpmkit import labels
-from rpmkit.disposable import DEFAULT_DISPOSABLE, Change
 from rpmkit.errors import DockerUnavailable, InstallError, RehearsalError
-from rpmkit.health import Probe
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.rehearse import balancer, fleet, frontend
@@ -48,6 +46,8 @@ from rpmkit.rehearse.chaos import Chaos, KillLog
 from rpmkit.rehearse.config import Rehearse
 from rpmkit.rehearse.load import Kill, Load, Sample, attribute
 from rpmkit.rpm import RpmFile
+from rpmkit.verify.disposable import DEFAULT_DISPOSABLE, Change
+from rpmkit.verify.health import Probe
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine

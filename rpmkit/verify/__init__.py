@@ -20,10 +20,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from rpmkit.checks import Check
-from rpmkit.health import HealthResult, Probe, poll
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 from rpmkit.verify import boot, failfast, settle, static
 from rpmkit.verify import units as systemd
+from rpmkit.verify.health import HealthResult, Probe, poll
 from rpmkit.verify.judge import health_check, port_checks, socket_checks, unit_checks
 from rpmkit.verify.shell import Shell
 

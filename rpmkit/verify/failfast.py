@@ -26,10 +26,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from rpmkit.checks import Check
-from rpmkit.health import HealthResult
 from rpmkit.verify import units as systemd
 from rpmkit.verify.boot import BOOTED, BROKEN
 from rpmkit.verify.evidence import Listener, listeners
+from rpmkit.verify.health import HealthResult
 from rpmkit.verify.shell import Shell
 
 INTERVAL = 0.05  # seconds between looks, on top of the look itself (~60 ms)

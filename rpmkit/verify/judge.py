@@ -10,8 +10,7 @@ import dataclasses
 from concurrent.futures import Executor
 
 from rpmkit.checks import Check
-from rpmkit.health import HealthResult, Probe
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 from rpmkit.verify import units as systemd
 from rpmkit.verify.evidence import (
     SS_AS_EACH_USER,
@@ -22,6 +21,7 @@ from rpmkit.verify.evidence import (
     readable,
 )
 from rpmkit.verify.failfast import MARK, Watched
+from rpmkit.verify.health import HealthResult, Probe
 from rpmkit.verify.shell import Shell
 
 NOT_JUDGED = "not judged: the check had already failed"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 
 from rpmkit.checks import Check
-from rpmkit.health import Probe, poll_once
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 from rpmkit.verify.evidence import readable
+from rpmkit.verify.health import Probe, poll_once
 from rpmkit.verify.units import PROPERTIES, Unit, parse_show
 
 INTERVAL = 0.5  # seconds between looks during the settle window

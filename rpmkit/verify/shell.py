@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from rpmkit.engine import Result
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 
 
 class Shell:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from rpmkit.checks import Check
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 from rpmkit.verify import units as systemd
 from rpmkit.verify.evidence import rpm_warning_causes
 from rpmkit.verify.shell import Shell

@@ -126,15 +126,17 @@ def check_paths(
     profile: Any = None,
     **plan: Any,
 ) -> Any:
-    """`pipeline.check` of RPM files as `rpmkit check` runs it (staged; the offline profile
+    """`run_check` of RPM files as `rpmkit check` runs it (staged; the offline profile
     unless another is given)."""
-    from rpmkit import pipeline, profiles, targets
+    from rpmkit import profiles, targets
+    from rpmkit.check.plan import CheckPlan
+    from rpmkit.check.run import check as run_check
     from rpmkit.images import RuntimeImage
     from rpmkit.progress import Reporter
 
     runtime = RuntimeImage(runtime_tag, engine.image_id(runtime_tag) or "")
     with targets.staged(rpms) as staged, targets.staged(upgrade_from) as old:
-        made = pipeline.CheckPlan(staged, app, expect, upgrade_from=old, **plan)
-        return pipeline.check(
+        made = CheckPlan(staged, app, expect, upgrade_from=old, **plan)
+        return run_check(
             engine, profile or profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
         )

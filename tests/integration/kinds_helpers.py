@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from rpmkit.checks import Check
-from rpmkit.health import Probe
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from rpmkit.verify import Expectations
+from rpmkit.verify.health import Probe
 from tests.integration.conftest import check_paths
 
 Build = Callable[[str], Path]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rpmkit.health import Probe
 from rpmkit.rehearse import balancer
 from rpmkit.rehearse.config import Rehearse
 from rpmkit.rehearse.run import RehearsePlan
 from rpmkit.rpm import RpmFile
+from rpmkit.verify.health import Probe
 
 # A Python service on 8000 behind nginx on 80, under systemd, enabled at boot.
 # LATE: /health_check answers 503 for that many seconds after the start.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from rpmkit.verify import Expectations
 from tests.integration.conftest import check_paths
 

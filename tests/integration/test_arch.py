@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rpmkit import labels
-from rpmkit.arch import machine_arch
+from rpmkit.build.arch import machine_arch
 from tests.integration.apps import BOTTLE, WSGI, config, rpmkit, shown, write
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

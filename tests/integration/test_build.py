@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from rpmkit import build, config, labels, profiles, spec
+from rpmkit import config, labels, profiles
+from rpmkit.build import spec
+from rpmkit.build import stage as build
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from rpmkit.checks import Check
-from rpmkit.health import Probe
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from rpmkit.verify import Expectations
+from rpmkit.verify.health import Probe
 from tests.integration.conftest import check_paths, rpmkit_cli
 from tests.reports import ids, read_junit, read_report
 
@@ -419,7 +419,7 @@ def test_ctrl_c_during_boot_leaves_nothing_behind(
 def test_a_service_that_outgrows_the_instance_memory_is_named_oom_killed(
     rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
-    from rpmkit.install import Limits
+    from rpmkit.install.stage import Limits
 
     rpm = rpm_factory(web_spec(name="rk-hog", mode="hog", unit_extra="Restart=no"))
     expect = Expectations(ports=(8000, 80), users=("rk-hog",), probe=FAST, settle=4.0)
@@ -434,7 +434,7 @@ def test_a_service_that_outgrows_the_instance_memory_is_named_oom_killed(
 def test_a_service_that_forks_without_end_hits_the_pid_limit(
     rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
-    from rpmkit.install import Limits
+    from rpmkit.install.stage import Limits
 
     rpm = rpm_factory(web_spec(name="rk-forks", mode="forks", unit_extra="Restart=no"))
     expect = Expectations(ports=(8000, 80), users=("rk-forks",), probe=FAST)

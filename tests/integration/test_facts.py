@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from rpmkit.health import Probe
 from rpmkit.verify import Expectations
+from rpmkit.verify.health import Probe
 from tests.integration.target_helpers import Build, check, failures, spec
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import spec, wheelhouse
+from rpmkit.build import spec, wheelhouse
 from tests.init_corpus import KINDS
 from tests.integration.conftest import rpmkit_cli
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from rpmkit import config, labels, spec
+from rpmkit import config, labels
+from rpmkit.build import spec
 from tests.unit.test_spec import EXAMPLE, SAMPLES, write_app
 
 pytestmark = pytest.mark.docker

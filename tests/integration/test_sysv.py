@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from rpmkit.checks import Check
-from rpmkit.health import Probe
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from rpmkit.verify import Expectations
+from rpmkit.verify.health import Probe
 from tests.integration.conftest import Start, check_paths, rpmkit_cli, sh
 from tests.integration.test_check import APP
 
@@ -264,7 +264,8 @@ def test_sysv_hello_world_upgrades_and_erases(
 def test_rpmspec_accepts_the_sysv_spec(
     docker_client: Any, offline_images: dict[str, str], tmp_path: Path, template: str
 ) -> None:
-    from rpmkit import config, spec
+    from rpmkit import config
+    from rpmkit.build import spec
     from tests.integration.test_spec_render import rpmspec_parse
     from tests.unit.test_sysv import sysv_app
 

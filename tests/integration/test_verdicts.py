@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from rpmkit import baseline
-from rpmkit.verify import Expectations
+from rpmkit.verify import Expectations, baseline
 from tests.integration.conftest import rpmkit_cli
 from tests.integration.kinds_helpers import (
     NO_HEALTH,

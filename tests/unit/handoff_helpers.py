@@ -16,7 +16,7 @@ import pytest
 from rpmkit import __version__, receipt, rpm
 from rpmkit.checks import Check
 from rpmkit.profiles import host_arch
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from tests.rpmfactory import make_rpm
 
 RPM_NAME = "hello-world-1.0.0-1.noarch.rpm"

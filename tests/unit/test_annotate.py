@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rpmkit import annotate
+from rpmkit.report import annotate
 
 
 def app(name: str, ok: bool, failed: tuple[str, ...] = ()) -> dict[str, Any]:

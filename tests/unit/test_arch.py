@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import arch
+from rpmkit.build import arch
 
 # The first bytes of a real x86_64 shared object: ELF magic, 64-bit, little-endian.
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56

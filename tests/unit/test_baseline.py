@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from rpmkit import baseline, profiles
+from rpmkit import profiles
 from rpmkit.labels import Run
+from rpmkit.verify import baseline
 
 
 def test_cache_lives_under_xdg_cache_home(tmp_path: Path) -> None:

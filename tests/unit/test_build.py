@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rpmkit import build, cli, config, labels, profiles
+from rpmkit import cli, config, labels, profiles
+from rpmkit.build import stage as build
 from rpmkit.errors import ConfigError
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rpmkit import build_log
+from rpmkit.build import log as build_log
 
 INSTALL_FAILED = """\
 Executing(%prep): /bin/sh -e /var/tmp/rpm-tmp.abc

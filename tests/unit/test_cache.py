@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import cache, pipeline, profiles, receipt, rpm
-from rpmkit.health import Probe
+from rpmkit import profiles, receipt, rpm
+from rpmkit.check import cache
+from rpmkit.check.plan import CheckPlan
+from rpmkit.checks import Check
 from rpmkit.images import RuntimeImage
-from rpmkit.install import Limits
+from rpmkit.install.stage import Limits
+from rpmkit.report.text import Report
 from rpmkit.verify import Expectations
+from rpmkit.verify.health import Probe
 from tests.unit.handoff_helpers import receipt_for, write_rpm
 
 RUNTIME = RuntimeImage("rpmkit/offline-runtime:abc", "sha256:1")
@@ -26,66 +30,64 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def plan(tmp_path: Path) -> pipeline.CheckPlan:
+def plan(tmp_path: Path) -> CheckPlan:
     staged = rpm.read(write_rpm(tmp_path / "dist"))
     tests = tmp_path / "infra"
     tests.mkdir()
     (tests / "test_x.py").write_text("def test_x(host):\n    assert True\n")
-    return pipeline.CheckPlan(
-        (staged,), "hello-world", Expectations(probe=Probe()), app_tests=tests
-    )
+    return CheckPlan((staged,), "hello-world", Expectations(probe=Probe()), app_tests=tests)
 
 
-def _other_rpm(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _other_rpm(p: CheckPlan) -> CheckPlan:
     other = rpm.read(write_rpm(p.rpms[0].path.parent / "o", payload=b"rebuilt"))
     return dataclasses.replace(p, rpms=(other,))
 
 
-def _upgrade_from(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _upgrade_from(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, upgrade_from=p.rpms)
 
 
-def _settle(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _settle(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, expect=dataclasses.replace(p.expect, settle=5.0))
 
 
-def _probe(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _probe(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, expect=dataclasses.replace(p.expect, probe=Probe(path="/h")))
 
 
-def _ports(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _ports(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, expect=dataclasses.replace(p.expect, ports=(8000,)))
 
 
-def _no_boot(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _no_boot(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, boot=False)
 
 
-def _limits(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _limits(p: CheckPlan) -> CheckPlan:
     return dataclasses.replace(p, limits=Limits(memory_mib=512))
 
 
-def _app_tests_changed(p: pipeline.CheckPlan) -> pipeline.CheckPlan:
+def _app_tests_changed(p: CheckPlan) -> CheckPlan:
     assert p.app_tests is not None
     (p.app_tests / "test_x.py").write_text("def test_x(host):\n    assert False\n")
     return p
 
 
-CHANGES: list[Callable[[pipeline.CheckPlan], pipeline.CheckPlan]] = [
+CHANGES: list[Callable[[CheckPlan], CheckPlan]] = [
     _other_rpm, _upgrade_from, _settle, _probe, _ports, _no_boot, _limits, _app_tests_changed,
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__)
 def test_each_part_of_the_plan_is_in_the_key(
-    plan: pipeline.CheckPlan, change: Callable[[pipeline.CheckPlan], pipeline.CheckPlan]
+    plan: CheckPlan, change: Callable[[CheckPlan], CheckPlan]
 ) -> None:
     before = cache.key(plan, OFFLINE, RUNTIME)
     assert cache.key(change(plan), OFFLINE, RUNTIME) != before
 
 
 def test_the_image_tag_profile_and_version_are_in_the_key(
-    plan: pipeline.CheckPlan, monkeypatch: pytest.MonkeyPatch
+    plan: CheckPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = cache.key(plan, OFFLINE, RUNTIME)
     assert cache.key(plan, OFFLINE, RuntimeImage("rpmkit/offline-runtime:def", "x")) != before
@@ -96,18 +98,18 @@ def test_the_image_tag_profile_and_version_are_in_the_key(
     assert cache.key(plan, OFFLINE, RUNTIME) != before
 
 
-def _cache_a_pass(plan: pipeline.CheckPlan) -> str:
+def _cache_a_pass(plan: CheckPlan) -> str:
     cache_key = cache.key(plan, OFFLINE, RUNTIME)
     made = dataclasses.replace(receipt_for(plan.rpms[0].path), cache_key=cache_key)
     receipt.write(made, receipt.path_for(plan.rpms[0].path))
-    report = pipeline.Report("hello-world-1.0.0-1.noarch", "offline", (
-        pipeline.Check("install", "installed", True),
+    report = Report("hello-world-1.0.0-1.noarch", "offline", (
+        Check("install", "installed", True),
     ), {"total": 1.0})  # fmt: skip
     cache.store(cache_key, report)
     return cache_key
 
 
-def test_a_passing_receipt_with_the_key_answers(plan: pipeline.CheckPlan) -> None:
+def test_a_passing_receipt_with_the_key_answers(plan: CheckPlan) -> None:
     key = _cache_a_pass(plan)
     found = cache.lookup(plan, key)
     assert found is not None
@@ -115,7 +117,7 @@ def test_a_passing_receipt_with_the_key_answers(plan: pipeline.CheckPlan) -> Non
     assert cache.lookup(plan, "0" * 64) is None
 
 
-def test_an_edited_receipt_or_a_changed_rpm_does_not_answer(plan: pipeline.CheckPlan) -> None:
+def test_an_edited_receipt_or_a_changed_rpm_does_not_answer(plan: CheckPlan) -> None:
     key = _cache_a_pass(plan)
     path = receipt.path_for(plan.rpms[0].path)
     path.write_text(path.read_text().replace('"settle": 5.0', '"settle": 50.0'))
@@ -126,7 +128,7 @@ def test_an_edited_receipt_or_a_changed_rpm_does_not_answer(plan: pipeline.Check
 
 
 def test_with_a_key_only_keyed_receipts_count(
-    plan: pipeline.CheckPlan, monkeypatch: pytest.MonkeyPatch
+    plan: CheckPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = _cache_a_pass(plan)  # unkeyed
     monkeypatch.setenv(receipt.KEY_ENV, "s3cret")
@@ -135,7 +137,7 @@ def test_with_a_key_only_keyed_receipts_count(
     assert cache.lookup(plan, key) is not None
 
 
-def test_an_answer_older_than_the_gate_accepts_is_checked_again(plan: pipeline.CheckPlan) -> None:
+def test_an_answer_older_than_the_gate_accepts_is_checked_again(plan: CheckPlan) -> None:
     key = _cache_a_pass(plan)
     assert cache.lookup(plan, key) is not None
     assert cache.lookup(plan, key, max_age=30.0) is None  # the receipt is a minute old

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit.discover import App, app_name, find_apps, is_app
+from rpmkit.apps.discover import App, app_name, find_apps, is_app
 from rpmkit.errors import ConfigError
 from rpmkit.progress import Reporter
 

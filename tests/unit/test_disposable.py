@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rpmkit.disposable import DEFAULT_DISPOSABLE, Change, is_disposable, kept_state
+from rpmkit.verify.disposable import DEFAULT_DISPOSABLE, Change, is_disposable, kept_state
 
 
 def diff(*entries: tuple[int, str]) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ import pytest
 from mkdocs.exceptions import PluginError
 from pydantic import AfterValidator, Field
 
-from rpmkit import check_config, config, fields, toml
+from rpmkit import config, fields, toml
+from rpmkit.check import config as check_config
 from rpmkit.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]

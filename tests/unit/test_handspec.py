@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rpmkit import handspec
+from rpmkit.build import handspec
 
 # `rpmspec -P` output of a Fedora-style spec (rpm 4.18, offline builder), trimmed.
 PARSED = """\

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rpmkit.health import Probe, poll
+from rpmkit.verify.health import Probe, poll
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

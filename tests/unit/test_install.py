@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import install, profiles, rpm, upgrade
+from rpmkit import profiles, rpm
 from rpmkit.engine import Result
 from rpmkit.errors import InstallError
+from rpmkit.install import stage as install
+from rpmkit.install import upgrade
 from tests.rpmfactory import make_rpm
 
 

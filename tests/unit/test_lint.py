@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import lint, lint_policy, toml
+from rpmkit import toml
+from rpmkit.build import lint, lint_policy
+from rpmkit.build.lint_policy import Rule
 from rpmkit.errors import BuildError
-from rpmkit.lint_policy import Rule
 
 # Real rpmlint 2.4 output (offline builder), trimmed.
 OUTPUT = """\

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import baseline, cache, instances, nocache, wheelhouse
+from rpmkit import instances, nocache
+from rpmkit.build import wheelhouse
+from rpmkit.check import cache
 from rpmkit.checks import Check
 from rpmkit.progress import Reporter
-from rpmkit.report import Report
+from rpmkit.report.text import Report
+from rpmkit.verify import baseline
 from tests.unit.test_wheelhouse import _wheel
 
 

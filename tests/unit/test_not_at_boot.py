@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import config, pipeline
+from rpmkit import config
+from rpmkit.check.plan import CheckPlan, adjust, expectations
 from rpmkit.cli import main
 from rpmkit.errors import ConfigError
 from rpmkit.verify import declared_units
@@ -22,14 +23,14 @@ def _app(tmp_path: Path, extra: str) -> config.LoadedConfig:
 
 def test_a_service_enabled_false_is_declared(tmp_path: Path) -> None:
     loaded = _app(tmp_path, '\n[[services]]\nname = "reindex"\ncommand = "x"\nenabled = false\n')
-    assert "reindex.service" in pipeline.expectations(loaded.app).not_at_boot
+    assert "reindex.service" in expectations(loaded.app).not_at_boot
 
 
 def test_check_not_at_boot_in_config_and_on_the_command_line(tmp_path: Path) -> None:
     loaded = _app(tmp_path, '\n[check]\nnot_at_boot = ["nightly.timer", "sync"]\n')
-    expect = pipeline.expectations(loaded.app)
+    expect = expectations(loaded.app)
     assert {"nightly.timer", "sync.service"} <= set(expect.not_at_boot)
-    plan = pipeline.adjust(pipeline.CheckPlan((), "shop", expect), not_at_boot=("extra",))
+    plan = adjust(CheckPlan((), "shop", expect), not_at_boot=("extra",))
     assert set(plan.expect.not_at_boot) == {*expect.not_at_boot, "extra.service"}
 
 
@@ -45,7 +46,7 @@ def test_declared_units_default_to_services() -> None:
 def test_start_period_is_the_deadline_and_not_a_second_timer(tmp_path: Path) -> None:
     loaded = _app(tmp_path, "\n[health_check]\nstart_period = 12.0\n")
     assert loaded.app.health_check.deadline == 12.0
-    assert pipeline.expectations(loaded.app).deadline == 12.0
+    assert expectations(loaded.app).deadline == 12.0
     with pytest.raises(ConfigError, match="same timer"):
         _app(tmp_path / "b", "\n[health_check]\nstart_period = 12.0\ndeadline = 20.0\n")
 
@@ -54,7 +55,7 @@ def test_unhealthy_threshold_reaches_the_probe(tmp_path: Path) -> None:
     app = write_app(tmp_path / "web", "python-web")
     text = (app / "rpmkit.toml").read_text()
     (app / "rpmkit.toml").write_text(text + "\n[health_check]\nunhealthy_threshold = 5\n")
-    probe = pipeline.expectations(config.load(app).app).probe
+    probe = expectations(config.load(app).app).probe
     assert probe is not None
     assert probe.unhealthy_threshold == 5
 

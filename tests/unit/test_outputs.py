@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import outputs
+from rpmkit.build import outputs
 
 
 def staged(staging: outputs.Staging, *names: str) -> list[Path]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import config, preflight
+from rpmkit import config
+from rpmkit.build import preflight
 from rpmkit.errors import ConfigError
 
 CONFIG = """\

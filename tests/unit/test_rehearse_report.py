@@ -10,14 +10,15 @@ from typing import Any
 
 import jsonschema
 
-from rpmkit import junit, report_doc
-from rpmkit.disposable import Change
 from rpmkit.rehearse import report as rehearse_report
 from rpmkit.rehearse.chaos import Chaos
 from rpmkit.rehearse.config import Rehearse
 from rpmkit.rehearse.fleet import BakedImage
 from rpmkit.rehearse.load import Kill, Sample
 from rpmkit.rehearse.run import Event, Rehearsal
+from rpmkit.report import document as report_doc
+from rpmkit.report import junit
+from rpmkit.verify.disposable import Change
 from tests.junit_xml import cases, problems
 
 SCHEMA = json.loads(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rpmkit.checks import Check
-from rpmkit.report import Report, collapse, render
+from rpmkit.report.text import Report, collapse, render
 
 PASSING = Report(
     "hello-1.0-1.noarch",

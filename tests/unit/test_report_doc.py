@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from rpmkit import report_doc
 from rpmkit.checks import Check
-from rpmkit.report import Report
+from rpmkit.report import document as report_doc
+from rpmkit.report.text import Report
 
 SCHEMA = json.loads(
     (Path(report_doc.__file__).parent / "schemas" / "report-1.schema.json").read_text()

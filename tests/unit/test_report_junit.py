@@ -8,9 +8,10 @@ from pathlib import Path
 import junitparser
 import pytest
 
-from rpmkit import junit, report_doc
 from rpmkit.checks import Check
-from rpmkit.report import Report
+from rpmkit.report import document as report_doc
+from rpmkit.report import junit
+from rpmkit.report.text import Report
 from tests.junit_xml import cases, problems
 
 CHECKS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import reqfile, wheelhouse
+from rpmkit.build import reqfile, wheelhouse
 from rpmkit.errors import ConfigError
 from rpmkit.progress import Reporter
 

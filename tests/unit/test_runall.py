@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rpmkit import cli, junit, report_doc
+from rpmkit import cli
+from rpmkit.apps.discover import App
+from rpmkit.apps.run_all import COLUMNS, AppRun, app_argv, child_env, failure_details, summary_rows
 from rpmkit.checks import Check
-from rpmkit.discover import App
-from rpmkit.report import Report
-from rpmkit.runall import COLUMNS, AppRun, app_argv, child_env, failure_details, summary_rows
+from rpmkit.report import document as report_doc
+from rpmkit.report import junit
+from rpmkit.report.text import Report
 from tests.junit_xml import cases, problems
 
 HELLO = App("hello-world", Path("/repo/hello-world"), "hello-world")

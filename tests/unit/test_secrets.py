@@ -24,13 +24,15 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from rpmkit import cli, redact, report, wheelhouse
+from rpmkit import cli, redact
+from rpmkit.build import wheelhouse
 from rpmkit.checks import Check
 from rpmkit.commands.reporting import Reports
 from rpmkit.errors import BuildError
 from rpmkit.handoff import tools as handoff
 from rpmkit.progress import Reporter
-from rpmkit.report_doc import app_entry
+from rpmkit.report import text as report
+from rpmkit.report.document import app_entry
 from tests.unit.handoff_helpers import write_rpm
 
 USER = "deployer"
@@ -344,7 +346,8 @@ def test_a_hand_off_tools_output_is_logged_redacted(tmp_path: Path) -> None:
 def test_proxy_credentials_do_not_reach_the_builder() -> None:
     import os
 
-    from rpmkit import build, labels
+    from rpmkit import labels
+    from rpmkit.build import stage as build
 
     env = build.container_settings("img", labels.Run("r", "web"), 1, os.environ).environment
     assert env["HTTPS_PROXY"] == "http://proxy.invalid:3128"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rpmkit import setaside
+from rpmkit.install import setaside
 
 OUTPUT = """\
 Preparing packages...

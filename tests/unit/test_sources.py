@@ -7,7 +7,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from rpmkit import sources
+from rpmkit.build import sources
 
 
 def _touch(root: Path, *paths: str, text: str = "x\n") -> None:

@@ -10,7 +10,8 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-from rpmkit import cli, config, spec
+from rpmkit import cli, config
+from rpmkit.build import spec
 from rpmkit.errors import ConfigError
 
 # `rpmkit spec` decides a template's arch from its wheels: fixed here (see conftest).

@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from rpmkit import state
+from rpmkit.install import state
 
 SCRIPTS = """\
 preinstall scriptlet (using /bin/sh):

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from rpmkit import config, spec
+from rpmkit import config
+from rpmkit.build import spec
 from rpmkit.errors import ConfigError
-from rpmkit.health import HealthResult
 from rpmkit.verify import judge, static
+from rpmkit.verify.health import HealthResult
 from tests.unit.test_spec import SAMPLES, heredoc, lines, section, write_app
 
 INIT_D = "%{buildroot}%{_sysconfdir}/rc.d/init.d/"

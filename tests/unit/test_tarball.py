@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import tarball
+from rpmkit.build import tarball
 from rpmkit.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "build.md"

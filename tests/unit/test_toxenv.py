@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rpmkit import cli
-from rpmkit.discover import App
-from rpmkit.toxenv import BASE, render, update
+from rpmkit.apps.discover import App
+from rpmkit.apps.tox_ini import BASE, render, update
 
 MONOREPO = Path(__file__).resolve().parents[2] / "examples" / "monorepo"
 APPS = [

@@ -13,9 +13,10 @@ import tomlkit
 from click.testing import CliRunner
 from tox.tox_env.python.api import Python
 
-from rpmkit import cli, toxtoml
-from rpmkit.discover import App
-from rpmkit.toxenv import env_name, render
+from rpmkit import cli
+from rpmkit.apps import tox_toml as toxtoml
+from rpmkit.apps.discover import App
+from rpmkit.apps.tox_ini import env_name, render
 
 
 def _load(text: str) -> dict[str, Any]:

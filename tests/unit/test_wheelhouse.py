@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import wheelhouse
+from rpmkit.build import wheelhouse
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 

@@ -1,6 +1,6 @@
 """The rpmbuild command and what a build records: argument lists, settings, the result.
 
-Pure parts of the build stage (`rpmkit.build`), checked by unit tests
+Pure parts of the build stage (`rpmkit.build.stage`), checked by unit tests
 without running anything: the macros every rpm command of a build gets
 (reproducibility, the app's `defines`), the builder container's settings,
 the rules accepting rpmlint findings, and the `Rpm` a build returns.
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rpmkit import lint, lint_policy
+from rpmkit.build import lint, lint_policy
+from rpmkit.build.lint_policy import Rule
 from rpmkit.config import LoadedConfig
 from rpmkit.errors import ConfigError
 from rpmkit.labels import Run
-from rpmkit.lint_policy import Rule
 from rpmkit.profiles import Profile
 from rpmkit.redact import strip_userinfo
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rpmkit.discover import App
+from rpmkit.apps.discover import App
 from rpmkit.progress import Reporter
-from rpmkit.report_doc import FORMAT
+from rpmkit.report.document import FORMAT
 
 COLUMNS = ["app", "result", "failed stage", "time", "rpm"]
 OUTPUT_TAIL = 15

@@ -18,14 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
 
-from rpmkit import build_log, handspec, lint, outputs, sources
-from rpmkit.config import LoadedConfig
-from rpmkit.errors import BuildError, ConfigError
-from rpmkit.profiles import Profile
-from rpmkit.progress import Reporter
-from rpmkit.redact import redact
-from rpmkit.rpm import sha256_file
-from rpmkit.rpmbuild import (
+from rpmkit.build import handspec, lint, outputs, sources
+from rpmkit.build import log as build_log
+from rpmkit.build.rpmbuild import (
     LINT_CONFIG,
     TOPDIR,
     ContainerSettings,
@@ -34,10 +29,16 @@ from rpmkit.rpmbuild import (
     log_name,
     rpmbuild_argv,
 )
+from rpmkit.config import LoadedConfig
+from rpmkit.errors import BuildError, ConfigError
+from rpmkit.profiles import Profile
+from rpmkit.progress import Reporter
+from rpmkit.redact import redact
+from rpmkit.rpm import sha256_file
 
 if TYPE_CHECKING:
+    from rpmkit.build.spec import Spec
     from rpmkit.engine import Container, Engine
-    from rpmkit.spec import Spec
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Job:
 
     def _template(self, spec: Spec) -> tuple[Spec, dict[str, Path]]:
         """The payload's architecture decides the spec's; then its sources, made here."""
-        from rpmkit import spec as specs
+        from rpmkit.build import spec as specs
 
         decision = self.stager.arch()
         self.reporter.info(f"architecture {decision.describe()}")
@@ -155,7 +156,7 @@ class Job:
         )  # fmt: skip
         if provision.missing:
             raise ConfigError("\n".join(provision.missing), hint=handspec.missing_hint(made))
-        from rpmkit import tarball
+        from rpmkit.build import tarball
 
         links = tarball.escaping_links(
             app_dir, [app_dir / n for n, kind in provision.files.items() if kind == sources.APP]

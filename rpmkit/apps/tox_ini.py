@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rpmkit.discover import App
+from rpmkit.apps.discover import App
 
 BASE = "rpmkit"
 # DOCKER_*: the engine the environments reach, and how: DOCKER_HOST, DOCKER_TLS_VERIFY and

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rpmkit.checks import Check
-from rpmkit.disposable import DEFAULT_DISPOSABLE, kept_state
-from rpmkit.install import Instance
+from rpmkit.install.stage import Instance
 from rpmkit.profiles import Profile
+from rpmkit.verify.disposable import DEFAULT_DISPOSABLE, kept_state
 
 # Books kept by the system and the package manager, not by the app; each has its own check.
 SYSTEM = (

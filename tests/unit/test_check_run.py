@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rpmkit.check.app_tests import app_tests_command
+from rpmkit.check.run import stage_progress
 from rpmkit.checks import Check
-from rpmkit.pipeline import app_tests_command, stage_progress
 
 
 def test_app_tests_run_attached_to_the_checked_instance_and_ignore_ini_files() -> None:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from rpmkit import nocache, redact, reqfile
+from rpmkit import nocache, redact
+from rpmkit.build import reqfile
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from rpmkit.checks import Check
-from rpmkit.install import UNIT_DIRS, UNIT_SUFFIXES, Instance
+from rpmkit.install.stage import UNIT_DIRS, UNIT_SUFFIXES, Instance
 
 LOGROTATE_DIR = "/etc/logrotate.d/"
 SUDOERS_DIR = "/etc/sudoers.d/"

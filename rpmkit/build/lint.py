@@ -1,7 +1,7 @@
 """rpmlint on the spec and the built RPMs: errors fail the build, warnings are reported.
 
 A finding is accepted only by a rule naming its check, a pattern matching the
-file it names and a reason (`rpmkit.lint_policy`: rpmkit's rules for the
+file it names and a reason (`rpmkit.build.lint_policy`: rpmkit's rules for the
 vendored venv, what the config declares, the app's `[rpmlint] accept`).
 Accepted findings are printed and recorded in the build log, never hidden.
 rpmkit's layout (`/opt/<name>`, the venv's interpreter) is passed to rpmlint
@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rpmkit.build.lint_policy import Rule
 from rpmkit.errors import BuildError
-from rpmkit.lint_policy import Rule
 
 # `hello.noarch: W: check detail`, `hello.spec:12: E: check detail`, `(none): E: ...`
 _LINE = re.compile(r"^(?P<where>\S+?): (?P<level>[EWI]): (?P<check>[^\s:]+)(?: (?P<detail>.*))?$")

@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from rpmkit import arch as payload_arch
+from rpmkit.build import arch as payload_arch
 from rpmkit.config import AppConfig, LoadedConfig, Nginx
 from rpmkit.errors import ConfigError
 from rpmkit.resources import specs_dir
@@ -68,7 +68,7 @@ def render(loaded: LoadedConfig, arch: str | None = None) -> Spec:
     """Render the app's template, or read its hand-written spec unchanged.
 
     `arch` is the template's architecture as the build decides it from the
-    payload (`rpmkit.arch`: "noarch" when nothing shipped is compiled code);
+    payload (`rpmkit.build.arch`: "noarch" when nothing shipped is compiled code);
     without it a template renders for this machine, and static-site as noarch.
     A hand-written spec keeps its own (rpm reads it in the builder).
     """

@@ -6,9 +6,9 @@
  "failed_stage", "error", "seconds", "rpms", "stages": [...], "checks": [...]}]}
 ```
 
-The JSON Schema is `rpmkit/schemas/report-1.schema.json` (`rpmkit schema report`);
+The JSON Schema is `rpmkit/report/schemas/report-1.schema.json` (`rpmkit schema report`);
 docs/reports.md describes every field. The JUnit report is made from this
-document (`rpmkit.junit`), so the two always agree.
+document (`rpmkit.report.junit`), so the two always agree.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from rpmkit import __version__
 from rpmkit.checks import Check
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 
 FORMAT = "rpmkit.report/1"
 COMMANDS = ("check", "run", "run --all", "rehearse")

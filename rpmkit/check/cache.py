@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any
 from rpmkit import __version__, nocache, receipt
 from rpmkit.checks import Check
 from rpmkit.errors import RpmkitError
-from rpmkit.report import Report
+from rpmkit.report.text import Report
 from rpmkit.target import facts
 
 if TYPE_CHECKING:
+    from rpmkit.check.plan import CheckPlan
     from rpmkit.images import RuntimeImage
-    from rpmkit.pipeline import CheckPlan
     from rpmkit.profiles import Profile
 
 

@@ -4,9 +4,9 @@ rpmbuild runs in the profile's builder container on a clean `_topdir`. The
 spec and its sources go in with put_archive and the packages come out with
 get_archive: the container writes nothing on the host, and only a CA bundle
 is bind-mounted (read-only). Outputs reach `dist/` only when rpmbuild and
-rpmlint both passed (`rpmkit.outputs`); a template's architecture is decided
-from its payload first (`rpmkit.arch`), a hand-written spec's sources from
-what rpm reads in it (`rpmkit.handspec`). Builds are reproducible: SOURCE_DATE_EPOCH and
+rpmlint both passed (`rpmkit.build.outputs`); a template's architecture is decided
+from its payload first (`rpmkit.build.arch`), a hand-written spec's sources from
+what rpm reads in it (`rpmkit.build.handspec`). Builds are reproducible: SOURCE_DATE_EPOCH and
 REPRODUCIBLE_MACROS take the clock and the machine out of the package, and
 the default payload compression (gzip level 9 with rpm 4.18) is
 deterministic, so two builds of the same inputs give byte-identical RPMs,
@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import build_job, images, outputs, preflight, sources
-from rpmkit.config import LoadedConfig
-from rpmkit.labels import Run
-from rpmkit.profiles import Profile
-from rpmkit.progress import Reporter
-from rpmkit.rpmbuild import (
+from rpmkit import images
+from rpmkit.build import job as build_job
+from rpmkit.build import outputs, preflight, sources
+from rpmkit.build.rpmbuild import (
     CA_DIR,
     LINT_CONFIG,
     REPRODUCIBLE_MACROS,
@@ -40,10 +38,14 @@ from rpmkit.rpmbuild import (
     macro_defines,
     rpmbuild_argv,
 )
+from rpmkit.config import LoadedConfig
+from rpmkit.labels import Run
+from rpmkit.profiles import Profile
+from rpmkit.progress import Reporter
 
 if TYPE_CHECKING:
+    from rpmkit.build.spec import Spec
     from rpmkit.engine import Engine
-    from rpmkit.spec import Spec
 
 __all__ = [
     "CA_DIR",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from rpmkit import images
 from rpmkit.errors import CheckFailed, ConfigError
-from rpmkit.install import Instance, install
+from rpmkit.install.stage import Instance, install
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
@@ -37,7 +37,7 @@ def publish_ports(loaded: LoadedConfig | None) -> tuple[int, ...]:
     """
     if loaded is None:
         return (80,)
-    from rpmkit.pipeline import expectations
+    from rpmkit.check.plan import expectations
 
     app = loaded.app
     if app.kind is not None and app.kind.nginx:
@@ -59,11 +59,13 @@ def app_rpms(
     rebuild: bool = False,
 ) -> list[Path]:
     """The app's RPMs from `dist` (default APP/dist), built first when missing or asked to."""
-    from rpmkit import build, pipeline, spec
+    from rpmkit.build import spec
+    from rpmkit.build import stage as build
+    from rpmkit.check.plan import find_rpms
 
     if not rebuild:
         try:
-            return pipeline.find_rpms(loaded, dist)
+            return find_rpms(loaded, dist)
         except ConfigError:
             reporter.info(f"no RPM of {loaded.app.name} {loaded.app.version} yet: building it")
     options = build.BuildOptions(dist=dist)
@@ -119,8 +121,8 @@ def wait_healthy(instance: Instance, loaded: LoadedConfig, reporter: Reporter) -
 
     The tests then start where a load balancer would first send traffic: services up.
     """
-    from rpmkit.health import poll
-    from rpmkit.pipeline import expectations
+    from rpmkit.check.plan import expectations
+    from rpmkit.verify.health import poll
 
     probe = expectations(loaded.app).probe
     if probe is None or probe.port not in instance.ports:

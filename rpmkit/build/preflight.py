@@ -8,7 +8,7 @@ is checked when the config is loaded (`rpmkit.config`).
 
 from __future__ import annotations
 
-from rpmkit import tarball
+from rpmkit.build import tarball
 from rpmkit.config import LoadedConfig
 from rpmkit.errors import ConfigError
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rpmkit.discover import App
-from rpmkit.toxenv import PASS_ENV, Change, env_name
+from rpmkit.apps.discover import App
+from rpmkit.apps.tox_ini import PASS_ENV, Change, env_name
 
 HEADER = """\
 One tox environment per app, made by `rpmkit tox --write` (run it again after

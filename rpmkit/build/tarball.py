@@ -13,7 +13,7 @@ Four layers decide, in order:
 All patterns use gitignore syntax, relative to the app folder. A symlink
 that resolves outside the repository (or, outside git, the app folder) is
 refused: the RPM would carry a link into the build machine. The repository
-is the git work tree holding the app (`rpmkit.reqfile.repository_root`).
+is the git work tree holding the app (`rpmkit.build.reqfile.repository_root`).
 """
 
 from __future__ import annotations
@@ -174,8 +174,8 @@ def explain(
 
 
 def repository_root(app_dir: Path) -> Path:
-    """The top of the repository holding the app (`rpmkit.reqfile`'s rule, shared by config)."""
-    from rpmkit import reqfile
+    """The top of the repository holding the app (`reqfile`'s rule, shared by config)."""
+    from rpmkit.build import reqfile
 
     return reqfile.repository_root(app_dir)
 

@@ -14,10 +14,10 @@ import dataclasses
 import shlex
 from dataclasses import dataclass
 
-from rpmkit import state
 from rpmkit.checks import Check
 from rpmkit.errors import InstallError
-from rpmkit.install import Instance, rpm_archive, scriptlet_failures, transact
+from rpmkit.install import state
+from rpmkit.install.stage import Instance, rpm_archive, scriptlet_failures, transact
 from rpmkit.profiles import Profile
 from rpmkit.rpm import RpmFile
 

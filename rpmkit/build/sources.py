@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from rpmkit import arch, reqfile, tarball, wheelhouse
+from rpmkit.build import arch, reqfile, tarball, wheelhouse
 from rpmkit.config import LoadedConfig
 from rpmkit.errors import ConfigError
 from rpmkit.progress import Reporter

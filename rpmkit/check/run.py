@@ -1,0 +1,254 @@
+"""The check, stage by stage: install -> verify -> app tests -> report -> receipts.
+
+Everything one check makes carries the run's labels and is removed when it
+ends, on pass, failure and Ctrl-C, unless `keep` asks otherwise. The RPMs are
+staged (hashed once, copied read-only) before anything starts; what is
+installed, reported and bound into the receipt is those bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rpmkit.check.app_tests import APP_TESTS_ID, run_app_tests
+from rpmkit.check.plan import CheckPlan
+from rpmkit.checks import Check
+from rpmkit.errors import DockerUnavailable, InstallError
+from rpmkit.install import setaside, state, upgrade
+from rpmkit.install.stage import Instance, Limits, install
+from rpmkit.labels import Run
+from rpmkit.profiles import Profile
+from rpmkit.progress import Reporter
+from rpmkit.report.text import Report
+from rpmkit.target import fits
+from rpmkit.verify import baseline, policies, verify
+
+if TYPE_CHECKING:
+    from rpmkit.engine import Engine
+    from rpmkit.images import RuntimeImage
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The report, and the instance when it was kept."""
+
+    report: Report
+    kept: str | None  # the instance's name when `keep` kept it (whatever the verdict)
+    image_id: str
+
+
+def check(
+    engine: Engine, profile: Profile, runtime: RuntimeImage, plan: CheckPlan, reporter: Reporter
+) -> CheckOutcome:
+    """Install, boot and verify the RPMs in a fresh container; never raises for a failed check."""
+    engine.reap()
+    subject = ", ".join(str(r.nevra) for r in plan.rpms)
+    run = Run.new(plan.app, keep=plan.keep, subject=subject)
+    start = time.monotonic()
+    timings: dict[str, float] = {}
+    checks: list[Check] = []
+    instance: Instance | None = None
+    bare = _baseline(engine, profile, runtime, run)
+    try:
+        publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
+        first = plan.upgrade_from or plan.rpms
+        names = ", ".join(r.path.name for r in first)
+        with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
+            try:
+                checks += fits.check(profile, plan.rpms)  # the target's facts, before anything runs
+                instance = install(
+                    engine, profile, runtime.tag, first, run,
+                    boot=plan.boot or bool(plan.upgrade_from), publish=publish,
+                    limits=plan.limits,
+                )  # fmt: skip
+            except fits.Unfit as exc:  # would not install on the target: nothing installed
+                checks.append(exc.check.timed(start, time.monotonic()))
+            except InstallError as exc:
+                failed = Check(
+                    "install", "install", False, exc.message, exc.details or "", id=INSTALLED_ID
+                )
+                checks.append(failed.timed(start, time.monotonic()))
+        timings["install"] = time.monotonic() - start
+        upgraded: upgrade.Upgraded | None = None
+        if instance is not None:
+            checks.append(_installed(instance).timed(start, start + timings["install"]))
+            checks += setaside.checks(instance.log.output, fresh=True)
+            if plan.upgrade_from:
+                upgraded = _upgrade(instance, profile, plan, checks, timings, reporter, bare)
+                instance = upgraded.instance if upgraded is not None else None
+        if instance is not None:
+            label = "booting and checking" if plan.boot else "checking (no boot)"
+            with reporter.step(label):
+                verification = verify(instance, plan.expect, bare)
+            if upgraded is not None:
+                t = time.monotonic()
+                after = state.describe(instance, list(upgraded.before.entries))
+                state_kept = state.state_check(upgraded.before, after, upgraded.scripts)
+                at = max(i for i, c in enumerate(checks) if c.stage == "upgrade") + 1
+                checks.insert(at, state_kept.timed(t, time.monotonic()))
+                checks += blamed_on_upgrade(verification.checks, upgraded)
+            else:
+                checks += verification.checks
+            if instance.booted and not all(c.ok or c.warning for c in checks):
+                checks += memory_check(instance, plan.limits)
+            timings.update(verification.timings)
+            t = time.monotonic()
+            checks += policies.check(instance)  # what the package ships, read by its own tools
+            timings["verify"] = timings.get("verify", 0.0) + time.monotonic() - t
+            for line in stage_progress(verification.checks, verification.timings):
+                reporter.info(line)
+            if plan.app_tests is not None and not instance.booted:
+                checks.append(
+                    Check(
+                        "app-tests", f"tests in {plan.app_tests}", False,
+                        "not run: they test a booted instance (--no-boot)", warning=True,
+                        id=APP_TESTS_ID,
+                    )
+                )  # fmt: skip
+            elif plan.app_tests is not None:
+                t = time.monotonic()
+                with reporter.step(f"running the app's own tests in {plan.app_tests}"):
+                    checks += run_app_tests(instance, plan.app_tests)
+                timings["app-tests"] = time.monotonic() - t
+            if plan.erase:
+                t = time.monotonic()
+                with reporter.step(f"erasing {subject}"):
+                    erased = upgrade.erase(instance, profile)
+                timings["erase"] = time.monotonic() - t
+                checks += [c.timed(t, t + timings["erase"]) for c in erased]
+        timings["total"] = time.monotonic() - start
+        report = Report(subject, profile.name, tuple(checks), timings)
+        kept = (
+            run.container_name() if plan.keep and engine.container(run.container_name()) else None
+        )
+        return CheckOutcome(report, kept, runtime.id)
+    finally:
+        if not plan.keep:
+            # If the engine went away, the next run's reaper removes what is left.
+            with contextlib.suppress(DockerUnavailable):
+                engine.remove_run(run.id)
+
+
+def _baseline(
+    engine: Engine, profile: Profile, runtime: RuntimeImage, run: Run
+) -> Callable[[], frozenset[str]]:
+    """The failed units of the bare runtime image, measured at most once, when first asked."""
+    found: list[frozenset[str]] = []
+
+    def failed() -> frozenset[str]:
+        if not found:
+            found.append(baseline.failed_units(engine, profile, runtime.tag, runtime.id, run))
+        return found[0]
+
+    return failed
+
+
+def memory_check(instance: Instance, limits: Limits) -> list[Check]:
+    """After a failure: whether the instance reached its memory limit (the likely OOM kill).
+
+    Read from the engine's cgroup statistics, which the package cannot forge; a
+    service killed by the kernel shows in systemd only as `result signal` on cgroup v1.
+    """
+    peak, limit = instance.container.memory()
+    if not limit or peak < 0.95 * limit:
+        return []
+    return [
+        Check(
+            "verify", "instance stayed within its memory limit", False,
+            f"it reached {peak / 2**20:.0f} MiB of its {limit / 2**20:.0f} MiB limit "
+            f"([check] memory_mib = {limits.memory_mib}): the kernel's OOM killer killed "
+            "what used the most, most likely the service",
+            id="verify.memory-limit",
+        )
+    ]  # fmt: skip
+
+
+def stage_progress(checks: tuple[Check, ...], timings: dict[str, float]) -> list[str]:
+    """One progress line per stage that ran: how many of its checks passed, and its time."""
+    lines = []
+    for stage in dict.fromkeys(c.stage for c in checks):
+        ran = [c for c in checks if c.stage == stage]
+        failed = sum(1 for c in ran if not (c.ok or c.warning))
+        verdict = f"{failed} of {len(ran)} failed" if failed else f"{len(ran)} passed"
+        took = f" in {timings[stage]:.2f}s" if stage in timings else ""
+        lines.append(f"  {stage}: {verdict}{took}")
+    return lines
+
+
+INSTALLED_ID = "install.installed"
+
+OLD_HEALTHY_ID = "upgrade.old-version-healthy"
+
+
+def _installed(instance: Instance) -> Check:
+    warnings = "\n".join(instance.log.warnings)
+    return Check(
+        "install",
+        f"{instance.nevras} installed, every scriptlet succeeded",
+        True,
+        f"{instance.log.seconds:.2f}s",
+        warnings,
+        id=INSTALLED_ID,
+    )
+
+
+def _upgrade(
+    instance: Instance,
+    profile: Profile,
+    plan: CheckPlan,
+    checks: list[Check],
+    timings: dict[str, float],
+    reporter: Reporter,
+    bare: Callable[[], frozenset[str]],
+) -> upgrade.Upgraded | None:
+    """Boot the old version, check it is healthy, then upgrade it in place."""
+    began = time.monotonic()
+    with reporter.step("booting the old version"):
+        before = verify(instance, plan.expect, bare)
+    healthy = "old version healthy before the upgrade"
+    if not all(c.ok or c.warning for c in before.checks):
+        bad = [c for c in before.checks if not (c.ok or c.warning)]
+        checks.append(
+            Check(
+                "upgrade", healthy, False,
+                "; ".join(f"{c.name}: {c.detail}" for c in bad),
+                "\n".join(c.evidence for c in bad if c.evidence), id=OLD_HEALTHY_ID,
+            ).timed(began, time.monotonic())
+        )  # fmt: skip
+        return None
+    checks.append(Check("upgrade", healthy, True, id=OLD_HEALTHY_ID).timed(began, time.monotonic()))
+    t = time.monotonic()
+    with reporter.step(f"upgrading to {', '.join(r.path.name for r in plan.rpms)}"):
+        try:
+            upgraded = upgrade.upgrade(instance, profile, plan.rpms)
+        except InstallError as exc:
+            failed = Check(
+                "upgrade", exc.message, False, "", exc.details or "", id=upgrade.UPGRADED_ID
+            )
+            checks.append(failed.timed(t, time.monotonic()))
+            return None
+    timings["upgrade"] = time.monotonic() - t
+    checks += [c.timed(t, t + timings["upgrade"]) for c in upgraded.checks]
+    checks += setaside.checks(upgraded.instance.log.output, fresh=False)
+    return upgraded
+
+
+def blamed_on_upgrade(checks: tuple[Check, ...], upgraded: upgrade.Upgraded) -> list[Check]:
+    """The new version's checks, a unit the upgrade disabled or a user it removed named as such.
+
+    "Not enabled at boot" would point at the new package; the upgrade stage names the cause.
+    """
+    lost = {f"unit {u} enabled at boot" for u in upgraded.disabled}
+    lost |= {f"user {u} exists" for u in upgraded.removed}
+    note = "lost during the upgrade: see the upgrade stage for the likely cause"
+    return [
+        dataclasses.replace(c, detail="; ".join(filter(None, (c.detail, note))))
+        if c.name in lost and not c.ok
+        else c
+        for c in checks
+    ]
