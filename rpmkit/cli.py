@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from rpmkit import __version__
+from rpmkit import __version__, scratch
 from rpmkit.commands import options
 from rpmkit.commands.common import State
 from rpmkit.commands.params import check_argv
@@ -90,6 +90,7 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
       rpmkit images build --profile offline  # make the offline images (~1 min)
     """
     verbosity = -1 if quiet else verbose
+    scratch.reap()  # host folders of runs killed with -9 (their engine objects: engine.reap)
     ctx.obj = State(debug=debug, verbosity=verbosity, reporter=Reporter(verbosity))
 
 

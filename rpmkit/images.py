@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from rpmkit.errors import BuildError, ConfigError, ImageMissing
 from rpmkit.profiles import ROLES, Profile
 from rpmkit.progress import Reporter
 from rpmkit.rootfs import ROOTFS_RECIPE, content_digest, import_rootfs, mmdebstrap_command
+from rpmkit.scratch import scratch
 from rpmkit.values import tail
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ def _make_rootfs_images(
             hint="install it with `apt-get install mmdebstrap` (or run `make setup`)",
         )
     roles = ", ".join(p.role for p in plans)
-    with tempfile.TemporaryDirectory(prefix="rpmkit-rootfs-") as tmp:
+    with scratch("rootfs") as tmp:
         running = []
         with reporter.step(f"making {roles} root filesystem ({profile.base.suite}, mmdebstrap)"):
             for p in plans:
@@ -291,7 +291,7 @@ def _make_rootfs_images(
 
 
 def _docker_build(engine: Engine, profile: Profile, p: ImagePlan, reporter: Reporter) -> None:
-    with tempfile.TemporaryDirectory(prefix="rpmkit-dockerfile-") as tmp:
+    with scratch("dockerfile") as tmp:
         # Outside the build context: docker-py sends it along as the Dockerfile.
         dockerfile = Path(tmp) / profile.dockerfiles[p.role]
         dockerfile.write_text(p.dockerfile, encoding="utf-8")

@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import stat
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from rpmkit import scratch
 from rpmkit.errors import ConfigError
 from rpmkit.values import shown
 
@@ -260,12 +259,12 @@ def _cannot_read(exc: OSError) -> str:
 
 def staging_dir() -> Path:
     """A private folder for staged copies (the caller removes it with `unstage`)."""
-    return Path(tempfile.mkdtemp(prefix="rpmkit-rpms-"))
+    return scratch.folder("rpms")
 
 
 def unstage(folder: Path) -> None:
     """Remove a staging folder and the read-only copies in it."""
-    shutil.rmtree(folder, ignore_errors=True)
+    scratch.remove(folder)
 
 
 def sha256_file(path: Path) -> str:

@@ -35,6 +35,7 @@ from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
 from rpmkit.redact import redact
 from rpmkit.rpm import sha256_file
+from rpmkit.scratch import scratch
 
 if TYPE_CHECKING:
     from rpmkit.build.spec import Spec
@@ -265,7 +266,7 @@ class Job:
     def _put(self, container: Container, members: dict[str, bytes | Path]) -> None:
         if not members:
             return
-        with tempfile.TemporaryDirectory(prefix="rpmkit-put-") as tmp:
+        with scratch("put") as tmp:
             epoch = int(self.settings.environment["SOURCE_DATE_EPOCH"])
             archive = sources.input_archive(TOPDIR, members, Path(tmp) / "in.tar", epoch)
             with archive.open("rb") as fh:

@@ -16,7 +16,10 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from rpmkit import scratch
+
 FAILED = "failed"
+STAGING_PREFIX = ".rpmkit-build-"
 
 
 class Staging:
@@ -24,10 +27,13 @@ class Staging:
 
     def __init__(self, dist: Path, run_id: str) -> None:
         self.dist = dist
-        self.path = dist / f".rpmkit-build-{run_id}"
+        self.path = dist / f"{STAGING_PREFIX}{run_id}"
 
     def __enter__(self) -> Staging:
+        # A build killed with -9 leaves its staging folder: the next build here removes it.
+        scratch.reap(self.dist, f"{STAGING_PREFIX}*")
         self.path.mkdir(parents=True)
+        scratch.mark(self.path)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -45,7 +51,7 @@ class Staging:
         target.mkdir(parents=True, exist_ok=True)
         moved = {}
         for path in files:
-            if path.exists():
+            if path.exists() and path.name != scratch.OWNER_FILE:
                 final = target / path.name
                 os.replace(path, final)
                 moved[path] = final

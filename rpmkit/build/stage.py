@@ -16,7 +16,6 @@ the same PAYLOADDIGEST included.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from rpmkit.config import LoadedConfig
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
+from rpmkit.scratch import scratch
 
 if TYPE_CHECKING:
     from rpmkit.build.spec import Spec
@@ -102,7 +102,7 @@ def build(
     run = run or Run.new(spec.name, keep=options.keep)
     settings = container_settings(builder, run, epoch, os.environ)
     with (
-        tempfile.TemporaryDirectory(prefix="rpmkit-build-") as tmp,
+        scratch("build") as tmp,
         outputs.Staging(dist, run.id) as staging,
     ):
         stager = sources.Stager(

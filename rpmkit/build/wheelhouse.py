@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from rpmkit import nocache, redact
+from rpmkit import scratch as scratch_folders
 from rpmkit.build import reqfile
 from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
@@ -139,14 +140,19 @@ def _index_arguments(index_url: str | None, wheelhouse: Path | None) -> list[str
 
 
 def pip_environment(
-    index_url: str | None, environ: Mapping[str, str] | None = None
+    index_url: str | None, environ: Mapping[str, str] | None = None, tmp: Path | None = None
 ) -> dict[str, str]:
     """pip's environment: an index URL with credentials goes here, never on the command line.
 
     A command line is visible to every user of the machine (`ps`) and is what
-    `-v` prints; a process's environment is readable by its owner only.
+    `-v` prints; a process's environment is readable by its owner only. `tmp`
+    becomes pip's TMPDIR: a folder inside the build's scratch folder, so what
+    pip leaves when it is stopped mid-download goes with the build's own files.
     """
     env = dict(os.environ if environ is None else environ)
+    if tmp is not None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(tmp)
     if index_url and redact.strip_userinfo(index_url) != index_url:
         env["PIP_INDEX_URL"] = index_url
     return env
@@ -185,7 +191,8 @@ def fetch(
     )  # fmt: skip
     if index_url:
         _register_credentials(index_url)
-    built = _build_local(reqs.local, scratch / "local-wheels", reporter, index_url, wheelhouse)
+    tmp = scratch / "pip-tmp"
+    built = _build_local(reqs.local, scratch / "local-wheels", reporter, index_url, wheelhouse, tmp)
     download = reqs.text(tuple(_direct(p, w) for p, w in built), CONSTRAINTS)
     installed = reqs.text(tuple(_pinned(p, w) for p, w in built), CONSTRAINTS)
     inputs = scratch / "requirements"
@@ -194,7 +201,7 @@ def fetch(
     (inputs / CONSTRAINTS).write_text(reqs.constraints_text(), encoding="utf-8")
     if wheelhouse is not None:
         dest = scratch / "wheels"
-        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse, given)
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, None, wheelhouse, given, tmp)
         _store_requirements(dest, installed, reqs)
         return dest
     digests = "".join(f"{sha256_of(w)}\n" for _, w in built)
@@ -207,15 +214,18 @@ def fetch(
     shutil.rmtree(partial, ignore_errors=True)
     try:
         partial.mkdir(parents=True)
+        scratch_folders.mark(partial)  # a download killed with -9: the next build removes it
+        scratch_folders.reap(cached.parent, "*.partial-*")
     except OSError as exc:  # no usable cache: download for this build only
         nocache.warn("wheel cache", cached.parent, exc)
         dest = scratch / "wheels"
-        _download(inputs / REQUIREMENTS, dest, tgt, reporter, index_url, None, given)
+        _download(inputs / REQUIREMENTS, dest, tgt, reporter, index_url, None, given, tmp)
         _store_requirements(dest, installed, reqs)
         return dest
     try:
-        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, given)
+        _download(inputs / REQUIREMENTS, partial, tgt, reporter, index_url, None, given, tmp)
         _store_requirements(partial, installed, reqs)
+        (partial / scratch_folders.OWNER_FILE).unlink(missing_ok=True)
         try:
             partial.rename(cached)
         except OSError:
@@ -268,6 +278,7 @@ def _build_local(
     reporter: Reporter,
     index_url: str | None,
     wheelhouse: Path | None,
+    tmp: Path,
 ) -> list[tuple[reqfile.LocalProject, Path]]:
     built = []
     for i, project in enumerate(projects):
@@ -279,7 +290,7 @@ def _build_local(
             proc = subprocess.run(
                 cmd,
                 cwd=out,
-                env=pip_environment(index_url),
+                env=pip_environment(index_url, tmp=tmp),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -305,6 +316,7 @@ def _download(
     index_url: str | None,
     wheelhouse: Path | None,
     given: str,
+    tmp: Path,
 ) -> None:
     # `requirements` is the flattened copy pip reads; `given` is the user's file, for messages.
     dest.mkdir(parents=True, exist_ok=True)
@@ -314,7 +326,7 @@ def _download(
         proc = subprocess.run(
             cmd,
             cwd=requirements.resolve().parent,
-            env=pip_environment(index_url),
+            env=pip_environment(index_url, tmp=tmp),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

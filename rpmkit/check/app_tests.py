@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rpmkit.checks import Check
 from rpmkit.install.stage import Instance
+from rpmkit.scratch import scratch
 
 if TYPE_CHECKING:
     pass
@@ -51,7 +51,7 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
     the run ended: pytest's start-up counts towards the first test.
     """
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="rpmkit-tests-") as tmp:
+    with scratch("tests") as tmp:
         junit = Path(tmp) / "junit.xml"
         proc = subprocess.run(
             app_tests_command(tests, instance.name, junit),

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import images
+from rpmkit import images, scratch
 from rpmkit.errors import CheckFailed, ConfigError
 from rpmkit.install.stage import Instance, install
 from rpmkit.labels import Run
@@ -84,6 +84,7 @@ def booted(
 ) -> Iterator[Instance]:
     """Install the RPMs into a fresh runtime container, boot it, and remove it afterwards."""
     engine.reap()
+    scratch.reap()
     run = Run.new(app)
     try:
         image = images.ensure(engine, profile, reporter, builder=False).runtime.tag

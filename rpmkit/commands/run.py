@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from rpmkit.commands.common import (
 )
 from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import CheckFailed, ConfigError
+from rpmkit.scratch import scratch
 
 
 @click.command()
@@ -191,7 +191,7 @@ def run_many(
         jobs = jobs or os.cpu_count() or 1
         names = ", ".join(a.name for a in apps)
         step = f"running {len(apps)} apps ({names}), {jobs} at a time"
-        with tempfile.TemporaryDirectory(prefix="rpmkit-all-") as tmp, state.reporter.step(step):
+        with scratch("all") as tmp, state.reporter.step(step):
             runs = runall.run_all(apps, per_app, jobs, Path(tmp), state.reporter)
         echo_table(runall.summary_rows(runs), runall.COLUMNS, err=reports.human_err)
         for line in runall.failure_details(runs):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from rpmkit.build import spec as specs
 from rpmkit.commands import params
 from rpmkit.commands.common import State, pass_state, profile_option
 from rpmkit.progress import Reporter
+from rpmkit.scratch import scratch
 
 
 @click.command("spec")
@@ -94,7 +94,7 @@ def payload_arch(
 
     preflight.check(loaded)
     name = profile_name or loaded.app.profile or profiles.FALLBACK
-    with tempfile.TemporaryDirectory(prefix="rpmkit-spec-") as tmp:
+    with scratch("spec") as tmp:
         stager = sources.Stager(
             loaded, profiles.get(name).python, Path(tmp), 0, [loaded.app_dir / "dist"],
             reporter, index_url, wheelhouse,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import textwrap
 from pathlib import Path
 
 from rpmkit import templates, toml
 from rpmkit.errors import ConfigError
 from rpmkit.init.detect import NGINX_PORT, Detected
+from rpmkit.scratch import scratch
 
 
 def render(found: Detected) -> str:
@@ -82,7 +82,7 @@ def validate(text: str) -> None:
 
     from rpmkit.config import AppConfig
 
-    with tempfile.TemporaryDirectory(prefix="rpmkit-init-") as tmp:
+    with scratch("init") as tmp:
         path = Path(tmp) / "rpmkit.toml"
         path.write_text(text, encoding="utf-8")
         data = toml.load(path)

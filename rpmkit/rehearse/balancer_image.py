@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from rpmkit.errors import BuildError
 from rpmkit.progress import Reporter
 from rpmkit.resources import images_dir
 from rpmkit.rootfs import ROOTFS_RECIPE
+from rpmkit.scratch import scratch
 from rpmkit.values import tail
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def _make_rootfs(engine: Engine, base: str, recipe: Recipe, reporter: Reporter) 
             "mmdebstrap is not installed; it makes the balancer's root filesystem",
             hint="install it with `apt-get install mmdebstrap` (or run `make setup`)",
         )
-    with tempfile.TemporaryDirectory(prefix="rpmkit-balancer-") as tmp:
+    with scratch("balancer") as tmp:
         target = str(Path(tmp) / "rootfs.tar")
         cmd = rootfs_command(recipe, target)
         with reporter.step(f"making the balancer's root filesystem ({recipe.suite}, mmdebstrap)"):

@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import random
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import labels
+from rpmkit import labels, scratch
 from rpmkit.errors import DockerUnavailable, InstallError, RehearsalError
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
@@ -146,7 +145,7 @@ class _Run:
 
     def go(self, runtime_image: str, balancer_image: str) -> Rehearsal:
         start = time.monotonic()
-        folder = Path(tempfile.mkdtemp(prefix="rpmkit-balancer-"))
+        folder = scratch.folder("balancer")
         stop: _Stop | None = None
         try:
             try:

@@ -6,18 +6,22 @@ which the next rpmkit run reaps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rpmkit import labels
+from tests.integration.apps import WSGI, config, write
 from tests.integration.test_check import web_spec
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -27,13 +31,14 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
-def _start(*args: str | Path) -> subprocess.Popen[str]:
+def _start(*args: str | Path, tmpdir: Path | None = None) -> subprocess.Popen[str]:
+    extra = {"TMPDIR": str(tmpdir)} if tmpdir else {}
     return subprocess.Popen(
         [sys.executable, "-m", "rpmkit", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **extra},
         start_new_session=True,  # a terminal's Ctrl-C goes to rpmkit alone here
     )
 
@@ -148,15 +153,18 @@ def test_stopped_during_rpmbuild(
 
 
 def test_a_killed_run_is_reaped_by_the_next(
-    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str]
+    rpm_factory: Build, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
 ) -> None:
     app = "rk-sig-kill"
     rpm = rpm_factory(web_spec(name=app, unit_extra="ExecStartPre=/bin/sleep 30"))
-    proc = _start("check", rpm, "--profile", "offline", "--no-cache")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = _start("check", rpm, "--profile", "offline", "--no-cache", tmpdir=tmpdir)
     _wait_for(lambda: bool(_objects(docker_client, app)), proc, "the instance")
     proc.kill()  # SIGKILL: rpmkit cannot clean up
     proc.communicate(timeout=30)
     assert _objects(docker_client, app) != []
+    assert [p.name for p in tmpdir.glob("rpmkit-rpms-*")] != []  # its staged copy stays, for now
     listed = subprocess.run(
         [sys.executable, "-m", "rpmkit", "instances"], capture_output=True, text=True, timeout=60
     )
@@ -167,9 +175,48 @@ def test_a_killed_run_is_reaped_by_the_next(
         [sys.executable, "-m", "rpmkit", "check", str(other), "--profile", "offline",
          "--no-boot", "--no-health", "--no-cache"],
         capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert _objects(docker_client, app) == []
+    assert list(tmpdir.iterdir()) == []  # the killed run's staged RPMs went with its instance
+
+
+def test_a_build_killed_mid_rpmbuild_is_cleaned_up_by_the_next_build(
+    docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+) -> None:
+    app_dir = tmp_path / "slow"
+    app_dir.mkdir()
+    spec = SLOW_SPEC.replace("rk-sig-build", "rk-kill-build")
+    (app_dir / "slow.spec").write_text(spec)
+    (app_dir / "rpmkit.toml").write_text(
+        'name = "rk-kill-build"\nversion = "1"\nsummary = "slow"\nlicense = "MIT"\n'
+        'spec = "slow.spec"\n'
+    )
+    dist, tmpdir = tmp_path / "dist", tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = _start("build", app_dir, "--profile", "offline", "--dist", dist, tmpdir=tmpdir)
+    _wait_for(
+        lambda: _in_container(docker_client, "rk-kill-build", ["pgrep", "-x", "sleep"], b"\n"),
+        proc, "rpmbuild's %build",
+    )  # fmt: skip
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert list(dist.glob(".rpmkit-build-*")) != []
+    assert list(tmpdir.glob("rpmkit-build-*")) != []
+    # The next build into the same dist/ (here a quick one) removes both and the container.
+    changelog = "%changelog\n* Mon Nov 30 2026 rpmkit <rpmkit@example.com> - 1-1\n- quick\n"
+    (app_dir / "slow.spec").write_text(spec.replace("sleep 60", "true") + changelog)
+    done = subprocess.run(
+        [sys.executable, "-m", "rpmkit", "build", str(app_dir), "--profile", "offline",
+         "--dist", str(dist)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmpdir)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list(dist.glob(".rpmkit-build-*")) == []
+    assert list(tmpdir.iterdir()) == []
+    assert _objects(docker_client, "rk-kill-build") == []
+    assert "rk-kill-build-1-1.noarch.rpm" in [p.name for p in dist.glob("*.rpm")]
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
@@ -190,3 +237,110 @@ def test_stopped_during_the_upgrade(
     )  # fmt: skip
     _stop(proc, sig)
     assert _objects(docker_client, app) == []
+
+
+@pytest.fixture
+def hanging_index() -> Iterator[tuple[str, list[socket.socket]]]:
+    """An index URL whose server accepts connections and never answers (pip waits), and
+    the connections it holds."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple", held
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def _pip_running(index: str) -> bool:
+    found = subprocess.run(["pgrep", "-f", f"pip download .*{index}"], capture_output=True)
+    return found.returncode == 0
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_during_the_wheel_download(
+    sig: signal.Signals,
+    hanging_index: tuple[str, list[socket.socket]],
+    docker_client: Any,
+    offline_images: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    app = write(tmp_path / "app", {
+        "app.py": WSGI,
+        "requirements.txt": "gunicorn==23.0.0\n",
+        "rpmkit.toml": config("rk-sig-wheels", "gunicorn app:application -b 127.0.0.1:8000"),
+    })  # fmt: skip
+    dist, tmpdir, cache = tmp_path / "dist", tmp_path / "tmp", tmp_path / "cache"
+    tmpdir.mkdir()
+    index, connections = hanging_index
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rpmkit", "build", str(app), "--profile", "offline",
+         "--dist", str(dist), "--index-url", index],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(tmpdir), "XDG_CACHE_HOME": str(cache)},
+    )  # fmt: skip
+    _wait_for(lambda: bool(connections), proc, "pip asking the index")
+    assert _pip_running(index)
+    _stop(proc, sig)
+    deadline = time.monotonic() + 5
+    while _pip_running(index) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _pip_running(index), "pip outlived rpmkit"
+    assert _objects(docker_client, "rk-sig-wheels") == []
+    assert list(tmpdir.iterdir()) == []
+    assert [p for p in cache.rglob("*") if "partial" in p.name] == []
+    assert not dist.exists() or list(dist.rglob("*")) == []
+
+
+BIG_SPEC = """\
+Name: rk-sig-copy
+Version: 1
+Release: 1
+Summary: a large payload, so copying it out takes a moment
+License: MIT
+BuildArch: noarch
+%define _binary_payload w0.ufdio
+%define __os_install_post %{nil}
+%description
+Large and uncompressed: the build's outputs take a while to copy out.
+%install
+mkdir -p %{buildroot}/opt/big
+head -c 100000000 /dev/urandom > %{buildroot}/opt/big/blob
+%files
+/opt/big
+"""
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_stopped_while_the_outputs_are_copied_out(
+    sig: signal.Signals, docker_client: Any, offline_images: dict[str, str], tmp_path: Path
+) -> None:
+    app_dir = tmp_path / "big"
+    app_dir.mkdir()
+    (app_dir / "big.spec").write_text(BIG_SPEC)
+    (app_dir / "rpmkit.toml").write_text(
+        'name = "rk-sig-copy"\nversion = "1"\nsummary = "big"\nlicense = "MIT"\nspec = "big.spec"\n'
+    )
+    dist = tmp_path / "dist"
+    proc = _start("build", app_dir, "--profile", "offline", "--dist", dist)
+
+    def copying() -> bool:
+        return any(dist.glob(".rpmkit-build-*/*.rpm"))  # the first package being written
+
+    _wait_for(copying, proc, "the copy of the outputs")
+    _stop(proc, sig)
+    assert _objects(docker_client, "rk-sig-copy") == []
+    assert sorted(p.name for p in dist.rglob("*")) == []  # no partial RPM, no staging folder
