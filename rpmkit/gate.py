@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rpmkit import receipt
+from rpmkit import receipt, rpm
 from rpmkit.errors import GateRefused, RpmkitError
 from rpmkit.profiles import host_arch
-from rpmkit.rpm import Nevra, RpmFile, read_rpm
+from rpmkit.rpm import Nevra, RpmFile
 from rpmkit.targets import Target, Targets
 
 CLOCK_SKEW = 300.0  # seconds a receipt may seem to come from the future
@@ -84,7 +84,7 @@ def verify(
     try:
         text = where.read_text(encoding="utf-8")
         found = receipt.Receipt.parse(text, env.get(receipt.KEY_ENV) or None, str(where))
-        actual = read_rpm(path)
+        actual = rpm.read(path)
     except RpmkitError as exc:
         raise GateRefused(exc.message, hint=exc.hint or check) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -7,8 +7,8 @@ text file named `.rpm`, a truncated download or a directory is refused with
 one line before anything else runs (rpm itself would read a text file as a
 package list and install whatever it names).
 
-The format is rpm's "RPM package file format" (rpm.org/docs, `lib/rpmlead.c`,
-`lib/header.c`). rpmkit reads headers itself rather than with the `rpmfile`
+The headers are read by `rpmheader` (rpm's "RPM package file format",
+`lib/rpmlead.c`, `lib/header.c`). rpmkit reads headers itself rather than with the `rpmfile`
 package: that one skips to the first 0x8e byte and merges the signature
 header's tags into the main header's, both wrong for a validator.
 """
@@ -19,29 +19,37 @@ import hashlib
 import os
 import re
 import stat
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from rpmkit import scratch
+from rpmkit import rpmheader, scratch
 from rpmkit.errors import ConfigError
+from rpmkit.rpmheader import (
+    ARCH,
+    BASENAMES,
+    DIRINDEXES,
+    DIRNAMES,
+    EPOCH,
+    FILEFLAGS,
+    FILEGROUPNAME,
+    FILEMODES,
+    FILEUSERNAME,
+    NAME,
+    OLDFILENAMES,
+    PROVIDENAME,
+    RELEASE,
+    REQUIREFLAGS,
+    REQUIRENAME,
+    REQUIREVERSION,
+    SOURCERPM,
+    SUMMARY,
+    VERSION,
+    Tag,
+    ints,
+    string,
+    strings,
+)  # fmt: skip
 from rpmkit.values import shown
-
-LEAD_MAGIC = b"\xed\xab\xee\xdb"
-LEAD_SIZE = 96
-HEADER_MAGIC = b"\x8e\xad\xe8\x01"
-# Sanity bounds rpm applies too (HEADER_TAGS_MAX / HEADER_DATA_MAX in lib/header.c).
-MAX_TAGS = 0xFFFF
-MAX_DATA = 256 * 1024 * 1024
-
-# Header tags (rpm's lib/rpmtag.h).
-NAME, VERSION, RELEASE, EPOCH, SUMMARY = 1000, 1001, 1002, 1003, 1004
-ARCH, FILEMODES, FILEFLAGS = 1022, 1030, 1037
-FILEUSERNAME, FILEGROUPNAME, SOURCERPM = 1039, 1040, 1044
-PROVIDENAME, REQUIREFLAGS, REQUIRENAME, REQUIREVERSION = 1047, 1048, 1049, 1050
-OLDFILENAMES, DIRINDEXES, BASENAMES, DIRNAMES = 1027, 1116, 1117, 1118
-# Header data types.
-INT16, INT32, STRING, BIN, STRING_ARRAY, I18NSTRING = 3, 4, 6, 7, 8, 9
 
 # rpm's RPMFILE_CONFIG flag, and RPMSENSE_* bits of a dependency.
 CONFIG_FLAG = 1
@@ -175,23 +183,16 @@ def read(path: Path, *, digest: str | None = None, staged: Path | None = None) -
     size = source.stat().st_size
     try:
         with source.open("rb") as fh:
-            lead = fh.read(LEAD_SIZE)
-            if len(lead) < LEAD_SIZE or lead[:4] != LEAD_MAGIC:
-                raise _bad("no RPM lead (not an RPM file, or an empty or truncated one)")
-            _read_header(fh, pad=True)  # the signature header
-            tags = _read_header(fh, pad=False)
+            tags = rpmheader.read_headers(fh)
     except OSError as exc:
         raise RpmFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
-    except _Invalid as exc:
+    except rpmheader.HeaderError as exc:
         raise RpmFormatError(f"{path}: not a valid RPM file: {exc}") from None
     try:
         made = _from_tags(path, tags, size, digest or sha256_file(source), staged)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RpmFormatError(f"{path}: not a valid RPM file: bad header ({exc})") from None
     return made
-
-
-read_rpm = read  # for modules where `read` alone would say too little
 
 
 def stage(paths: list[Path], into: Path) -> list[RpmFile]:
@@ -276,73 +277,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-class _Invalid(Exception):
-    pass
-
-
-def _bad(why: str) -> _Invalid:
-    return _Invalid(why)
-
-
-Tag = int | str | bytes | list[int] | list[str]
-
-
-def _read_header(fh: object, pad: bool) -> dict[int, Tag]:
-    """One header structure: magic, index entries, data store (lib/header.c)."""
-    read = fh.read  # type: ignore[attr-defined]
-    intro = read(16)
-    if len(intro) < 16 or intro[:4] != HEADER_MAGIC:
-        raise _bad("bad header magic (truncated or not an RPM)")
-    count, data_size = struct.unpack(">II", intro[8:16])
-    if count > MAX_TAGS or data_size > MAX_DATA:
-        raise _bad(f"header too large ({count} tags, {data_size} bytes)")
-    index = read(16 * count)
-    store = read(data_size)
-    if len(index) < 16 * count or len(store) < data_size:
-        raise _bad("truncated header")
-    if pad:
-        # The signature header is padded to a multiple of 8 bytes.
-        read((8 - data_size % 8) % 8)
-    tags: dict[int, Tag] = {}
-    for i in range(count):
-        tag, kind, offset, n = struct.unpack(">IIiI", index[16 * i : 16 * i + 16])
-        if offset < 0 or offset > data_size:
-            raise _bad(f"tag {tag} points outside the header")
-        tags[tag] = _value(kind, store, offset, n, tag)
-    return tags
-
-
-def _value(kind: int, store: bytes, offset: int, n: int, tag: int) -> Tag:
-    if kind == INT16:
-        end = offset + 2 * n
-        if end > len(store):
-            raise _bad(f"tag {tag} overruns the header")
-        return list(struct.unpack(f">{n}H", store[offset:end]))
-    if kind == INT32:
-        end = offset + 4 * n
-        if end > len(store):
-            raise _bad(f"tag {tag} overruns the header")
-        return list(struct.unpack(f">{n}I", store[offset:end]))
-    if kind in (STRING, I18NSTRING):
-        end = store.find(b"\0", offset)
-        if end < 0:
-            raise _bad(f"tag {tag}: unterminated string")
-        return store[offset:end].decode("utf-8", errors="replace")
-    if kind == STRING_ARRAY:
-        items = []
-        at = offset
-        for _ in range(n):
-            end = store.find(b"\0", at)
-            if end < 0:
-                raise _bad(f"tag {tag}: unterminated string")
-            items.append(store[at:end].decode("utf-8", errors="replace"))
-            at = end + 1
-        return items
-    if kind == BIN:
-        return store[offset : offset + n]
-    return b""  # CHAR, INT8, INT64: rpmkit reads none of those
-
-
 def _unfit(value: str) -> str | None:
     """What in a NEVRA field no package of rpmbuild's can hold, or None.
 
@@ -361,32 +295,13 @@ def _unfit(value: str) -> str | None:
     return None
 
 
-def _str(tags: dict[int, Tag], tag: int, default: str | None = None) -> str:
-    value = tags.get(tag, default)
-    if isinstance(value, list) and value and isinstance(value[0], str):
-        value = value[0]
-    if not isinstance(value, str):
-        raise ValueError(f"tag {tag} missing")
-    return value
-
-
-def _strs(tags: dict[int, Tag], tag: int) -> list[str]:
-    value = tags.get(tag, [])
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _ints(tags: dict[int, Tag], tag: int) -> list[int]:
-    value = tags.get(tag, [])
-    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
-
-
 def _from_tags(
     path: Path, tags: dict[int, Tag], size: int, digest: str, staged: Path | None
 ) -> RpmFile:
-    epoch = _ints(tags, EPOCH)
+    epoch = ints(tags, EPOCH)
     nevra = Nevra(
-        _str(tags, NAME), epoch[0] if epoch else None, _str(tags, VERSION),
-        _str(tags, RELEASE), _str(tags, ARCH, "noarch"),
+        string(tags, NAME), epoch[0] if epoch else None, string(tags, VERSION),
+        string(tags, RELEASE), string(tags, ARCH, "noarch"),
     )  # fmt: skip
     if not nevra.name or not nevra.version or not nevra.release:
         raise ValueError("no name, version or release")
@@ -395,15 +310,15 @@ def _from_tags(
         unfit = _unfit(value)
         if unfit:
             raise ValueError(f"its {tag} {shown(value)} holds {unfit}")
-    names = _strs(tags, OLDFILENAMES)
+    names = strings(tags, OLDFILENAMES)
     if not names:
-        dirs, bases = _strs(tags, DIRNAMES), _strs(tags, BASENAMES)
-        index = _ints(tags, DIRINDEXES)
+        dirs, bases = strings(tags, DIRNAMES), strings(tags, BASENAMES)
+        index = ints(tags, DIRINDEXES)
         if len(index) != len(bases):
             raise ValueError("file names and their directories disagree")
         names = [dirs[d] + b for d, b in zip(index, bases, strict=True)]
-    modes, flags = _ints(tags, FILEMODES), _ints(tags, FILEFLAGS)
-    users, groups = _strs(tags, FILEUSERNAME), _strs(tags, FILEGROUPNAME)
+    modes, flags = ints(tags, FILEMODES), ints(tags, FILEFLAGS)
+    users, groups = strings(tags, FILEUSERNAME), strings(tags, FILEGROUPNAME)
     files = tuple(
         PackagedFile(
             name,
@@ -414,8 +329,8 @@ def _from_tags(
         )
         for i, name in enumerate(names)
     )
-    req_names, req_flags = _strs(tags, REQUIRENAME), _ints(tags, REQUIREFLAGS)
-    req_versions = _strs(tags, REQUIREVERSION)
+    req_names, req_flags = strings(tags, REQUIRENAME), ints(tags, REQUIREFLAGS)
+    req_versions = strings(tags, REQUIREVERSION)
     requires = tuple(
         Requirement(
             name,
@@ -430,9 +345,9 @@ def _from_tags(
         size=size,
         nevra=nevra,
         source=SOURCERPM not in tags,
-        summary=_str(tags, SUMMARY, ""),
+        summary=string(tags, SUMMARY, ""),
         files=files,
         requires=requires,
-        provides=tuple(_strs(tags, PROVIDENAME)),
+        provides=tuple(strings(tags, PROVIDENAME)),
         staged=staged,
     )
