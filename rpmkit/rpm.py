@@ -177,22 +177,39 @@ def read(path: Path, *, digest: str | None = None, staged: Path | None = None) -
     staging); otherwise the file is hashed here.
     """
     source = staged or path
+    tags, size = _headers(path, source)
+    return _made(path, tags, size, digest or sha256_file(source), staged)
+
+
+def check(path: Path) -> RpmFile:
+    """Validate an RPM file as `read` does, without hashing its bytes (they are hashed
+    when staged): for refusing a bad argument before anything runs.
+
+    The returned value's `sha256` is "" and must not be recorded anywhere.
+    """
+    tags, size = _headers(path, path)
+    return _made(path, tags, size, "", None)
+
+
+def _headers(path: Path, source: Path) -> tuple[dict[int, Tag], int]:
     unfit = not_regular(source)
     if unfit:
         raise RpmFormatError(f"{path}: {unfit}")
-    size = source.stat().st_size
     try:
+        size = source.stat().st_size
         with source.open("rb") as fh:
-            tags = rpmheader.read_headers(fh)
+            return rpmheader.read_headers(fh), size
     except OSError as exc:
         raise RpmFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
     except rpmheader.HeaderError as exc:
         raise RpmFormatError(f"{path}: not a valid RPM file: {exc}") from None
+
+
+def _made(path: Path, tags: dict[int, Tag], size: int, digest: str, staged: Path | None) -> RpmFile:
     try:
-        made = _from_tags(path, tags, size, digest or sha256_file(source), staged)
+        return _from_tags(path, tags, size, digest, staged)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RpmFormatError(f"{path}: not a valid RPM file: bad header ({exc})") from None
-    return made
 
 
 def stage(paths: list[Path], into: Path) -> list[RpmFile]:

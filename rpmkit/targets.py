@@ -61,14 +61,15 @@ def resolve(paths: tuple[Path, ...], dist: Path | None = None, must_exist: bool 
     return Targets(files, None, " ".join(map(str, files)))
 
 
-def validate(path: Path) -> rpm.RpmFile:
-    """A binary RPM file, read (RpmFormatError, exit 2, when it is not one)."""
+def validate(path: Path) -> None:
+    """Refuse what is not a binary RPM file (RpmFormatError or ConfigError, exit 2).
+
+    Headers only: the bytes are hashed once, when they are staged.
+    """
     if not path.exists():
         raise ConfigError(f"{path}: no such file or app directory")
-    found = rpm.read(path)
-    if found.source:
+    if rpm.check(path).source:
         raise ConfigError(f"{path}: a source RPM; give the binary RPM (NAME-V-R.ARCH.rpm)")
-    return found
 
 
 @contextlib.contextmanager

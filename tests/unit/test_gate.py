@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rpmkit import cli, gate, receipt, targets
+from rpmkit import rpm as rpm_values
 from rpmkit.errors import ConfigError, GateRefused
 from rpmkit.handoff import config as handoff_config
 from rpmkit.profiles import host_arch
@@ -144,7 +145,7 @@ def _edited_for_another_rpm(rpm: Path) -> None:
     path = write_receipt(rpm)
     write_rpm(rpm.parent, payload=b"something else")
     content = json.loads(path.read_text())
-    content["rpm"]["sha256"] = targets.validate(rpm).sha256
+    content["rpm"]["sha256"] = rpm_values.sha256_file(rpm)
     path.write_text(json.dumps(content))
 
 
@@ -405,7 +406,7 @@ def test_an_app_is_gated_only_on_its_own_check(tmp_path: Path) -> None:
 def test_rpms_checked_together_pass_together(tmp_path: Path) -> None:
     one = write_rpm(tmp_path, payload=b"one")
     other = write_rpm(tmp_path / "o", "other-1.0-1.noarch.rpm", payload=b"two")
-    one_sha, other_sha = targets.validate(one).sha256, targets.validate(other).sha256
+    one_sha, other_sha = rpm_values.sha256_file(one), rpm_values.sha256_file(other)
     write_receipt(one, **{"check.with_rpms": [other_sha]})
     with pytest.raises(GateRefused, match="together"):
         _verify(one)
