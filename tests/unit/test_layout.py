@@ -72,3 +72,25 @@ def test_no_command_imports_another() -> None:
         if imported in commands
     )
     assert crossings == []
+
+
+# Tests of the whole product rather than of one module: catalogues and the repository's shape.
+ACROSS_MODULES = {"bad_inputs", "secrets", "layout", "docs", "ci_examples"}
+
+
+def test_a_modules_unit_tests_are_found_by_its_name() -> None:
+    # tests/unit/test_<module>.py, test_<package>_<module>.py, or test_<module>_<topic>.py.
+    names: set[str] = set()
+    for path in _modules():
+        parts = [p for p in path.relative_to(PACKAGE).with_suffix("").parts if p != "__init__"]
+        if parts:
+            names |= {parts[-1], "_".join(parts)}
+    unit = Path(__file__).parent
+    strays = []
+    for test in sorted(unit.glob("test_*.py")):
+        topic = test.stem.removeprefix("test_")
+        if topic in ACROSS_MODULES:
+            continue
+        if not any(topic == n or topic.startswith(f"{n}_") for n in names):
+            strays.append(test.name)
+    assert strays == []
