@@ -267,7 +267,7 @@ def test_rpmspec_accepts_the_sysv_spec(
     from rpmkit import config
     from rpmkit.build import spec
     from tests.integration.test_spec_render import rpmspec_parse
-    from tests.unit.test_sysv import sysv_app
+    from tests.unit.test_spec_sysv import sysv_app
 
     rendered = spec.render(config.load(sysv_app(tmp_path / template, template)))
     code, out, err = rpmspec_parse(docker_client, offline_images["builder"], rendered)
