@@ -7,6 +7,7 @@ failed is reported as not judged (a warning), never as a second cause.
 from __future__ import annotations
 
 import dataclasses
+import time
 from concurrent.futures import Executor
 
 from rpmkit.checks import Check
@@ -118,25 +119,61 @@ def _accepts(host: Shell, socket: systemd.Unit, address: str) -> Check:
     if not out.ok:
         said = f"connecting failed: {out.output.strip()[:200]}"
         return Check("verify", name, False, said, id=check_id)
-    # The connection made systemd start the service: it must not fail doing so.
+    # The connection made systemd start the service: it must not fail doing so. A
+    # fixed pause was not enough on a loaded machine (the service had not yet failed):
+    # it has to hold for ACTIVATION_STEADY seconds, within ACTIVATION_WAIT.
     names = list(socket.triggers)
     if names:
-        host.run("sleep 0.3")
-        shown = host.run(
-            "systemctl show -p "
-            + ",".join(systemd.PROPERTIES)
-            + " -- "
-            + " ".join(["%s"] * len(names)),
-            *names,
-        ).stdout
-        for unit in systemd.parse_show(shown).values():
-            if unit.active == "failed" or unit.restarts or unit.sub == "auto-restart":
-                return Check(
-                    "verify", name, False,
-                    f"accepted, but {unit.id} failed when activated: {unit.describe()}",
-                    journal(host, unit.id), id=check_id,
-                )  # fmt: skip
+        bad = _activated(host, names)
+        if bad is not None:
+            unit, why = bad
+            return Check(
+                "verify", name, False, f"accepted, but {unit.id} {why}: {unit.describe()}",
+                journal(host, unit.id), id=check_id,
+            )  # fmt: skip
     return Check("verify", name, True, ", ".join(names), id=check_id)
+
+
+ACTIVATION_WAIT = 10.0  # seconds an activated service has to start (a client would give up)
+ACTIVATION_STEADY = 1.0  # seconds it must stay up (or have ended with success) to pass
+ACTIVATION_POLL = 0.1  # seconds between looks
+
+
+def _activated(host: Shell, names: list[str]) -> tuple[systemd.Unit, str] | None:
+    """The activated unit that failed or never started, and why; None once all held."""
+    start = time.monotonic()
+    steady_since: float | None = None
+    pids: dict[str, int] = {}
+    query = (
+        "systemctl show -p " + ",".join(systemd.PROPERTIES) + " -- " + " ".join(["%s"] * len(names))
+    )
+    while True:
+        units = list(systemd.parse_show(host.run(query, *names).stdout).values())
+        now = time.monotonic()
+        for unit in units:
+            if unit.active == "failed" or unit.restarts or unit.sub == "auto-restart":
+                return unit, "failed when activated"
+            # Ended without taking the connection, so the socket started it again (a
+            # restart NRestarts does not count): a new main process.
+            first = pids.setdefault(unit.id, unit.main_pid)
+            if first and unit.main_pid and unit.main_pid != first:
+                why = f"ended and was activated again (main pid {first}, then {unit.main_pid})"
+                return unit, why
+        # Started (systemd has seen the connection) and up, or started and ended well.
+        up = all(
+            u.started
+            and (u.active == "active" or (u.active == "inactive" and u.result == "success"))
+            for u in units
+        )
+        steady_since = (steady_since or now) if up and units else None
+        if steady_since is not None and now - steady_since >= ACTIVATION_STEADY:
+            return None
+        if now - start >= ACTIVATION_WAIT:
+            waiting = next((u for u in units if not u.started or u.active != "active"), None)
+            if waiting is None:
+                return None
+            return waiting, f"did not start within {ACTIVATION_WAIT:.0f} s of being activated"
+        time.sleep(ACTIVATION_POLL)
 
 
 def port_checks(

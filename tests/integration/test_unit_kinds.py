@@ -109,14 +109,38 @@ def test_socket_activated_service_passes_when_its_socket_accepts(
     assert "unit rk-echo.service started by rk-echo.socket" in names
 
 
+def _crashed(service: str, detail: str) -> bool:
+    # systemd failed it, or (the connection still queued) started it again at once.
+    return any(f"{service} {why}" in detail for why in CRASHED)
+
+
+CRASHED = ("failed when activated", "ended and was activated again")
+
+
 def test_socket_activated_service_that_crashes_when_activated_fails(
     rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:
     spec = _echo("rk-echo-bad", enable=("rk-echo-bad.socket",), program="raise SystemExit(3)")
     report = check(engine, offline_images, rpm_factory(spec), NO_HEALTH)
     bad = failures(report)
+    assert "socket rk-echo-bad.socket accepts connections on [::]:7070" in bad, {
+        k: v.detail for k, v in bad.items()
+    }
     accept = bad["socket rk-echo-bad.socket accepts connections on [::]:7070"]
-    assert "rk-echo-bad.service failed when activated" in accept.detail
+    assert _crashed("rk-echo-bad.service", accept.detail)
+
+
+def test_socket_activated_service_that_crashes_a_moment_later_fails(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # Slower to fail than a fixed pause after the connection (as on a loaded machine).
+    program = "import time\ntime.sleep(0.4)\nraise SystemExit(3)\n"
+    spec = _echo("rk-echo-slow", enable=("rk-echo-slow.socket",), program=program)
+    report = check(engine, offline_images, rpm_factory(spec), NO_HEALTH)
+    bad = failures(report)
+    name = "socket rk-echo-slow.socket accepts connections on [::]:7070"
+    assert name in bad, "\n".join(f"{c.name} {c.ok} {c.detail}" for c in report.checks)
+    assert _crashed("rk-echo-slow.service", bad[name].detail)
 
 
 def test_socket_never_enabled_fails_at_once_naming_the_socket(
