@@ -83,7 +83,7 @@ def verify(
         raise GateRefused(f"{path.name} has no receipt ({where} not found)", hint=check)
     try:
         text = where.read_text(encoding="utf-8")
-        found = receipt.Receipt.parse(text, env.get(receipt.KEY_ENV) or None, str(where))
+        found = receipt.Receipt.parse(text, receipt.signing_key(env), str(where))
         actual = rpm.read(path)
     except RpmkitError as exc:
         raise GateRefused(exc.message, hint=exc.hint or check) from None

@@ -24,12 +24,13 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rpmkit import atomic
-from rpmkit.errors import RpmkitError
+from rpmkit.errors import ConfigError, RpmkitError
 from rpmkit.rpm import Nevra
 
 FORMAT = "rpmkit.receipt/2"
@@ -120,6 +121,10 @@ class Receipt:
             content = json.loads(text)
         except ValueError as exc:
             raise ReceiptInvalid(f"{where}: not JSON ({exc})") from None
+        except RecursionError:
+            raise ReceiptInvalid(
+                f"{where}: not JSON a receipt can be (nested too deeply)"
+            ) from None
         if not isinstance(content, dict):
             raise ReceiptInvalid(f"{where}: not a JSON object")
         fmt = content.get("format")
@@ -129,11 +134,13 @@ class Receipt:
                 f"{where}: receipt format {shown} is not {FORMAT}, the one this rpmkit reads",
                 hint="check the RPM again with this rpmkit",
             )
-        _verify_digest(content, key, where)
         try:
+            _verify_digest(content, key, where)
             return _from_json(content)
         except (KeyError, TypeError, ValueError) as exc:
             raise ReceiptInvalid(f"{where}: malformed receipt ({_why(exc)})") from None
+        except RecursionError:
+            raise ReceiptInvalid(f"{where}: malformed receipt (nested too deeply)") from None
 
 
 def digest(content: dict[str, Any], key: str | None = None) -> dict[str, str]:
@@ -146,6 +153,25 @@ def digest(content: dict[str, Any], key: str | None = None) -> dict[str, str]:
     return {"algorithm": "sha256", "value": hashlib.sha256(canonical).hexdigest()}
 
 
+def signing_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """The receipt key from `RPMKIT_RECEIPT_KEY`, None when it is not set.
+
+    Set but empty is refused (ConfigError, exit 2): CI systems give a fork's pull
+    request an empty secret, and a misspelt secret name does the same; the keyed
+    gate must not silently become an unkeyed one.
+    """
+    env = os.environ if environ is None else environ
+    if KEY_ENV not in env:
+        return None
+    value = env[KEY_ENV]
+    if not value.strip():
+        raise ConfigError(
+            f"{KEY_ENV} is set but empty",
+            hint="give it the key, or unset it to write and accept unsigned receipts",
+        )
+    return value
+
+
 def path_for(rpm: Path, dist: Path | None = None) -> Path:
     """`<dist or the RPM's folder>/<rpm file name>.receipt.json`."""
     return (dist or rpm.parent) / f"{rpm.name}{SUFFIX}"
@@ -153,7 +179,7 @@ def path_for(rpm: Path, dist: Path | None = None) -> Path:
 
 def write(receipt: Receipt, path: Path) -> Path:
     """Write a receipt atomically, mode 0666 minus the umask (`rpmkit.atomic.write`)."""
-    return atomic.write(path, receipt.to_json(os.environ.get(KEY_ENV) or None).encode("utf-8"))
+    return atomic.write(path, receipt.to_json(signing_key()).encode("utf-8"))
 
 
 def discard(rpm: Path) -> bool:

@@ -38,10 +38,17 @@ MASK = "***"
 MIN_SECRET = 4
 # Environment variable names that hold a secret: AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN,
 # RPMKIT_PUBLISH_PASSWORD, RPMKIT_RECEIPT_KEY, ARTIFACTORY_API_KEY, ...
+# Also the short forms CI systems use: ARTIFACTORY_PASS, SMTP_PWD (not PWD, the working
+# directory), GH_PAT, CI_JOB_JWT, PRIVATE_KEY_PEM, DOCKER_AUTH_CONFIG.
 _SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|APIKEY|API_KEY|_KEY$|^KEY$|_AUTH$",
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|APIKEY|API_KEY|_KEY$|^KEY$|_AUTH$"
+    r"|_PASS$|^PASS$|_PWD$|_PAT$|^PAT$|JWT|PRIVATE_KEY|AUTH_CONFIG",
     re.IGNORECASE,
 )
+# Keys of a JSON secret whose string values are secrets themselves ({"auths": {"r": {"auth":..}}}).
+_SECRET_KEY = re.compile(r"auth|pass|token|secret|key", re.IGNORECASE)
+# Lines of a multi-line secret (a PEM key) this long are masked one by one too.
+MIN_SECRET_LINE = 16
 
 # scheme://userinfo@ : everything before the last '@' of the authority is userinfo.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s\"'<>]+)@")
@@ -171,14 +178,41 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> set[str]:
 def _environment_secrets(env: Mapping[str, str]) -> set[str]:
     found: set[str] = set()
     for name, value in env.items():
-        if _SECRET_NAME.search(name) and value:
+        if secret_name(name) and value:
             found.add(value)
+            found.update(_parts(value))
         if name.upper().endswith("_PROXY") and "://" not in value and "@" in value:
             value = f"http://{value}"  # `user:pass@proxy:3128` works without a scheme too
         if "://" in value:
             found.update(_userinfo_secrets(value))
     found.update(_netrc_secrets(env))
     return {value for value in found if len(value) >= MIN_SECRET}
+
+
+def secret_name(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret (`_SECRET_NAME`)."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def _parts(value: str) -> set[str]:
+    """What a secret value holds that may be printed alone: the lines of a PEM key, the
+    strings of a JSON document (DOCKER_AUTH_CONFIG's `auth`)."""
+    found = {line.strip() for line in value.splitlines() if len(line.strip()) >= MIN_SECRET_LINE}
+    if value.lstrip().startswith(("{", "[")):
+        try:
+            document = json.loads(value)
+        except (ValueError, RecursionError):
+            return found
+        stack: list[tuple[str, Any]] = [("", document)]
+        while stack:
+            key, item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend((str(k), v) for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((key, v) for v in item)
+            elif isinstance(item, str) and len(item) >= MIN_SECRET and _SECRET_KEY.search(key):
+                found.add(item)
+    return found
 
 
 def _userinfo_secrets(value: str) -> set[str]:

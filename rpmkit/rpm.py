@@ -228,10 +228,11 @@ def stage(paths: list[Path], into: Path) -> list[RpmFile]:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             raise RpmFormatError(f"{path}: {not_regular(path) or _cannot_read(exc)}") from exc
+        unfit = not_regular(fd)  # before open(): a directory there raises IsADirectoryError
+        if unfit:
+            os.close(fd)
+            raise RpmFormatError(f"{path}: {unfit}")
         with open(fd, "rb") as src:
-            unfit = not_regular(src.fileno())
-            if unfit:
-                raise RpmFormatError(f"{path}: {unfit}")
             os.set_blocking(fd, True)
             try:
                 with target.open("wb") as out:

@@ -7,20 +7,18 @@ its own duration, so the report's times add up to the run's.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from rpmkit import redact
 from rpmkit.checks import Check
 from rpmkit.install.stage import Instance
 from rpmkit.scratch import scratch
-
-if TYPE_CHECKING:
-    pass
-
 
 APP_TESTS_ID = "app-tests.run"  # the pytest run itself; each test has its own id
 
@@ -39,9 +37,22 @@ def app_tests_command(tests: Path, instance_name: str, junit: Path) -> list[str]
         "-p", "no:cacheprovider",
         "-c", "/dev/null",
         f"--rootdir={tests}",
+        # Only conftest.py files in the tests' folder: the ones the check cache digests.
+        f"--confcutdir={tests}",
         "-q", "--no-header",
         f"--junitxml={junit}",
     ]  # fmt: skip
+
+
+def pytest_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """rpmkit's environment without its secrets, for the app's own test code.
+
+    The tests reach the instance through the engine (DOCKER_* stay), but the
+    receipt key would let test code sign receipts, and publish credentials or
+    any other secret (`redact`'s rule for names) are none of its business.
+    """
+    env = dict(os.environ if environ is None else environ)
+    return {name: value for name, value in env.items() if not redact.secret_name(name)}
 
 
 def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
@@ -55,6 +66,7 @@ def run_app_tests(instance: Instance, tests: Path) -> list[Check]:
         junit = Path(tmp) / "junit.xml"
         proc = subprocess.run(
             app_tests_command(tests, instance.name, junit),
+            env=pytest_environment(),
             capture_output=True,
             text=True,
             timeout=600,

@@ -83,7 +83,7 @@ def lookup(plan: CheckPlan, cache_key: str, max_age: float = MAX_AGE) -> Report 
     """The cached passing report of this exact check, or None (also when too old)."""
     from datetime import datetime, timezone
 
-    keyed = os.environ.get(receipt.KEY_ENV) or None
+    keyed = receipt.signing_key()
     for rpm in plan.rpms:
         path = receipt.path_for(rpm.path)
         try:

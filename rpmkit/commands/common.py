@@ -196,6 +196,7 @@ def execute(
     from rpmkit.check.receipts import issue_receipts
     from rpmkit.check.run import check as run_check
 
+    receipt.signing_key()  # set but empty: refused before anything runs
     for rpm in (*plan.rpms, *plan.upgrade_from):
         if rpm.nevra.arch not in ("noarch", profile.arch):
             raise ConfigError(

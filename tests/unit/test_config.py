@@ -577,3 +577,16 @@ def test_override_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert re.search(r"^Version:\s+2\.0$", out, re.MULTILINE)
     assert re.search(r"^Release:\s+3%\{\?dist\}$", out, re.MULTILINE)
+
+
+def test_a_config_that_is_not_utf8_or_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    from rpmkit import toml
+
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('summary = "Café"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        toml.load(latin1)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        toml.load(deep)

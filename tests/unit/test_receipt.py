@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rpmkit import receipt
+from rpmkit.errors import ConfigError
 from tests.unit.handoff_helpers import receipt_for, write_rpm
 
 
@@ -93,3 +94,21 @@ def test_a_receipt_gets_the_usual_mode_not_a_private_one(tmp_path: Path, mask: i
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_key_set_but_empty_is_refused() -> None:
+    assert receipt.signing_key({}) is None
+    assert receipt.signing_key({receipt.KEY_ENV: "k3y"}) == "k3y"
+    for empty in ("", "  "):
+        with pytest.raises(ConfigError, match="set but empty"):
+            receipt.signing_key({receipt.KEY_ENV: empty})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 200_000, '{"format": "rpmkit.receipt/2", "x": ' + "[" * 990 + "]" * 990 + "}"],
+    ids=["unparsable", "parsable"],
+)
+def test_a_deeply_nested_receipt_is_refused_with_one_line(text: str) -> None:
+    with pytest.raises(receipt.ReceiptInvalid):
+        receipt.Receipt.parse(text)

@@ -205,3 +205,26 @@ def test_the_reported_echoes_are_masked_whole() -> None:
     redact.register_pair("deployer", "Tr0ub4dor&3-horse")  # as `rpmkit publish` does
     out = redact.redact(text, PUBLISH_ENV)
     assert out == "500: *** *** ***"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ARTIFACTORY_PASS", "GH_PAT", "SMTP_PWD", "CI_JOB_JWT", "PRIVATE_KEY_PEM", "DB_PASSWORD"],
+)
+def test_the_short_secret_names_ci_systems_use_are_known(name: str) -> None:
+    assert redact.redact("value: s3cr3t-v4lue-xyz", {name: "s3cr3t-v4lue-xyz"}) == "value: ***"
+
+
+def test_the_working_directory_is_no_secret() -> None:
+    env = {"PWD": "/home/dev/project", "OLDPWD": "/home/dev/other-project"}
+    assert redact.redact("in /home/dev/project", env) == "in /home/dev/project"
+
+
+def test_the_parts_of_a_structured_secret_are_masked_alone() -> None:
+    pem = "-----BEGIN KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END KEY-----\n"
+    auth = '{"auths": {"registry.example.com": {"auth": "dXNlcjpzM2NyM3QtcGFzcw=="}}}'
+    env = {"PRIVATE_KEY_PEM": pem, "DOCKER_AUTH_CONFIG": auth}
+    out = redact.redact("MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo dXNlcjpzM2NyM3QtcGFzcw==", env)
+    assert out == "*** ***"
+    # What is not secret in it stays readable.
+    assert redact.redact("pushed to registry.example.com", env) == "pushed to registry.example.com"

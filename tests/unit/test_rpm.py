@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rpmkit import cli, engine
+from rpmkit import cli, engine, rpm
 from tests.rpmfactory import make_rpm
 
 BAD: dict[str, Callable[[Path], Path]] = {
@@ -110,3 +110,11 @@ def test_a_nevra_field_with_a_control_character_is_shown_escaped(
     [line] = err.splitlines()
     assert f"its NAME {shown} holds" in line
     assert "\x1b" not in err
+
+
+def test_a_directory_given_to_stage_is_refused_with_one_line(tmp_path: Path) -> None:
+    # `check --upgrade-from DIR`: the old RPMs are staged without an earlier validation.
+    (tmp_path / "old").mkdir()
+    (tmp_path / "into").mkdir()
+    with pytest.raises(rpm.RpmFormatError, match="a directory, not an RPM file"):
+        rpm.stage([tmp_path / "old"], tmp_path / "into")

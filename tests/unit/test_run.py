@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rpmkit.check.app_tests import app_tests_command
 from rpmkit.check.run import stage_progress
 from rpmkit.checks import Check
-
-
-def test_app_tests_run_attached_to_the_checked_instance_and_ignore_ini_files() -> None:
-    argv = app_tests_command(Path("/app/tests/infra"), "rpmkit-x-1", Path("/j.xml"))
-    # The plugin's `host` reaches the instance through rpmkit's engine seam.
-    assert not any(a.startswith("--hosts") for a in argv)
-    # The pytest plugin gives `rpm_host`/`rpm_instance` for this instance and boots nothing.
-    assert "--rpmkit-instance=rpmkit-x-1" in argv
-    assert argv[argv.index("-c") + 1] == "/dev/null"
-    assert not any(a.startswith("--rpmkit-app") for a in argv)
 
 
 def test_one_progress_line_per_stage_with_its_time() -> None:
