@@ -30,7 +30,12 @@ from rpmkit.commands.handoff_shared import (
     help="The AMI to bake on. Default: bake.base_ami.",
 )
 @repo_option
-@click.option("--no-publish", is_flag=True, help="The RPM is already in the bake's repository.")
+@click.option(
+    "--no-publish",
+    is_flag=True,
+    help="The RPM is already in the bake's repository: publish nothing, but verify that "
+    "the repository holds these very bytes.",
+)
 @click.option("--dist", type=click.Path(path_type=Path), help="Where the app's RPMs are.")
 @click.option("--dry-run", is_flag=True, help="Print the commands and requests; make none.")
 @pass_state
@@ -51,7 +56,9 @@ def bake(
     First the gate (as `rpmkit gate`): the RPM's receipt must show that this
     very RPM passed `rpmkit check` on the bake's target profile, recently.
     Then the RPM is published where the bake machine's yum repositories see
-    it (as `rpmkit publish`; skip with --no-publish), and the aminate command
+    it (as `rpmkit publish`; with --no-publish, the repository must already hold
+    these very bytes under the RPM's name, and no other file of its NEVRA when it is
+    a directory), and the aminate command
     from bake.command runs, by default:
 
     \b
@@ -100,15 +107,15 @@ def bake(
             "machine's yum may install another build than the one the gate passed "
             "(use {nevra})"
         )
-    if not no_publish:
-        publish_target(
-            state,
-            chosen,
-            repo,
-            dry_run,
-            expect_sha256=passed.sha256,
-            skip_hint=", or --no-publish when it is already there",
-        )
+    publish_target(
+        state,
+        chosen,
+        repo,
+        dry_run,
+        expect_sha256=passed.sha256,
+        skip_hint="" if no_publish else ", or --no-publish when it is already there",
+        verify_only=no_publish,
+    )
     if dry_run:
         click.echo(f"dry run: {shlex.join(argv)}")
         return

@@ -88,8 +88,13 @@ def publish_target(
     dry_run: bool,
     expect_sha256: str | None = None,
     skip_hint: str = "",
+    verify_only: bool = False,
 ) -> None:
-    """Publish one target's RPM, or print what publishing would do."""
+    """Publish one target's RPM, or print what publishing would do.
+
+    `verify_only` (`bake --no-publish`): publish nothing, but the repository must
+    already hold these very bytes under the RPM's name (`publish.verify`).
+    """
     from rpmkit.errors import ConfigError, GateRefused
     from rpmkit.handoff import config as handoff_config
     from rpmkit.handoff import publish
@@ -120,6 +125,14 @@ def publish_target(
         auth = publish.resolve_auth(
             repo.location, settings.username_env, settings.password_env, netrc_file
         )
+    if verify_only:
+        if dry_run:
+            click.echo(f"dry run: verify that {repo.location} holds {item.name} ({item.sha256})")
+            return
+        with state.reporter.step(f"verifying {item.name} in {repo.location}"):
+            where = publish.verify(item, repo, auth, settings.timeout)
+        click.echo(f"in the repository (same sha256): {where}")
+        return
     if dry_run:
         for line in publish.plan(item, repo, auth):
             click.echo(f"dry run: {line}")

@@ -203,6 +203,69 @@ def publish(
     return _publish_dir(item, Path(repo.location), on_detail or (lambda _: None))
 
 
+def verify(item: Artifact, repo: Repository, auth: Auth, timeout: float = 300.0) -> str:
+    """The repository already holds exactly these bytes under the RPM's name (`bake
+    --no-publish`); HandoffError naming what it holds otherwise. Returns where.
+
+    The bake machine installs the NEVRA from the repository: a rebuild published
+    there under that NEVRA would be baked instead of the RPM the gate passed. A
+    directory repository is also searched for another file of the same NEVRA.
+    """
+    if repo.is_http:
+        import requests
+
+        url = url_for(repo, item.name)
+        with requests.Session() as session:
+            if auth.pair:
+                user, password = (value.encode("utf-8") for value in auth.pair)
+                session.auth = requests.auth.HTTPBasicAuth(user, password)
+            try:
+                there = _remote_sha256(session, url, auth, (CONNECT_TIMEOUT, timeout))
+            except requests.RequestException as exc:
+                raise HandoffError(f"cannot read {url}: {type(exc).__name__}") from None
+        where = url
+    else:
+        directory = Path(repo.location)
+        dest = directory / item.name
+        there = artifact(dest).sha256 if dest.is_file() else None
+        where = str(dest)
+        twin = _same_nevra(directory, item) if directory.is_dir() else None
+        if twin is not None:
+            raise HandoffError(
+                f"{directory} also holds {twin.name}, another file of the same package "
+                f"version: yum may install either",
+                hint="remove it, or bump the release and build again",
+            )
+    if there is None:
+        raise HandoffError(
+            f"{where}: not in the repository, so the bake would install something else or nothing",
+            hint="publish it (drop --no-publish)",
+        )
+    if there != item.sha256:
+        raise HandoffError(
+            f"{where} holds sha256 {there[:12]}..., not the {item.sha256[:12]}... the gate "
+            "passed: the bake would install another build of this version",
+            hint="bump the release and build, check and bake again",
+        )
+    return where
+
+
+def _same_nevra(directory: Path, item: Artifact) -> Path | None:
+    """Another file in `directory` whose header names the same NEVRA, with other bytes."""
+    from rpmkit import rpm
+
+    mine = rpm.check(item.path).nevra
+    for other in sorted(directory.glob("*.rpm")):
+        if other.name == item.name or not other.is_file():
+            continue
+        try:
+            if rpm.check(other).nevra == mine and artifact(other).sha256 != item.sha256:
+                return other
+        except (OSError, ConfigError):
+            continue
+    return None
+
+
 def _refuse(where: str, item: Artifact, there: str) -> HandoffError:
     return HandoffError(
         f"{where} already holds a different {item.name} (sha256 {there[:12]}... there, "

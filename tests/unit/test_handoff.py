@@ -77,6 +77,14 @@ def app(tmp_path: Path, bin_dir: Path) -> Path:
     return app
 
 
+@pytest.fixture
+def published(app: Path, tmp_path: Path) -> Path:
+    """The app's RPM already in the directory repository (for `bake --no-publish`)."""
+    rpm = app / "dist" / RPM_NAME
+    (tmp_path / "yum" / RPM_NAME).write_bytes(rpm.read_bytes())
+    return tmp_path / "yum" / RPM_NAME
+
+
 def _main(*args: str) -> int | str | None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(list(args))
@@ -254,6 +262,7 @@ def test_a_minimum_below_two_instances_is_allowed_with_a_warning(
 )
 def test_a_failed_bake_exits_1_with_the_last_lines_of_the_log(
     app: Path,
+    published: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     mode: str,
@@ -269,7 +278,7 @@ def test_a_failed_bake_exits_1_with_the_last_lines_of_the_log(
 
 
 def test_the_id_line_is_the_fallback(
-    app: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    app: Path, published: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FAKE_AMINATE", "id-only")
     assert _main("-q", "bake", str(app), "--base-ami", BASE_AMI, "--no-publish") == 0
@@ -291,7 +300,7 @@ def test_a_refused_gate_bakes_and_publishes_nothing(
 
 
 def test_another_profiles_receipt_needs_accept_profile(
-    app: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
+    app: Path, published: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_receipt(app / "dist" / RPM_NAME, profile="offline", app="hello-world", probe=APP_PROBE)
     assert _main("bake", str(app), "--base-ami", BASE_AMI, "--no-publish") == 1
@@ -350,7 +359,9 @@ def test_an_rpm_alone_bakes_with_the_default_command(
 ) -> None:
     rpm = write_rpm(tmp_path / "dist")
     write_receipt(rpm)
-    assert _main("bake", str(rpm), "--base-ami", BASE_AMI, "--no-publish", "--dry-run") == 0
+    repo = str(tmp_path / "yum")
+    args = ("bake", str(rpm), "--base-ami", BASE_AMI, "--no-publish", "--repo", repo, "--dry-run")
+    assert _main(*args) == 0
     assert (
         f"dry run: sudo /usr/local/bin/aminate -B {BASE_AMI} --vm-type hvm "
         "hello-world-1.0.0-1.noarch --partition 1" in capsys.readouterr().out
@@ -358,7 +369,7 @@ def test_an_rpm_alone_bakes_with_the_default_command(
 
 
 def test_deploy_needs_a_bake_record_for_this_very_rpm(
-    app: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
+    app: Path, published: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _main("deploy", str(app), "--env", "prod") == 2
     assert "has no bake record" in capsys.readouterr().err
@@ -427,3 +438,36 @@ def test_rpm_file_names_are_parsed() -> None:
     )
     with pytest.raises(ConfigError, match="not a binary RPM file name"):
         handoff.rpm_name(Path("myapp.rpm"))
+
+
+def test_no_publish_bakes_only_when_the_repository_holds_these_very_bytes(
+    app: Path, bin_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("-q", "bake", str(app), "--base-ami", BASE_AMI, "--no-publish")
+    rpm = app / "dist" / RPM_NAME
+    assert _main(*args) == 1  # not there: the bake would install something else
+    assert "not in the repository" in capsys.readouterr().err
+    # Another build of the same version, published without the gate.
+    (tmp_path / "yum" / RPM_NAME).write_bytes(rpm.read_bytes() + b"unchecked rebuild")
+    assert _main(*args) == 1
+    assert "the bake would install another build of this version" in capsys.readouterr().err
+    # The right bytes, but another file of the same NEVRA beside them.
+    (tmp_path / "yum" / RPM_NAME).write_bytes(rpm.read_bytes())
+    (tmp_path / "yum" / "copy-of-it.rpm").write_bytes(rpm.read_bytes() + b"rebuilt")
+    assert _main(*args) == 1
+    assert "also holds copy-of-it.rpm" in capsys.readouterr().err
+    assert calls(bin_dir, "aminate") == []
+    (tmp_path / "yum" / "copy-of-it.rpm").unlink()
+    assert _main(*args) == 0
+    assert len(calls(bin_dir, "aminate")) == 1
+    assert calls(bin_dir, "createrepo_c") == []  # verified, not published
+
+
+def test_no_publish_needs_a_repository_to_verify(
+    tmp_path: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rpm = write_rpm(tmp_path / "dist")
+    write_receipt(rpm)
+    assert _main("bake", str(rpm), "--base-ami", BASE_AMI, "--no-publish") == 2
+    assert "no repository to publish to" in capsys.readouterr().err
+    assert calls(bin_dir, "aminate") == []
