@@ -8,9 +8,11 @@ streamed and kept, and its result parsed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -175,6 +177,9 @@ def parse_ami(output: str) -> str | None:
     return None
 
 
+STOP_GRACE = 60.0  # seconds a stopped tool has to clean up before it is killed
+
+
 def run(argv: Sequence[str], on_line: Echo, log: Path | None = None) -> Completed:
     """Run a command without a shell, streaming its output line by line (and into `log`)."""
     lines: list[str] = []
@@ -188,6 +193,9 @@ def run(argv: Sequence[str], on_line: Echo, log: Path | None = None) -> Complete
             text=True,
             errors="replace",
             bufsize=1,
+            # Its own session: a terminal's Ctrl-C reaches it once, forwarded below, and
+            # so do a SIGTERM or SIGHUP sent to rpmkit alone (CI cancelling a job).
+            start_new_session=True,
         )
     except OSError as exc:
         if sink is not None:
@@ -206,12 +214,17 @@ def run(argv: Sequence[str], on_line: Echo, log: Path | None = None) -> Complete
                 sink.write(redact(line) + "\n")
                 sink.flush()
         returncode = proc.wait()
-    except KeyboardInterrupt:
-        # The terminal sent the interrupt to the tool as well: give it time to clean up.
+    except KeyboardInterrupt as exc:
+        # Pass the stop on (aminate unmounts and detaches its volumes on SIGINT and
+        # SIGTERM), give it time to clean up, then end it.
+        signum = getattr(exc, "signum", signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signum)
         try:
-            proc.wait(timeout=60)
+            proc.wait(timeout=STOP_GRACE)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         raise
     finally:
         if sink is not None:

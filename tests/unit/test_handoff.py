@@ -7,8 +7,13 @@ they record their argv and print what the real tools print.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -471,3 +476,48 @@ def test_no_publish_needs_a_repository_to_verify(
     assert _main("bake", str(rpm), "--base-ami", BASE_AMI, "--no-publish") == 2
     assert "no repository to publish to" in capsys.readouterr().err
     assert calls(bin_dir, "aminate") == []
+
+
+STOPPABLE_AMINATE = """
+import signal, time
+marks = os.environ["STOP_MARKS"]
+
+def stopped(signum, frame):
+    with open(marks + ".done", "w") as fh:
+        fh.write(signal.Signals(signum).name)
+    sys.exit(1)
+
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, stopped)
+open(marks + ".started", "w").close()
+time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name
+)
+def test_a_stopped_bake_passes_the_signal_to_aminate(
+    app: Path, published: Path, bin_dir: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    # CI cancelling a job signals rpmkit alone: aminate must hear of it, once, and clean up.
+    fake_tool(bin_dir, "aminate", STOPPABLE_AMINATE)
+    marks = tmp_path / "aminate"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rpmkit", "-q", "bake", str(app), "--base-ami", BASE_AMI,
+         "--no-publish"],
+        env={**os.environ, "STOP_MARKS": str(marks)}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not Path(f"{marks}.started").exists():
+        assert proc.poll() is None, proc.communicate()[0]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    began = time.monotonic()
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig, out
+    assert time.monotonic() - began < 10  # not aminate's 30 s
+    assert Path(f"{marks}.done").read_text() == sig.name
+    assert not handoff.record_path(app / "dist" / RPM_NAME).exists()
