@@ -249,3 +249,26 @@ def test_init_script_with_only_an_lsb_header_registers_and_starts(
     names = [c.name for c in report.checks]
     assert f"init script {name} on for runlevel 3" in names
     assert f"init script {name} started at boot" in names
+
+
+GRAPHICAL_SERVICE = """
+[Unit]
+Description=a service wanted by the desktop only
+[Service]
+ExecStart=/bin/sleep infinity
+[Install]
+WantedBy=graphical.target
+"""
+
+
+def test_a_service_wanted_only_by_the_graphical_target_fails(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    # A server AMI boots multi-user.target: enabled there, it never starts.
+    spec = units_spec(
+        "rk-desk", {"rk-desk.service": GRAPHICAL_SERVICE}, enable=("rk-desk.service",)
+    )
+    report = check(engine, offline_images, rpm_factory(spec), NO_HEALTH)
+    assert not report.ok
+    bad = failures(report)
+    assert any("rk-desk.service" in name for name in bad), list(bad)
