@@ -257,8 +257,15 @@ def installed_nevras(output: str, name: str) -> list[str]:
     """
     found = re.findall(rf"(?<![\w.+-]){re.escape(name)}-(\d[^\s]*?-[^\s-]+\.\w+)(?=\s|$)", output)
     yum = re.findall(rf"(?<![\w.+-]){re.escape(name)}\.(\w+) (?:\d+:)?([^\s]+-[^\s]+)", output)
+    # dnf's and yum's transaction table: ` hello  noarch  2.0-1  team-repo  16 k`.
+    table = re.findall(
+        rf"^[ \t]*{re.escape(name)}[ \t]+(\w+)[ \t]+(?:\d+:)?(\S+-\S+)"
+        r"[ \t]+\S+[ \t]+[\d.]+[ \t]*[kMG]?$",
+        output,
+        re.MULTILINE,
+    )
     nevras = [f"{name}-{v}" for v in found]
-    nevras += [f"{name}-{evr}.{arch}" for arch, evr in yum]
+    nevras += [f"{name}-{evr}.{arch}" for arch, evr in (*yum, *table)]
     return list(dict.fromkeys(nevras))
 
 

@@ -437,6 +437,29 @@ def test_a_bake_that_installed_another_build_is_refused(
     assert handoff.bake(["aminate"], rpm, "0" * 64, lambda line: None, NEVRA).ami.startswith("ami")
 
 
+@pytest.mark.parametrize(
+    ("log", "seen"),
+    [
+        ("Installed:\n  hello-world-1.0.0-2.noarch\n", ["hello-world-1.0.0-2.noarch"]),
+        ("Installed:\n  hello-world.noarch 0:1.0.0-2\n", ["hello-world-1.0.0-2.noarch"]),
+        # dnf's and yum's transaction tables, alone.
+        (
+            "Installing:\n hello-world   noarch   1.0.0-2   team-repo   16 k\n",
+            ["hello-world-1.0.0-2.noarch"],
+        ),
+        (
+            " hello-world  x86_64  1:1.0.0-2.amzn2023  team  1.2 M\n",
+            ["hello-world-1.0.0-2.amzn2023.x86_64"],
+        ),
+        (" hello-world-extras  noarch  9-9  team  1 k\n", []),  # another package
+    ],
+)
+def test_the_installed_build_is_read_from_every_form_yum_and_dnf_print(
+    log: str, seen: list[str]
+) -> None:
+    assert handoff.installed_nevras(log, "hello-world") == seen
+
+
 def test_rpm_file_names_are_parsed() -> None:
     assert handoff.rpm_name(Path("my-app-2.0-3.el9.x86_64.rpm")) == handoff.RpmName(
         "my-app", "2.0", "3.el9", "x86_64"
