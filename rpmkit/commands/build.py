@@ -12,6 +12,7 @@ from rpmkit.commands.common import (
     State,
     base_image_option,
     build_options,
+    overrides,
     pass_state,
     select_profile,
 )
@@ -51,8 +52,8 @@ def build(
       rpmkit build . --wheelhouse ./wheels      # air-gapped: wheels you provide
       rpmkit build . --define 'with_tests 1'    # a macro a hand-written spec reads
     """
-    overrides = {key: value for key, value in (("version", version), ("release", release)) if value}
-    loaded = config.load(app_dir, overrides)
+    changes = overrides(version, release)
+    loaded = config.load(app_dir, changes)
     rendered = spec.render(loaded)
     client = engine.connect()
     profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)

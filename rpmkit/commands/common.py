@@ -93,6 +93,12 @@ def not_at_boot_option(func: Any) -> Any:
     )(func)
 
 
+def overrides(version: str | None, release: str | None) -> dict[str, str]:
+    """--version and --release as config overrides; an empty one is kept, so the config's
+    validation refuses it (exit 2) rather than it being ignored."""
+    return {k: v for k, v in (("version", version), ("release", release)) if v is not None}
+
+
 def build_options(func: Any) -> Any:
     """APP, --profile and the options that decide what is built and from which wheels."""
     options: list[Callable[[Any], Any]] = [

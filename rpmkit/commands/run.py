@@ -15,6 +15,7 @@ from rpmkit.commands.common import (
     cache_option,
     echo_table,
     not_at_boot_option,
+    overrides,
     pass_state,
     select_profile,
     settle_option,
@@ -116,8 +117,8 @@ def run(
     reports = Reports("run", json_path, junit_xml)
     progress = Progress(app_dir.resolve().name)
     with reports.on_failure(progress):
-        overrides = {k: v for k, v in (("version", version), ("release", release)) if v}
-        loaded = config.load(app_dir, overrides)
+        changes = overrides(version, release)
+        loaded = config.load(app_dir, changes)
         app = loaded.app
         progress.name = app.name
         progress.subject = f"{app.name}-{app.version}-{app.release}"

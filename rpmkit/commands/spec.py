@@ -9,7 +9,7 @@ import click
 from rpmkit import config
 from rpmkit.build import spec as specs
 from rpmkit.commands import params
-from rpmkit.commands.common import State, pass_state, profile_option
+from rpmkit.commands.common import State, overrides, pass_state, profile_option
 from rpmkit.progress import Reporter
 from rpmkit.scratch import scratch
 
@@ -63,8 +63,8 @@ def spec(
       rpmkit spec examples/hello-world
       rpmkit spec examples/hello-world --release 2 -o hello-world.spec
     """
-    overrides = {k: v for k, v in (("version", version), ("release", release)) if v is not None}
-    loaded = config.load(app_dir, overrides)
+    changes = overrides(version, release)
+    loaded = config.load(app_dir, changes)
     rendered = specs.render(loaded)
     if rendered.template is not None:
         arch = payload_arch(loaded, profile_name, wheelhouse, index_url, state.reporter)

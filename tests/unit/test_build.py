@@ -162,6 +162,12 @@ def test_cli_version_and_release_override_the_config(
         cli.main(["build", str(tmp_path), "--version", "2.0", "--release", "1-2"])
     assert exit_info.value.code == 2
     assert "release: '1-2' is not a valid RPM version" in capsys.readouterr().err
+    # An empty one is refused too, not ignored in favour of the config's.
+    for command in ("build", "run"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([command, str(tmp_path), "--release", ""])
+        assert exit_info.value.code == 2
+        assert "release: '' is not a valid RPM version" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
