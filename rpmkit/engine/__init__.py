@@ -16,16 +16,16 @@ Shaped after testcontainers-python's `core/docker_client.py`.
 
 from __future__ import annotations
 
-from rpmkit.engine.client import (
+from rpmkit.engine.client import Engine
+from rpmkit.engine.connection import (
     DEFAULT_SOCKET,
     START_HINT,
-    Engine,
-    ImageInfo,
     connect,
     docker_host,
     engine_is_local,
 )
 from rpmkit.engine.container import Container, Result
+from rpmkit.engine.images import ImageInfo
 
 __all__ = [
     "DEFAULT_SOCKET",

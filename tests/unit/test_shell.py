@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rpmkit import cli
-from rpmkit.engine.client import shell_argv
+from rpmkit.engine.containers import shell_argv
 from rpmkit.errors import ConfigError
 
 

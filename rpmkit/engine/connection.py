@@ -1,0 +1,117 @@
+"""Connecting to the engine: its address as the docker CLI chooses it, contexts, TLS, ssh.
+
+The address comes from DOCKER_HOST (with DOCKER_TLS_VERIFY and
+DOCKER_CERT_PATH for tcp://), else a Docker context, else the default
+socket; an `ssh://user@host` address goes through the `ssh` command (its
+config, keys and agent), as the docker CLI does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rpmkit.engine.client import Engine
+from rpmkit.engine.failures import reason
+from rpmkit.errors import DockerUnavailable
+
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+START_HINT = (
+    "start the engine (`systemctl start docker`, or `make setup` which runs dockerd), "
+    "or point DOCKER_HOST at one that runs"
+)
+
+
+def docker_host() -> str:
+    """The engine address rpmkit will try, as the docker CLI chooses it.
+
+    DOCKER_HOST; else the Docker context named by DOCKER_CONTEXT (or the CLI's
+    current context, `docker context use`); else the default socket.
+    """
+    if os.environ.get("DOCKER_HOST"):
+        return os.environ["DOCKER_HOST"]
+    found = context()
+    return found.host if found is not None else DEFAULT_SOCKET
+
+
+@dataclass(frozen=True)
+class Context:
+    """A Docker context (`docker context create`): its engine address and TLS files."""
+
+    name: str
+    host: str
+    tls_dir: Path | None  # ca.pem, cert.pem, key.pem when the context uses TLS
+
+
+def context() -> Context | None:
+    """The Docker context in use, when it is not the default one.
+
+    As the docker CLI finds it: DOCKER_CONTEXT, else `currentContext` in
+    $DOCKER_CONFIG/config.json; its endpoint in contexts/meta/<sha256 of the
+    name>/meta.json, TLS files in contexts/tls/<same>/docker/ (docker's
+    context store layout).
+    """
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = os.environ.get("DOCKER_CONTEXT") or ""
+    if not name:
+        try:
+            name = str(json.loads((config / "config.json").read_text()).get("currentContext", ""))
+        except (OSError, ValueError, AttributeError):
+            name = ""
+    if name in ("", "default"):
+        return None
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config / "contexts" / "meta" / digest / "meta.json"
+    try:
+        host = json.loads(meta.read_text())["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DockerUnavailable(
+            f"no Docker context named {name} (no {meta})", hint="see `docker context ls`"
+        ) from None
+    tls = config / "contexts" / "tls" / digest / "docker"
+    return Context(name, str(host), tls if tls.is_dir() else None)
+
+
+def engine_is_local() -> bool:
+    """Whether the engine runs on this machine (a unix socket), so bind mounts see our files."""
+    return docker_host().startswith("unix://")
+
+
+def connect(timeout: int = 120) -> Engine:
+    """An `Engine` for a reachable engine, or DockerUnavailable naming its address (exit 2)."""
+    import docker
+    from docker.errors import DockerException
+
+    host = docker_host()
+    try:
+        found = None if os.environ.get("DOCKER_HOST") else context()
+        if found is not None:
+            tls: Any = False
+            if found.tls_dir is not None:
+                from docker.tls import TLSConfig
+
+                tls = TLSConfig(
+                    client_cert=(str(found.tls_dir / "cert.pem"), str(found.tls_dir / "key.pem")),
+                    ca_cert=str(found.tls_dir / "ca.pem"),
+                    verify=True,
+                )
+            client = docker.DockerClient(
+                base_url=found.host, tls=tls, timeout=timeout, use_ssh_client=_ssh(found.host)
+            )
+        else:
+            client = docker.from_env(timeout=timeout, use_ssh_client=_ssh(host))
+        client.ping()
+    except (DockerException, OSError) as exc:
+        raise DockerUnavailable(
+            f"Docker engine not reachable at {host} ({reason(exc)})", hint=START_HINT
+        ) from exc
+    return Engine(client, host)
+
+
+def _ssh(host: str) -> bool:
+    # The `ssh` command, not paramiko: the user's ssh config, keys and agent, as the CLI.
+    return host.startswith("ssh://")
