@@ -90,20 +90,24 @@ def connect(timeout: int = 120) -> Engine:
     try:
         found = None if os.environ.get("DOCKER_HOST") else context()
         if found is not None:
-            tls: Any = False
+            params: dict[str, Any] = {"base_url": found.host, "tls": False}
             if found.tls_dir is not None:
                 from docker.tls import TLSConfig
 
-                tls = TLSConfig(
+                params["tls"] = TLSConfig(
                     client_cert=(str(found.tls_dir / "cert.pem"), str(found.tls_dir / "key.pem")),
                     ca_cert=str(found.tls_dir / "ca.pem"),
                     verify=True,
                 )
-            client = docker.DockerClient(
-                base_url=found.host, tls=tls, timeout=timeout, use_ssh_client=_ssh(found.host)
-            )
         else:
-            client = docker.from_env(timeout=timeout, use_ssh_client=_ssh(host))
+            params = docker.utils.kwargs_from_env()
+        # The API version is asked for once the engine's CA is pinned (see `_pin_ca`).
+        client = docker.DockerClient(
+            version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=timeout,
+            use_ssh_client=_ssh(str(params.get("base_url", ""))), **params,
+        )  # fmt: skip
+        _pin_ca(client.api)
+        client.api._version = client.api._retrieve_server_version()
         client.ping()
     except (DockerException, OSError) as exc:
         raise DockerUnavailable(
@@ -115,3 +119,23 @@ def connect(timeout: int = 120) -> Engine:
 def _ssh(host: str) -> bool:
     # The `ssh` command, not paramiko: the user's ssh config, keys and agent, as the CLI.
     return host.startswith("ssh://")
+
+
+def _pin_ca(api: Any) -> None:
+    """The engine's CA (DOCKER_CERT_PATH/ca.pem, a context's) verifies the engine, always.
+
+    requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE replace a session's own
+    CA file on every request (psf/requests#3829): with a corporate bundle set,
+    a TLS engine would be checked against the wrong CA and refused. The docker
+    CLI ignores those variables; so does rpmkit for the engine.
+    """
+    if not isinstance(api.verify, str):
+        return
+    merge = api.merge_environment_settings
+
+    def pinned(*args: Any) -> dict[str, Any]:
+        settings = dict(merge(*args))
+        settings["verify"] = api.verify
+        return settings
+
+    api.merge_environment_settings = pinned
