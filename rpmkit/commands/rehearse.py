@@ -153,12 +153,6 @@ def rehearse(
             "error_budget": error_budget,
         }
         _note_unchecked(state, (*old, *new))
-        if not engine.engine_is_local():
-            raise ConfigError(
-                "rpmkit rehearse needs a local Docker engine: it reaches the balancer through a "
-                "socket in a local folder and the instances through ports on 127.0.0.1",
-                hint="unset DOCKER_HOST, or run rpmkit on the engine's machine",
-            )
         progress.enter("setup")
         client = engine.connect()
         profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)

@@ -12,6 +12,7 @@ from typing import Any
 
 from rpmkit.engine.cleanup import Cleanup
 from rpmkit.engine.failures import translated
+from rpmkit.engine.reach import Reach
 
 DOCKER = "docker"
 PODMAN = "podman"
@@ -40,6 +41,11 @@ class Engine(Cleanup):
             return "127.0.0.1"
         host = self.host.split("://", 1)[-1].rsplit("@", 1)[-1]
         return host.rsplit(":", 1)[0].strip("[]") or "127.0.0.1"
+
+    @cached_property
+    def reach(self) -> Reach:
+        """How this machine reaches the containers' ports (see reach.py)."""
+        return Reach(self)
 
     @cached_property
     def kind(self) -> str:

@@ -183,6 +183,18 @@ class Container:
             timed_out=timeout is not None and rc in TIMED_OUT,
         )  # fmt: skip
 
+    def attached_exec(self, argv: Sequence[str]) -> Any:
+        """Start `argv` inside with its input and output attached; the connection's socket.
+
+        What is sent on it is the command's standard input; what comes back is
+        its output in the engine's stream frames (an 8-byte header each:
+        stream, 3 zero bytes, big-endian length). Closing it ends the input.
+        """
+        with self._doing("running a command in"):
+            exec_id = self._api.exec_create(self.id, list(argv), stdin=True)["Id"]
+            sock = self._api.exec_start(exec_id, socket=True)
+        return getattr(sock, "_sock", sock)  # under docker-py's SocketIO on a plain socket
+
     def put_archive(self, path: str, data: bytes | io.BufferedReader) -> None:
         """Unpack a tar archive at `path` inside."""
         with self._doing("copying files into"):
@@ -242,11 +254,14 @@ class Container:
             if value and key.endswith("/tcp")
         }
 
-    def address(self, network: str) -> str:
-        """Its address on a network."""
+    def address(self, network: str | None = None) -> str:
+        """Its address on a network (None: the one it is on, e.g. Docker's `bridge`, Podman's
+        `podman`)."""
         with self._doing("inspecting"):
             self._c.reload()
-        return str(self._c.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
+        networks = self._c.attrs["NetworkSettings"]["Networks"]
+        found = networks[network] if network is not None else next(iter(networks.values()))
+        return str(found["IPAddress"])
 
     def logs(self, stdout: bool = True, stderr: bool = True) -> str:
         """What its main process printed so far."""

@@ -344,8 +344,8 @@ def install(
             image_id=container.image_id,
             rpms=rpms,
             log=log,
-            ports=container.published_ports() if publish else {},
-            address=engine.address,
+            ports=engine.reach.ports(container, publish, None, run) if publish else {},
+            address=engine.reach.address,
             booted=boot,
         )
     except BaseException as exc:

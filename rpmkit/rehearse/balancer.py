@@ -24,7 +24,9 @@ An ELB is the model; the config is what an ELB does, no more:
   times in a row, as a target registered with an ELB.
 
 The runtime API listens on a unix socket in a private directory of the host
-(mode 0700, bind-mounted), never on a network port. Every answer carries an
+(mode 0700, bind-mounted) for a local engine, and on the balancer's own
+loopback (`ADMIN_PORT`, reached with `docker exec` from inside) for a remote
+one; never on a port reachable from outside the balancer. Every answer carries an
 `X-Rpmkit-Server` header naming the target that handled the request (empty
 when none could), and each request is logged with the client's
 `X-Rpmkit-Request` id and its target, for a request that got no answer.
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import csv
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,7 @@ BACKEND = "app"
 MOUNT = "/etc/rpmkit"  # in the container: the config, and the runtime API's socket
 CONFIG_FILE = "haproxy.cfg"
 SOCKET_FILE = "admin.sock"
+ADMIN_PORT = 9999  # the runtime API on the balancer's own loopback
 REQUEST_HEADER = "X-Rpmkit-Request"
 SERVER_HEADER = "X-Rpmkit-Server"
 LOG_TAG = "rpmkit-request"
@@ -142,6 +145,7 @@ def config(health: HealthSettings, servers: Sequence[Server]) -> str:
         "# Made by rpmkit rehearse: an ELB's behaviour, scaled down for a local run.",
         "global",
         f"    stats socket {MOUNT}/{SOCKET_FILE} mode 666 level admin",
+        f"    stats socket ipv4@127.0.0.1:{ADMIN_PORT} level admin",
         "    stats timeout 10s",
         "    log stdout format raw local0 info",
         "",
@@ -224,19 +228,40 @@ def parse_log(text: str) -> dict[str, Served]:
     return served
 
 
-class Api:
-    """HAProxy's runtime API over its unix socket."""
+# HAProxy's runtime API from inside the balancer: bash's /dev/tcp (Debian's minbase has bash).
+EXEC_SEND = 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 97; printf "%s\\n" "$2" >&3; cat <&3'
 
-    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+
+class Api:
+    """HAProxy's runtime API: over its unix socket (`path`), or through `exec` in its container.
+
+    `exec` runs an argument list inside the balancer and gives (exit status,
+    output): for an engine that does not share this machine's filesystem.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        timeout: float = 5.0,
+        exec: Callable[[list[str], float], tuple[int, str]] | None = None,
+    ) -> None:
         self.path = path
         self.timeout = timeout
+        self._exec = exec
 
     def send(self, *commands: str) -> str:
         """Send commands on one line (run in order, back to back); HAProxy's answer."""
+        line = "; ".join(commands)
+        if self._exec is not None:
+            argv = ["bash", "-c", EXEC_SEND, "bash", str(ADMIN_PORT), line]
+            rc, output = self._exec(argv, self.timeout)
+            if rc != 0:
+                raise RehearsalError(f"the balancer's runtime API did not answer (exit {rc})")
+            return output
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(self.timeout)
             sock.connect(str(self.path))
-            sock.sendall(("; ".join(commands) + "\n").encode())
+            sock.sendall((line + "\n").encode())
             chunks = []
             while chunk := sock.recv(65536):
                 chunks.append(chunk)

@@ -47,7 +47,7 @@ class Member:
     server: str  # the balancer's name for it: old1, new2
     name: str  # the container's name
     address: str  # on the private network
-    health_port: int  # the health check port, published on 127.0.0.1
+    health_port: int  # where this machine reaches its health check port (`Engine.reach`)
     started: float  # time.monotonic() when it was started
 
 
@@ -91,7 +91,7 @@ def start(
     )  # fmt: skip
     try:
         address = container.address(network)
-        host_port = container.published_ports()[health_port]
+        host_port = engine.reach.ports(container, (health_port,), network, run)[health_port]
     except BaseException:
         container.remove()
         raise

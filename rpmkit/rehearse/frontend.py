@@ -41,7 +41,8 @@ class Frontend:
 
     container: Container = field(repr=False, compare=False)
     api: balancer.Api
-    port: int  # the frontend's port on 127.0.0.1
+    port: int  # the frontend's port on `address`
+    address: str  # where this machine reaches the balancer and the instances (`Engine.reach`)
     health: balancer.HealthSettings
     probe: Probe
     traffic_port: int
@@ -73,7 +74,7 @@ class Frontend:
         try:
             probes: dict[str, Future[HealthResult]] = {
                 m.server: pool.submit(
-                    poll, f"http://127.0.0.1:{m.health_port}{probe.path}", probe, give_up
+                    poll, f"http://{self.address}:{m.health_port}{probe.path}", probe, give_up
                 )
                 for m in group
             }
@@ -157,16 +158,24 @@ def start(
 ) -> Frontend:
     """Start HAProxy in front of `group` (targets by container name), its API in `folder`."""
     servers = [balancer.Server(m.server, m.name, traffic_port) for m in group]
-    (folder / balancer.CONFIG_FILE).write_text(balancer.config(health, servers))
-    container = engine.run(
-        image,
-        name=run.container_name("balancer"),
-        run=run,
-        network=network,
-        ports=(balancer.LISTEN_PORT,),
-        volumes={str(folder): {"bind": balancer.MOUNT, "mode": "rw"}},
-    )
-    api = balancer.Api(folder / balancer.SOCKET_FILE)
+    text = balancer.config(health, servers)
+    name = run.container_name("balancer")
+    ports = (balancer.LISTEN_PORT,)
+    if engine.is_local:
+        (folder / balancer.CONFIG_FILE).write_text(text)
+        mount = {str(folder): {"bind": balancer.MOUNT, "mode": "rw"}}
+        container = engine.run(image, name=name, run=run, network=network, ports=ports,
+                               volumes=mount)  # fmt: skip
+        api = balancer.Api(folder / balancer.SOCKET_FILE)
+    else:  # the engine cannot see `folder`: the config is copied in, the API reached inside
+        container = engine.create(image, name=name, run=run, network=network, ports=ports)
+        try:
+            container.put_files({f"{balancer.MOUNT}/{balancer.CONFIG_FILE}": text.encode()})
+            container.start()
+        except BaseException:
+            container.remove()
+            raise
+        api = balancer.Api(exec=lambda argv, timeout: _exec(container, argv, timeout))
     deadline = time.monotonic() + 15
     while True:
         try:
@@ -177,8 +186,13 @@ def start(
                 log = container.logs()
                 raise RehearsalError("the balancer did not start", details=log[-3000:]) from None
             time.sleep(POLL)
-    host_port = container.published_ports()[balancer.LISTEN_PORT]
-    return Frontend(container, api, host_port, health, probe, traffic_port)
+    host_port = engine.reach.ports(container, ports, network, run)[balancer.LISTEN_PORT]
+    return Frontend(container, api, host_port, engine.reach.address, health, probe, traffic_port)
+
+
+def _exec(container: Container, argv: list[str], timeout: float) -> tuple[int, str]:
+    result = container.exec(argv, timeout=timeout)
+    return result.rc, result.stdout
 
 
 def _ready(state: balancer.ServerState | None, probe: Future[HealthResult]) -> bool:

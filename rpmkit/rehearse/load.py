@@ -8,7 +8,8 @@ is recorded with its start, latency and status or error, at the client:
 a failed request is one without an answer or with a status outside
 200-399. The stream stops when asked, after `max_seconds`, or after
 `rate * max_seconds` requests, whichever comes first. It only ever goes to
-127.0.0.1: the balancer's published port.
+127.0.0.1, or to the address of the engine the balancer runs on (`allowed`):
+the balancer's published port.
 """
 
 from __future__ import annotations
@@ -86,11 +87,11 @@ class LoadStats:
     gap: Gap
 
 
-def check_local(url: str) -> None:
-    """Refuse any target but this machine's loopback address."""
+def check_local(url: str, allowed: tuple[str, ...] = ALLOWED_HOSTS) -> None:
+    """Refuse any target but this machine's loopback address (or the `allowed` ones)."""
     host = urlsplit(url).hostname
-    if host not in ALLOWED_HOSTS:
-        raise ValueError(f"the load only goes to {', '.join(ALLOWED_HOSTS)}, not {host!r}")
+    if host not in allowed:
+        raise ValueError(f"the load only goes to {', '.join(allowed)}, not {host!r}")
 
 
 class Load:
@@ -103,8 +104,9 @@ class Load:
         clients: int,
         max_seconds: float,
         timeout: tuple[float, float] = (2.0, 15.0),
+        allowed: tuple[str, ...] = ALLOWED_HOSTS,
     ) -> None:
-        check_local(url)
+        check_local(url, allowed)
         if rate <= 0 or clients < 1 or max_seconds <= 0:
             raise ValueError("rate, clients and max_seconds must be positive")
         self.url = url

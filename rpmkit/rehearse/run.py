@@ -43,7 +43,7 @@ from rpmkit.progress import Reporter
 from rpmkit.rehearse import balancer, fleet, frontend
 from rpmkit.rehearse.chaos import Chaos, KillLog
 from rpmkit.rehearse.config import Rehearse
-from rpmkit.rehearse.load import Kill, Load, Sample, attribute
+from rpmkit.rehearse.load import ALLOWED_HOSTS, Kill, Load, Sample, attribute
 from rpmkit.rpm import RpmFile
 from rpmkit.verify.disposable import DEFAULT_DISPOSABLE, Change
 from rpmkit.verify.health import Probe
@@ -214,9 +214,10 @@ class _Run:
                 raise _Stop("start", "the old group never came into service", "\n".join(late))
         self.timings["start"] = time.monotonic() - t
         self._event("old group in service")
-        url = f"http://127.0.0.1:{self.front.port}{s.path}"
+        url = f"http://{self.front.address}:{self.front.port}{s.path}"
         bound = s.steady_seconds + s.after_seconds + 4 * self.plan.probe.deadline + 60
-        self.load = Load(url, s.requests_per_second, s.clients, bound)
+        allowed = (*ALLOWED_HOSTS, self.front.address)  # the engine the balancer runs on
+        self.load = Load(url, s.requests_per_second, s.clients, bound, allowed=allowed)
         self.load.start()
         self._event("load started")
 

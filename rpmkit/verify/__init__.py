@@ -173,7 +173,7 @@ def _instance_address(instance: Instance) -> str:
     from rpmkit.errors import DockerUnavailable
 
     try:
-        return instance.container.address("bridge")
+        return instance.container.address()
     except (KeyError, TypeError, DockerUnavailable):
         return ""
 

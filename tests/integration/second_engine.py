@@ -41,6 +41,7 @@ class SecondEngine:
     process: subprocess.Popen[bytes] | None = None
     port: int = 0  # > 0: listening on tcp://REMOTE_ADDRESS:port with TLS
     hidden: tuple[Path, ...] = field(default=())  # covered by a tmpfs in its mount namespace
+    pool: str = ""  # its networks' addresses, forwarded between themselves (`open_pool`)
 
     @property
     def host(self) -> str:
@@ -73,6 +74,8 @@ class SecondEngine:
             "--containerd-namespace=rpmkit-tests",
             "--containerd-plugins-namespace=rpmkit-tests-plugins",
         ]
+        if self.pool:
+            argv.append(f"--default-address-pool=base={self.pool},size=24")
         if not self.port:
             return [*argv, f"--host={self.host}"]
         server = self.root / "server"
@@ -161,23 +164,30 @@ def make(root: Path) -> SecondEngine:
     """Make the bridge and folders of a second engine (not started)."""
     require("dockerd", "ip")
     bridge = f"rkt{secrets.token_hex(3)}"
+    # Its bridge and the networks it makes share one /16 of its own.
+    octet = secrets.randbelow(200) + 20
     _ip("link", "add", bridge, "type", "bridge")
-    _ip(
-        "addr",
-        "add",
-        f"10.{secrets.randbelow(200) + 20}.{secrets.randbelow(250)}.1/24",
-        "dev",
-        bridge,
-    )
+    _ip("addr", "add", f"10.{octet}.{secrets.randbelow(250)}.1/24", "dev", bridge)
     _ip("link", "set", bridge, "up")
     root.mkdir(parents=True, exist_ok=True)
-    return SecondEngine(root, bridge)
+    return SecondEngine(root, bridge, pool=f"10.{octet}.0.0/16")
+
+
+def _forward(action: str, pool: str) -> None:
+    # The host's FORWARD policy is DROP (the main engine's) and bridged traffic goes
+    # through it (br_netfilter): containers on one of our networks reach each other only
+    # with this rule, which the main engine would add for its own networks.
+    subprocess.run(
+        ["iptables", action, "FORWARD", "-s", pool, "-d", pool, "-j", "ACCEPT"],
+        check=action == "-I", capture_output=True,
+    )  # fmt: skip
 
 
 def remote(root: Path) -> SecondEngine:
     """A second engine as a remote one: TCP with TLS, its own mount namespace (not started)."""
-    require("dockerd", "ip", "openssl", "unshare")
+    require("dockerd", "ip", "openssl", "unshare", "iptables")
     made = make(root)
+    _forward("-I", made.pool)
     made.port = free_port(REMOTE_ADDRESS)
     home = Path(os.environ.get("HOME") or "/root")
     made.hidden = tuple(
@@ -230,5 +240,7 @@ def remove(engine: SecondEngine) -> None:
     engine.docker("rm", "-f", *engine.docker("ps", "-aq").stdout.split(), check=False)
     engine.stop()
     subprocess.run(["ip", "link", "del", engine.bridge], capture_output=True)
+    if engine.port:
+        _forward("-D", engine.pool)
     subprocess.run(["umount", "-R", str(engine.root / "exec")], capture_output=True)
     shutil.rmtree(engine.root, ignore_errors=True)
