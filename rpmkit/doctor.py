@@ -28,13 +28,31 @@ class Finding:
 
 
 def engine_finding(client: Engine) -> Finding:
-    """Which engine answered, at which address."""
+    """Which engine answered (Docker or Podman, its version), at which address, local or not."""
     version = client.version()
+    api = f"API {version.get('ApiVersion', '?')}"
+    if client.kind == "podman":
+        name, api = "Podman", f"Docker-compatible {api}"
+    else:
+        name = "Docker"
+    where = "local" if client.is_local else "remote: inputs copied in, not bind-mounted"
     return Finding(
-        "docker engine",
-        True,
-        f"{version.get('Version', '?')} (API {version.get('ApiVersion', '?')}) at {client.host}",
+        "engine", True, f"{name} {version.get('Version', '?')} ({api}) at {client.host} ({where})"
     )
+
+
+def reach_finding(client: Engine, runtime_image: str | None) -> Finding:
+    """How this machine reaches the instances' ports: decided now for a remote engine.
+
+    `runtime_image`: an image on the engine with python3 to listen for the test
+    (None: not present, so not decided).
+    """
+    from rpmkit.labels import Run
+
+    if client.is_local or runtime_image is None:
+        return Finding("reach", True, client.reach.describe())
+    client.reach.decide(runtime_image, Run.new("doctor"))
+    return Finding("reach", True, client.reach.describe())
 
 
 def cli_finding() -> Finding:
@@ -98,8 +116,10 @@ def tool_finding(tool: str, install: str) -> Finding:
 
 
 def disk_finding(engine: Engine) -> Finding:
-    """Free space where the engine keeps its images."""
+    """Free space where the engine keeps its images (on this machine: a local engine only)."""
     root = str(engine.info().get("DockerRootDir") or "/var/lib/docker")
+    if not engine.is_local:
+        return Finding("disk space", True, f"not measured: {root} is on the engine's host")
     probe = Path(root)
     while not probe.exists():
         probe = probe.parent

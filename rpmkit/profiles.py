@@ -44,6 +44,24 @@ class Cgroup:
     unsupported: str = ""  # why this profile cannot boot on such a host, if it cannot
 
 
+ENGINE_KINDS = ("docker", "podman")  # what `Engine.kind` says
+
+
+@dataclass(frozen=True)
+class EngineBoot:
+    """What one engine kind needs beyond the [boot] settings (`[boot.engine.<kind>]`).
+
+    Podman's Docker-compatible API takes Docker's settings; its own systemd
+    mode is a libpod option that API does not take (and PID 1 here is
+    rpmkit's install-then-boot entrypoint, not init), so what it needs is
+    passed explicitly, as data.
+    """
+
+    environment: dict[str, str] = field(default_factory=dict)  # added to [boot]'s
+    tmpfs: tuple[str, ...] | None = None  # None: [boot]'s
+    stop_signal: str = ""  # "": [boot]'s
+
+
 @dataclass(frozen=True)
 class Boot:
     """How a runtime container boots with systemd as PID 1."""
@@ -59,6 +77,7 @@ class Boot:
     # Both are the target's facts (images/<profile>/facts.toml).
     empty: tuple[str, ...] = ("/run",)
     sysctls: dict[str, str] = field(default_factory=dict)  # set on every instance
+    engines: dict[str, EngineBoot] = field(default_factory=dict)  # engine kind -> its needs
 
 
 @dataclass(frozen=True)
@@ -163,6 +182,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                     )
                     for version in CGROUP_VERSIONS
                 },
+                engines=_engines(directory, boot.get("engine", {})),
             ),
             package_manager=PackageManager(
                 name=pm["name"],
@@ -183,6 +203,23 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{directory / 'profile.toml'}: missing or malformed {exc}") from exc
+
+
+def _engines(directory: Path, data: dict[str, Any]) -> dict[str, EngineBoot]:
+    unknown = sorted(set(data) - set(ENGINE_KINDS))
+    if unknown:
+        raise ConfigError(
+            f"{directory / 'profile.toml'}: boot.engine.{unknown[0]}: not an engine kind "
+            f"({', '.join(ENGINE_KINDS)})"
+        )
+    return {
+        kind: EngineBoot(
+            environment=dict(table.get("environment", {})),
+            tmpfs=tuple(table["tmpfs"]) if "tmpfs" in table else None,
+            stop_signal=table.get("stop_signal", ""),
+        )
+        for kind, table in data.items()
+    }
 
 
 DEFAULT = "al2023"
@@ -219,11 +256,15 @@ def boot_limit(profile: Profile, cgroup: int | None = None) -> str:
     return profile.boot.cgroup[cgroup or cgroup_version()].unsupported
 
 
-def boot_options(profile: Profile, cgroup: int | None = None) -> dict[str, Any]:
+def boot_options(
+    profile: Profile, cgroup: int | None = None, kind: str = "docker"
+) -> dict[str, Any]:
     """docker-py `containers.run` keyword arguments that boot systemd as PID 1.
 
     The cgroup mounts (and namespace) follow the host's cgroup version, read
-    from /sys/fs/cgroup unless `cgroup` says which.
+    from /sys/fs/cgroup unless `cgroup` says which (the engine's host's, for a
+    remote engine); `kind` is the engine's (`Engine.kind`), whose
+    `[boot.engine.<kind>]` settings apply on top.
     """
     boot = profile.boot
     settings = boot.cgroup[cgroup or cgroup_version()]
@@ -241,6 +282,12 @@ def boot_options(profile: Profile, cgroup: int | None = None) -> dict[str, Any]:
         "environment": dict(boot.environment),
         "stop_signal": boot.stop_signal,
     }
+    extra = boot.engines.get(kind)
+    if extra is not None:
+        options["environment"].update(extra.environment)
+        if extra.tmpfs is not None:
+            options["tmpfs"] = {path: "" for path in extra.tmpfs}
+        options["stop_signal"] = extra.stop_signal or options["stop_signal"]
     if boot.sysctls:
         # The target's kernel settings (Docker sets ip_unprivileged_port_start=0).
         options["sysctls"] = dict(boot.sysctls)

@@ -65,7 +65,12 @@ class Job:
             with log_path.open("w", encoding="utf-8") as log:
                 if spec.template is not None:
                     spec, needed = self._template(spec)
-                container = self.engine.create(self.settings.image, **self.settings.create_kwargs())
+                local = self.engine.is_local
+                container = self.engine.create(
+                    self.settings.image, **self.settings.create_kwargs(local)
+                )
+                if not local and self.settings.volumes:
+                    container.put_files(self.settings.copies())
                 self._put(container, {f"SPECS/{spec.name}.spec": spec.text.encode("utf-8"),
                                       LINT_CONFIG: lint.POLICY.encode("utf-8")})  # fmt: skip
                 container.start()

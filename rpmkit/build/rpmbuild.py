@@ -73,15 +73,23 @@ class ContainerSettings:
     run: Run
     command: tuple[str, ...] = ("sleep", "infinity")
 
-    def create_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for `Engine.create` (the engine stamps the run's labels)."""
+    def create_kwargs(self, local: bool = True) -> dict[str, Any]:
+        """Keyword arguments for `Engine.create` (the engine stamps the run's labels).
+
+        An engine that is not `local` cannot see this machine's files: no bind
+        mounts; `copies()` go in instead.
+        """
         return {
             "name": self.name,
             "run": self.run,
             "command": list(self.command),
             "environment": self.environment,
-            "volumes": self.volumes,
+            "volumes": self.volumes if local else {},
         }
+
+    def copies(self) -> dict[str, bytes]:
+        """The bind-mounted files' contents, by their path inside (for a remote engine)."""
+        return {mount["bind"]: Path(host).read_bytes() for host, mount in self.volumes.items()}
 
 
 def macro_defines(topdir: str = TOPDIR, defines: Mapping[str, str] | None = None) -> list[str]:

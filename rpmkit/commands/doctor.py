@@ -16,7 +16,11 @@ from rpmkit.errors import EXIT_CHECK_FAILED
 def doctor(state: State, profile_name: str | None) -> None:
     """Check that this machine can run the pipeline, one line per check.
 
-    Reports the Docker engine (version and socket; DOCKER_HOST is honoured),
+    Reports the engine (Docker or Podman, its version and address, local or
+    remote; DOCKER_HOST and Docker contexts are honoured), how instances'
+    ports are reached from here (for a remote engine: through the address it
+    publishes on, or through a prober container on its network; decided
+    with a test container),
     the docker CLI, the selected profile's images, whether its systemd boots
     on this host's cgroup version, and free disk space. Exits 2 when the
     engine is not reachable, 1 when the docker CLI is missing, the profile
@@ -31,8 +35,13 @@ def doctor(state: State, profile_name: str | None) -> None:
     findings = [checks.engine_finding(client), checks.cli_finding()]
     profile = select_profile(client, profile_name, None, state.reporter)
     findings.append(checks.Finding("profile", True, f"{profile.name} ({profile.description})"))
-    findings += checks.image_findings(client, profile)
-    findings.append(checks.boot_finding(profile))
+    found = checks.image_findings(client, profile)
+    findings += found
+    runtime = next((f.detail.split()[0] for f in found if f.name == "runtime image" and f.ok), None)
+    findings.append(checks.reach_finding(client, runtime))
+    findings.append(
+        checks.boot_finding(profile, None if client.is_local else client.cgroup_version())
+    )
     findings.append(checks.disk_finding(client))
     for f in findings:
         mark = "ok  " if f.ok else "FAIL"

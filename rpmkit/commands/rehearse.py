@@ -157,7 +157,7 @@ def rehearse(
         client = engine.connect()
         profile = select_profile(client, profile_name, loaded.app.profile, state.reporter)
         progress.profile = profile.name
-        limit = profiles.boot_limit(profile)
+        limit = profiles.boot_limit(profile, None if client.is_local else client.cgroup_version())
         if limit:
             raise ConfigError(f"profile {profile.name} cannot boot here: {limit}")
         runtime = images.ensure(client, profile, state.reporter, builder=False).runtime.tag

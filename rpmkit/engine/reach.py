@@ -22,10 +22,12 @@ decides instead (for an engine known to be behind a firewall).
 from __future__ import annotations
 
 import os
+import secrets
 import select
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 LOCAL, PUBLISHED, PROBER = "local", "published", "prober"
 MODES = (LOCAL, PUBLISHED, PROBER)
 VARIABLE = "RPMKIT_REACH"
+LISTEN_PORT = 8080  # `decide`'s listener, inside its container
 CONNECT_SECONDS = 3.0  # how long the first connection to a published port may take
 # One connection, inside the prober: open the target, copy both ways, end when it closes.
 # (`<&0`: a background command's input is otherwise /dev/null.)
@@ -57,6 +60,16 @@ def chosen() -> str | None:
         raise ConfigError(f"{VARIABLE}={value!r} is not a way to reach instances",
                           hint=f"use {PUBLISHED} or {PROBER}")  # fmt: skip
     return value
+
+
+def _answers(address: str, port: int) -> bool:
+    """Whether an HTTP server answers at address:port (any status line)."""
+    try:
+        with socket.create_connection((address, port), timeout=1.0) as sock:
+            sock.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
+            return sock.recv(5) == b"HTTP/"
+    except OSError:
+        return False
 
 
 def connects(address: str, port: int, seconds: float = CONNECT_SECONDS) -> bool:
@@ -87,6 +100,7 @@ class Reach:
         self._engine = engine
         self._lock = threading.Lock()
         self.mode: str | None = LOCAL if engine.is_local else chosen()
+        self._said = f" ({VARIABLE}={self.mode})" if self.mode in (PUBLISHED, PROBER) else ""
         self._probers: dict[tuple[str, str], Container] = {}  # (run id, network) -> prober
         self._forwarders: list[_Forwarder] = []
 
@@ -121,17 +135,40 @@ class Reach:
             found[port] = forwarder.port
         return found
 
+    def decide(self, image: str, run: Run) -> str:
+        """Decide the mode now, with a container of `image` listening on a published port.
+
+        The listener is Python's http.server (the runtime images have python3);
+        the container goes at once. Returns the mode.
+        """
+        if self.mode is not None:
+            return self.mode
+        listener = self._engine.run(
+            image, name=run.container_name("reach"), run=run, ports=(LISTEN_PORT,),
+            command=["python3", "-m", "http.server", str(LISTEN_PORT)], entrypoint=[],
+        )  # fmt: skip
+        try:
+            port = listener.published_ports()[LISTEN_PORT]
+            deadline = time.monotonic() + CONNECT_SECONDS
+            reached = False
+            while not reached and time.monotonic() < deadline:
+                reached = _answers(self._engine.address, port)
+                if not reached:
+                    time.sleep(0.1)
+        finally:
+            listener.remove()
+        self.mode = PUBLISHED if reached else PROBER
+        return self.mode
+
     def describe(self) -> str:
         """The mode in words, for `doctor` and the logs."""
         if self.mode == LOCAL:
             return "local engine: published ports on 127.0.0.1"
         if self.mode == PUBLISHED:
-            return f"through the ports the engine publishes on {self._engine.address}"
+            return f"through the ports the engine publishes on {self._engine.address}{self._said}"
         if self.mode == PROBER:
-            return (
-                f"through a prober container inside the engine's network (its published ports "
-                f"on {self._engine.address} do not answer from here)"
-            )
+            why = self._said or f" (its published ports on {self._engine.address} do not answer)"
+            return f"through a prober container inside the engine's network{why}"
         return "not decided yet: on the first published port"
 
     def close(self) -> None:
@@ -145,7 +182,7 @@ class Reach:
         with self._lock:
             if key not in self._probers or self._probers[key].status() != "running":
                 self._probers[key] = self._engine.run(
-                    container.image_id, name=run.container_name(f"prober-{len(self._probers)}"),
+                    container.image_id, name=run.container_name(f"prober-{secrets.token_hex(3)}"),
                     run=run, network=network, command=["sleep", "infinity"],
                     entrypoint=[],
                 )  # fmt: skip

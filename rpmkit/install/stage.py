@@ -312,7 +312,7 @@ def install(
             hint="check without booting (--no-boot), or on a cgroup v1 host "
             "(kernel option systemd.unified_cgroup_hierarchy=0)",
         )
-    options = boot_options(profile, cgroup)
+    options = boot_options(profile, cgroup, engine.kind)
     options["command"] = pid1_command(profile, boot)
     options.update(limits.options())
     # A local engine sees this machine's files: bind the staged copies read-only

@@ -87,7 +87,13 @@ def attached(name: str) -> RpmInstance:
     if container is None:
         pytest.fail(f"rpmkit: no instance {name}", pytrace=False)
     app = container.labels.get(labels.APP, name)
-    return RpmInstance(name, app, connected.address, container.published_ports())
+    # A prober, if one is needed, goes with the check's run.
+    run = labels.Run(container.labels.get(labels.RUN) or labels.new_run_id(), app)
+    try:
+        ports = connected.reach.ports(container, container.published_ports(), None, run)
+    except RpmkitError as exc:
+        pytest.fail(_describe(exc), pytrace=False)
+    return RpmInstance(name, app, connected.reach.address, ports)
 
 
 def _describe(exc: RpmkitError) -> str:

@@ -87,7 +87,7 @@ def start(
     started = time.monotonic()
     container = engine.run(
         image.id, name=name, run=run, hostname=server, network=network, ports=(health_port,),
-        **boot_options(profile),
+        **boot_options(profile, None if engine.is_local else engine.cgroup_version(), engine.kind),
     )  # fmt: skip
     try:
         address = container.address(network)

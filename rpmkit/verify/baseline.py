@@ -85,7 +85,9 @@ def failed_units(
 
 def measure(engine: Engine, profile: Profile, image: str, run: Run) -> tuple[str, frozenset[str]]:
     """Boot the bare image in a container of the run; systemd's state and its failed units."""
-    options = boot_options(profile, None if engine.is_local else engine.cgroup_version())
+    options = boot_options(
+        profile, None if engine.is_local else engine.cgroup_version(), engine.kind
+    )
     options["command"] = list(profile.boot.init)
     container = engine.create(image, name=run.container_name("baseline"), run=run, **options)
     try:

@@ -32,7 +32,7 @@ def test_second_images_build_rebuilds_nothing(
 def test_doctor_with_the_engine_up(offline_images: dict[str, str]) -> None:
     proc = rpmkit_cli("doctor", "--profile", "offline")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "docker engine:" in proc.stdout
+    assert "engine: Docker " in proc.stdout
     assert f"{offline_images['runtime']} up to date" in proc.stdout
     assert "FAIL" not in proc.stdout
 
