@@ -15,10 +15,19 @@ as_root() {
 }
 
 # 1. System packages: the Docker engine and CLI, and mmdebstrap for the offline images.
+# The tests of other engines start their own: Podman's Docker-compatible service, an
+# sshd in front of a second dockerd (TLS certificates from openssl, its bridge's
+# forwarding rule with iptables).
 missing=""
 command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
 command -v docker >/dev/null 2>&1 || missing="$missing docker.io"
 command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
+# netavark and aardvark-dns (recommended, not required): container names resolve on a network.
+command -v podman >/dev/null 2>&1 || missing="$missing podman netavark aardvark-dns"
+command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+command -v ssh >/dev/null 2>&1 || missing="$missing openssh-client"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || missing="$missing iptables"
 if [ -n "$missing" ]; then
     command -v apt-get >/dev/null 2>&1 || die "install$missing with your package manager"
     say "installing$missing"
