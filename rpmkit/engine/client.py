@@ -52,6 +52,12 @@ class Engine(Cleanup):
         """The engine's kind, `docker` or `podman` (see `kind_of`); read once."""
         return kind_of(self.version())
 
+    def remove_run(self, run_id: str) -> list[str]:
+        """Remove one run's containers, networks and images (and stop its forwarders)."""
+        if "reach" in self.__dict__:  # made: it may hold the run's forwarders
+            self.reach.release(run_id)
+        return super().remove_run(run_id)
+
     def version(self) -> dict[str, Any]:
         """The engine's version record (Version, ApiVersion, Components, ...)."""
         with translated(self.host, "reading its version"):

@@ -102,7 +102,7 @@ class Reach:
         self.mode: str | None = LOCAL if engine.is_local else chosen()
         self._said = f" ({VARIABLE}={self.mode})" if self.mode in (PUBLISHED, PROBER) else ""
         self._probers: dict[tuple[str, str], Container] = {}  # (run id, network) -> prober
-        self._forwarders: list[_Forwarder] = []
+        self._forwarders: dict[str, list[_Forwarder]] = {}  # run id -> its forwarders
 
     @property
     def address(self) -> str:
@@ -131,7 +131,7 @@ class Reach:
         found = {}
         for port in wanted:
             forwarder = _Forwarder(prober, target, port)
-            self._forwarders.append(forwarder)
+            self._forwarders.setdefault(run.id, []).append(forwarder)
             found[port] = forwarder.port
         return found
 
@@ -171,11 +171,13 @@ class Reach:
             return f"through a prober container inside the engine's network{why}"
         return "not decided yet: on the first published port"
 
-    def close(self) -> None:
-        """Stop the forwarders (the probers go with their runs)."""
-        for forwarder in self._forwarders:
+    def release(self, run_id: str) -> None:
+        """Stop a run's forwarders (its probers go with the run's other containers)."""
+        for forwarder in self._forwarders.pop(run_id, []):
             forwarder.close()
-        self._forwarders.clear()
+        with self._lock:
+            for key in [k for k in self._probers if k[0] == run_id]:
+                del self._probers[key]
 
     def _prober(self, container: Container, network: str | None, run: Run) -> Container:
         key = (run.id, network or "")
