@@ -11,6 +11,12 @@ an `Engine` from `connect()` and works with its `Container` values:
 - an engine that fails or goes away is one `DockerUnavailable` naming the
   engine's address and its own reason (exit 2), not a library traceback.
 
+The modules: connection (the address, contexts, TLS, ssh), client (`Engine`:
+its kind, Docker or Podman, and address), containers, container (one
+container's calls), images, networks, cleanup (by labels), reach (how this
+machine gets to a container's ports: published, or through a prober),
+failures, testinfra.
+
 Shaped after testcontainers-python's `core/docker_client.py`.
 """
 
@@ -22,7 +28,6 @@ from rpmkit.engine.connection import (
     START_HINT,
     connect,
     docker_host,
-    engine_is_local,
 )
 from rpmkit.engine.container import Container, Result
 from rpmkit.engine.images import ImageInfo
@@ -36,5 +41,4 @@ __all__ = [
     "Result",
     "connect",
     "docker_host",
-    "engine_is_local",
 ]

@@ -76,11 +76,6 @@ def context() -> Context | None:
     return Context(name, str(host), tls if tls.is_dir() else None)
 
 
-def engine_is_local() -> bool:
-    """Whether the engine runs on this machine (a unix socket), so bind mounts see our files."""
-    return docker_host().startswith("unix://")
-
-
 def connect(timeout: int = 120) -> Engine:
     """An `Engine` for a reachable engine, or DockerUnavailable naming its address (exit 2)."""
     import docker
