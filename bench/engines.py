@@ -104,6 +104,8 @@ def main() -> int:
             second_engine.remove(remote)
         if podman is not None:
             other_engines.remove_podman(podman)
+        if SCRATCH.is_dir() and not any(SCRATCH.iterdir()):
+            SCRATCH.rmdir()
     base = rows[0][1]
     print(f"rpmkit check of {rpm.name}, median of {args.n} (wall time of the process):")
     print(f"  {'engine':40} {'wall':>7} {'vs local':>9} " + " ".join(f"{s:>8}" for s in STAGES))
