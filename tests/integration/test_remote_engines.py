@@ -206,6 +206,24 @@ def test_doctor_says_what_the_remote_engine_is_and_how_it_is_reached(
     )
 
 
+def test_a_docker_context_with_tls_names_the_same_engine(
+    remote: second_engine.SecondEngine, tmp_path: Path
+) -> None:
+    config = tmp_path / "docker-config"
+    certs = remote.certs
+    made = subprocess.run(
+        ["docker", "context", "create", "rk-remote", "--docker",
+         f"host={remote.host},ca={certs}/ca.pem,cert={certs}/cert.pem,key={certs}/key.pem"],
+        capture_output=True, text=True, env={**second_engine._without_docker_env(),
+                                             "DOCKER_CONFIG": str(config)},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    env = {"DOCKER_CONFIG": str(config), "DOCKER_CONTEXT": "rk-remote"}
+    proc = rpmkit(env, "doctor", "--profile", "offline")
+    assert proc.returncode == 0, output(proc)
+    assert f"at {remote.host} (remote: inputs copied in, not bind-mounted)" in proc.stdout
+
+
 def test_check_over_ssh(
     remote: second_engine.SecondEngine,
     built_remotely: tuple[subprocess.CompletedProcess[str], Path, dict[str, list[str]]],
