@@ -41,7 +41,9 @@ class SecondEngine:
     process: subprocess.Popen[bytes] | None = None
     port: int = 0  # > 0: listening on tcp://REMOTE_ADDRESS:port with TLS
     hidden: tuple[Path, ...] = field(default=())  # covered by a tmpfs in its mount namespace
-    pool: str = ""  # its networks' addresses, forwarded between themselves (`open_pool`)
+    pool: str = ""  # its bridge's /16, and with `own_pool` the addresses of its networks
+    own_pool: bool = False  # --default-address-pool: then it must never be started again
+    started: bool = False
 
     @property
     def host(self) -> str:
@@ -74,7 +76,7 @@ class SecondEngine:
             "--containerd-namespace=rpmkit-tests",
             "--containerd-plugins-namespace=rpmkit-tests-plugins",
         ]
-        if self.pool:
+        if self.own_pool:
             argv.append(f"--default-address-pool=base={self.pool},size=24")
         if not self.port:
             return [*argv, f"--host={self.host}"]
@@ -100,6 +102,8 @@ class SecondEngine:
 
     def start(self) -> None:
         """Start dockerd and wait until it answers."""
+        assert not (self.own_pool and self.started), "see the note above `remote`"
+        self.started = True
         log = (self.root / "dockerd.log").open("ab")
         self.process = subprocess.Popen(self._argv(), stdout=log, stderr=log)
         deadline = time.monotonic() + 60
@@ -173,6 +177,11 @@ def make(root: Path) -> SecondEngine:
     return SecondEngine(root, bridge, pool=f"10.{octet}.0.0/16")
 
 
+# A dockerd restarted on the same data root with --default-address-pool deletes the
+# host's docker0 (seen here: the main engine then starts no container). Only an engine
+# started once gets its own address pool.
+
+
 def _forward(action: str, pool: str) -> None:
     # The host's FORWARD policy is DROP (the main engine's) and bridged traffic goes
     # through it (br_netfilter): containers on one of our networks reach each other only
@@ -187,6 +196,7 @@ def remote(root: Path) -> SecondEngine:
     """A second engine as a remote one: TCP with TLS, its own mount namespace (not started)."""
     require("dockerd", "ip", "openssl", "unshare", "iptables")
     made = make(root)
+    made.own_pool = True
     _forward("-I", made.pool)
     made.port = free_port(REMOTE_ADDRESS)
     home = Path(os.environ.get("HOME") or "/root")
@@ -235,9 +245,11 @@ def make_certificates(root: Path, address: str) -> None:
 
 def remove(engine: SecondEngine) -> None:
     """Stop it and remove its bridge and folders."""
-    if engine.process is None:
+    if engine.process is None and not engine.own_pool:
         engine.start()  # to remove what it holds cleanly
-    engine.docker("rm", "-f", *engine.docker("ps", "-aq").stdout.split(), check=False)
+    left = engine.docker("ps", "-aq", check=False).stdout.split()
+    if left:
+        engine.docker("rm", "-f", *left, check=False)
     engine.stop()
     subprocess.run(["ip", "link", "del", engine.bridge], capture_output=True)
     if engine.port:
