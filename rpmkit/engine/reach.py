@@ -135,11 +135,12 @@ class Reach:
             found[port] = forwarder.port
         return found
 
-    def decide(self, image: str, run: Run) -> str:
+    def decide(self, image: str, run: Run) -> str | None:
         """Decide the mode now, with a container of `image` listening on a published port.
 
         The listener is Python's http.server (the runtime images have python3);
-        the container goes at once. Returns the mode.
+        the container goes at once. Returns the mode, None when the listener
+        did not run (no python3 in the image): then the first published port decides.
         """
         if self.mode is not None:
             return self.mode
@@ -148,16 +149,18 @@ class Reach:
             command=["python3", "-m", "http.server", str(LISTEN_PORT)], entrypoint=[],
         )  # fmt: skip
         try:
-            port = listener.published_ports()[LISTEN_PORT]
+            port = listener.published_ports().get(LISTEN_PORT)
             deadline = time.monotonic() + CONNECT_SECONDS
             reached = False
-            while not reached and time.monotonic() < deadline:
+            while port is not None and not reached and time.monotonic() < deadline:
                 reached = _answers(self._engine.address, port)
                 if not reached:
                     time.sleep(0.1)
+            ran = reached or listener.status() == "running"
         finally:
             listener.remove()
-        self.mode = PUBLISHED if reached else PROBER
+        if ran:
+            self.mode = PUBLISHED if reached else PROBER
         return self.mode
 
     def describe(self) -> str:
