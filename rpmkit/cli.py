@@ -13,6 +13,7 @@ from types import FrameType
 import click
 
 from rpmkit import __version__, scratch
+from rpmkit.check import teardown
 from rpmkit.commands import options
 from rpmkit.commands.common import State
 from rpmkit.commands.params import check_argv
@@ -135,7 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = RedactingStream(stdout)
     sys.stderr = RedactingStream(stderr)
     try:
-        _main(args)
+        # The teardown after the verdict goes on detached, unless a signal stopped the run.
+        with teardown.deferred(lambda: not _received):
+            _main(args)
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 

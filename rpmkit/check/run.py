@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rpmkit.check import teardown
 from rpmkit.check.app_tests import APP_TESTS_ID, run_app_tests
 from rpmkit.check.plan import CheckPlan
 from rpmkit.checks import Check
 from rpmkit.errors import DockerUnavailable, InstallError
-from rpmkit.install import setaside, state, upgrade
-from rpmkit.install.stage import Instance, Limits, install
+from rpmkit.install import setaside, spare, state, upgrade
+from rpmkit.install.spare import Spares
+from rpmkit.install.stage import RPM_DIR, Instance, Limits, install
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
@@ -49,6 +51,7 @@ def check(
     engine.reap()
     subject = ", ".join(str(r.nevra) for r in plan.rpms)
     run = Run.new(plan.app, keep=plan.keep, subject=subject)
+    spares = _spares(engine, plan, runtime)
     start = time.monotonic()
     timings: dict[str, float] = {}
     checks: list[Check] = []
@@ -64,7 +67,7 @@ def check(
                 instance = install(
                     engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
-                    limits=plan.limits,
+                    limits=plan.limits, spares=spares,
                 )  # fmt: skip
             except fits.Unfit as exc:  # would not install on the target: nothing installed
                 checks.append(exc.check.timed(start, time.monotonic()))
@@ -74,6 +77,8 @@ def check(
                 )
                 checks.append(failed.timed(start, time.monotonic()))
         timings["install"] = time.monotonic() - start
+        if instance is not None and spares is not None and spares.taken:
+            reporter.detail(f"installed into {instance.name}, the spare the last check left")
         upgraded: upgrade.Upgraded | None = None
         if instance is not None:
             checks.append(_installed(instance).timed(start, start + timings["install"]))
@@ -129,9 +134,36 @@ def check(
         return CheckOutcome(report, kept, runtime.id)
     finally:
         if not plan.keep:
-            # If the engine went away, the next run's reaper removes what is left.
-            with contextlib.suppress(DockerUnavailable):
-                engine.remove_run(run.id)
+            # After the verdict, detached when the command line allows it (check/teardown.py).
+            teardown.later(lambda: _remove(engine, run.id, spares))
+        if spares is not None:
+            teardown.afterwards(lambda: _leave_spare(engine, spares, profile.name))
+
+
+def _spares(engine: Engine, plan: CheckPlan, runtime: RuntimeImage) -> Spares | None:
+    """Spares for this check, when asked for (or by default) and possible: a local engine,
+    no instance to keep, and the command line's detached teardown to make the next one."""
+    if plan.keep or not engine.is_local or not spare.wanted(plan.spare):
+        return None
+    if not teardown.deferring():
+        return None
+    return Spares(engine, runtime.tag, runtime.id, RPM_DIR)
+
+
+def _remove(engine: Engine, run_id: str, spares: Spares | None) -> None:
+    # If the engine went away, the next run's reaper removes what is left.
+    with contextlib.suppress(DockerUnavailable):
+        if spares is not None:
+            spares.release()
+        engine.remove_run(run_id)
+
+
+def _leave_spare(engine: Engine, spares: Spares, profile: str) -> None:
+    """A fresh spare for the next check, removed again when unclaimed for its idle time."""
+    spare.reap(engine)
+    name = spares.leave(profile)
+    if name is not None and spare.wait_unclaimed(name, spare.idle_seconds()):
+        spare.remove(engine, name)
 
 
 def _baseline(
