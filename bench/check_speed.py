@@ -74,11 +74,16 @@ def build_rpms(app: Path, count: int, dist: Path) -> list[Path]:
     return rpms
 
 
-def timed(argv: list[str], ok: Callable[[int, str], bool]) -> tuple[float, float]:
-    """(seconds to the verdict line, seconds to the process's end) of one whole process."""
+def timed(
+    argv: list[str], ok: Callable[[int, str], bool], cwd: Path | None = None
+) -> tuple[float, float]:
+    """(seconds to the verdict line, seconds to the process's end) of one whole process.
+
+    `cwd`: another checkout of rpmkit, whose package `python -m rpmkit` runs there.
+    """
     start = time.monotonic()
     proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV, cwd=cwd
     )
     assert proc.stdout is not None
     verdict = None
@@ -229,6 +234,12 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=5, help="runs per measurement (at least 5)")
     parser.add_argument("--app", type=Path, default=Path("examples/hello-world"))
     parser.add_argument("--no-fail-fast", action="store_true", help="skip the fail-fast kinds")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout of rpmkit (e.g. a worktree of main): its full check and "
+        "--no-boot run interleaved with these, as 'before'",
+    )
     args = parser.parse_args()
     name = "hello-world"
     load_before = Path("/proc/loadavg").read_text().split()[:3]
@@ -252,17 +263,21 @@ def main() -> None:
         add("check --no-boot, cold", lambda r: lambda: timed(check_argv(r, "--no-boot", *cold), passed))  # fmt: skip  # noqa: E501
         if warm_available:
             add("check --no-boot, warm", lambda r: lambda: timed(check_argv(r, "--no-boot"), passed))  # fmt: skip  # noqa: E501
+        if args.before is not None:
+            before = args.before.resolve()
+            add("before: check (full)", lambda r: lambda: timed(check_argv(r), passed, before))
+            add("before: check --no-boot", lambda r: lambda: timed(check_argv(r, "--no-boot"), passed, before))  # fmt: skip  # noqa: E501
         add("naive path", lambda r: lambda: naive(r, runtime, name))
         failing: dict[str, list[Callable[[], tuple[float, float]]]] = {}
         if not args.no_fail_fast:
             print("building the fail-fast packages (not timed)", file=sys.stderr)
             for key, runs in fail_fast_kinds(args.n, Path(tmp)).items():
-                failing[f"fail-fast {key}, warm"] = list(runs)
+                failing[f"fail-fast {key}, {'warm' if warm_available else 'cold'}"] = list(runs)
         results: dict[str, list[tuple[float, float]]] = {}
         # Two blocks: a spare is made for one health check port (80 here, 8000 there).
         warm_ups = (
             lambda: timed(check_argv(rpms[0], "--no-boot"), passed),
-            lambda: failing["fail-fast pass, warm"][0](),
+            lambda: failing[next(k for k in failing if k.startswith("fail-fast pass"))][0](),
         )
         for block, warm_up in zip((kinds, failing), warm_ups, strict=True):
             if not block:

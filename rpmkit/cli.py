@@ -136,8 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = RedactingStream(stdout)
     sys.stderr = RedactingStream(stderr)
     try:
-        # The teardown after the verdict goes on detached, unless a signal stopped the run.
-        with teardown.deferred(lambda: not _received):
+        # The teardown after the verdict goes on detached (check/teardown.py).
+        with teardown.deferred():
             _main(args)
     finally:
         sys.stdout, sys.stderr = stdout, stderr

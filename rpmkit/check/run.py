@@ -13,7 +13,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rpmkit.check import teardown
 from rpmkit.check.app_tests import APP_TESTS_ID, run_app_tests
@@ -51,14 +51,19 @@ def check(
     engine.reap()
     subject = ", ".join(str(r.nevra) for r in plan.rpms)
     run = Run.new(plan.app, keep=plan.keep, subject=subject)
-    spares = _spares(engine, plan, runtime)
+    # From here on, a detached watcher removes what the run makes once this process ends.
+    watcher = None if plan.keep else teardown.watch(_teardown)
+    if watcher is not None:
+        watcher.send({"run": run.id})
+    spares = _spares(engine, plan, runtime, watcher)
     start = time.monotonic()
     timings: dict[str, float] = {}
     checks: list[Check] = []
     instance: Instance | None = None
     bare = _baseline(engine, profile, runtime, run)
     try:
-        publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
+        # Published unbooted too (nothing listens): one kind of instance, one spare for both.
+        publish = (plan.expect.probe.port,) if plan.expect.probe else ()
         first = plan.upgrade_from or plan.rpms
         names = ", ".join(r.path.name for r in first)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
@@ -131,23 +136,28 @@ def check(
         kept = (
             run.container_name() if plan.keep and engine.container(run.container_name()) else None
         )
+        if watcher is not None:
+            if spares is not None:
+                watcher.send(spares.leave_message(profile.name))
+            watcher.send({"done": True})
         return CheckOutcome(report, kept, runtime.id)
+    except BaseException:
+        if not plan.keep and watcher is not None:  # stopped or failed: clean up before exiting
+            _remove(engine, run.id, spares)
+        raise
     finally:
-        if not plan.keep:
-            # After the verdict, detached when the command line allows it (check/teardown.py).
-            teardown.later(lambda: _remove(engine, run.id, spares))
-        if spares is not None:
-            teardown.afterwards(lambda: _leave_spare(engine, spares, profile.name))
+        if not plan.keep and watcher is None:
+            _remove(engine, run.id, spares)
 
 
-def _spares(engine: Engine, plan: CheckPlan, runtime: RuntimeImage) -> Spares | None:
+def _spares(
+    engine: Engine, plan: CheckPlan, runtime: RuntimeImage, watcher: teardown.Watcher | None
+) -> Spares | None:
     """Spares for this check, when asked for (or by default) and possible: a local engine,
-    no instance to keep, and the command line's detached teardown to make the next one."""
-    if plan.keep or not engine.is_local or not spare.wanted(plan.spare):
+    no instance to keep, and a detached watcher to make the next one."""
+    if watcher is None or plan.keep or not engine.is_local or not spare.wanted(plan.spare):
         return None
-    if not teardown.deferring():
-        return None
-    return Spares(engine, runtime.tag, runtime.id, RPM_DIR)
+    return Spares(engine, runtime.tag, runtime.id, RPM_DIR, claimed=watcher.send)
 
 
 def _remove(engine: Engine, run_id: str, spares: Spares | None) -> None:
@@ -158,12 +168,26 @@ def _remove(engine: Engine, run_id: str, spares: Spares | None) -> None:
         engine.remove_run(run_id)
 
 
-def _leave_spare(engine: Engine, spares: Spares, profile: str) -> None:
-    """A fresh spare for the next check, removed again when unclaimed for its idle time."""
-    spare.reap(engine)
-    name = spares.leave(profile)
-    if name is not None and spare.wait_unclaimed(name, spare.idle_seconds()):
-        spare.remove(engine, name)
+def _teardown(messages: list[dict[str, Any]]) -> None:
+    """The watcher's work once the check's process has ended: remove the run's objects and
+    the spares it took or found stale; after a finished check, leave a new spare."""
+    from rpmkit.engine import connect
+
+    engine = connect()
+    for message in messages:
+        with contextlib.suppress(DockerUnavailable):
+            if "run" in message:
+                engine.remove_run(str(message["run"]))
+            elif "spare" in message:
+                spare.remove(engine, str(message["spare"]))
+    if not any(m.get("done") for m in messages):
+        return
+    for message in messages:
+        if "leave" in message:
+            spare.reap(engine)
+            name = spare.leave_from(engine, message["leave"])
+            if name is not None and spare.wait_unclaimed(name, spare.idle_seconds()):
+                spare.remove(engine, name)
 
 
 def _baseline(

@@ -2,102 +2,103 @@
 
 Removing a systemd container costs the engine 0.2-0.3 s, and making the next
 check's warm spare about as much again: neither changes the verdict. Within
-`deferred()` (the command line's whole run), clean-ups asked for with `later`
-wait until the command is done: its verdict printed, its reports and receipts
-written. Then one process, forked and detached from the terminal's session
-(so neither Ctrl-C nor a `kill -9` of rpmkit stops it), does them and exits;
-the command returns at once.
+`deferred()` (the command line's whole run), a check starts a watcher when it
+starts: a process forked and detached from the terminal's session (neither
+Ctrl-C nor a `kill -9` of rpmkit reaches it), which learns through a pipe what
+the check made and, when the pipe closes, removes it. The pipe closes when
+rpmkit ends, however it ends: after its verdict, reports and receipts in the
+usual case, at once after a `kill -9`. So the command returns as soon as it is
+done, and nothing it made outlives it by more than the engine's own time to
+remove it.
 
-Nothing can be left behind by that: everything a run makes carries its
-labels, with its owner (host, pid, start time), and the reaper of the next
-run removes what a killed clean-up left. A run stopped by a signal, or a
-process with other threads running (where `fork` is unsafe), cleans up inline
-before it exits, as without deferral. Outside `deferred()` (rpmkit used as a
-library, the pytest plugin) `later` runs the clean-up at once.
+A run stopped by a signal still cleans up itself before it exits (the watcher
+then finds nothing left). Where forking is unsafe (other threads running) or
+outside `deferred()` (rpmkit used as a library, the pytest plugin), there is
+no watcher: the check cleans up inline, as before. And should the watcher
+itself be killed, everything carries its run's labels and owner: the reaper
+of the next run removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
-Cleanup = Callable[[], None]
+Message = dict[str, Any]
+Handler = Callable[[list[Message]], None]
 
-_pending: list[Cleanup] | None = None  # None: not deferring
-_afterwards: list[Cleanup] = []  # only in the detached process (a spare for the next check)
-
-
-def later(cleanup: Cleanup) -> None:
-    """Run `cleanup` after the command (in `deferred()`), else now."""
-    if _pending is None:
-        cleanup()
-    else:
-        _pending.append(cleanup)
-
-
-def afterwards(work: Cleanup) -> bool:
-    """Run `work` in the detached process after the clean-ups; False when there will be none."""
-    if _pending is None:
-        return False
-    _afterwards.append(work)
-    return True
-
-
-def deferring() -> bool:
-    """Whether clean-ups wait for the end of the command."""
-    return _pending is not None
+_deferring = False
 
 
 @contextlib.contextmanager
-def deferred(detach: Callable[[], bool]) -> Iterator[None]:
-    """Clean-ups asked for within wait until the block ends; then run detached if `detach()`.
-
-    `detach` is asked at the end (False after a stop signal: clean up before exiting).
-    """
-    global _pending
-    _pending = []
+def deferred() -> Iterator[None]:
+    """Within: checks may hand their teardown to a detached watcher (`watch`)."""
+    global _deferring
+    _deferring = True
     try:
         yield
     finally:
-        work, _pending = _pending, None
-        extra = list(_afterwards)
-        _afterwards.clear()
-        finish(work, extra, detach())
+        _deferring = False
 
 
-def finish(work: list[Cleanup], extra: list[Cleanup], detach: bool) -> None:
-    """Run the clean-ups (and the extra work) in a detached process, or inline without it."""
-    if not work and not extra:
-        return
-    if detach and hasattr(os, "fork") and threading.active_count() == 1:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        if os.fork() == 0:  # the child: never returns
-            _detached(work + extra)
-        return
-    _run(work)
+class Watcher:
+    """The parent's end of the pipe to a detached watcher."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def send(self, message: Message) -> None:
+        """Tell the watcher one thing (a JSON line); it acts on all of them at the end."""
+        with contextlib.suppress(OSError):
+            os.write(self._fd, (json.dumps(message) + "\n").encode())
 
 
-def _detached(work: list[Cleanup]) -> None:
+def watch(handler: Handler) -> Watcher | None:
+    """A detached watcher that calls `handler(messages)` once this process has ended.
+
+    None (the caller cleans up inline) outside `deferred()`, without `fork`, or
+    with other threads running.
+    """
+    if not _deferring or not hasattr(os, "fork") or threading.active_count() != 1:
+        return None
+    read, write = os.pipe()  # both close-on-exec: no program rpmkit runs holds them
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid == 0:  # the watcher: never returns
+        _watcher(read, handler)
+    os.close(read)
+    return Watcher(write)
+
+
+def _watcher(read: int, handler: Handler) -> None:
     try:
         os.setsid()  # out of the terminal's process group: Ctrl-C there is not for it
         devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):  # whoever reads rpmkit's output sees it end now
+        for fd in (0, 1, 2):  # whoever reads rpmkit's output sees it end with rpmkit
             os.dup2(devnull, fd)
+        keep = sorted({read, 0, 1, 2})
+        for low, high in zip(keep, [*keep[1:], 65536], strict=True):
+            os.closerange(low + 1, high)  # the engine's socket too: the handler connects anew
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
-        _run(work)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        data = b""
+        while chunk := os.read(read, 65536):  # until every copy of the write end is closed
+            data += chunk
+        messages = []
+        for line in data.decode(errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                messages.append(json.loads(line))
+        handler(messages)
+    except BaseException:  # noqa: BLE001, S110 - nobody to tell; the next run's reaper
+        pass
     finally:
         os._exit(0)
-
-
-def _run(work: list[Cleanup]) -> None:
-    for cleanup in work:
-        with contextlib.suppress(Exception):
-            cleanup()

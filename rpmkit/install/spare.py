@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,8 @@ class Spares:
     rpm_dir: str  # where the RPMs are inside (the bind's target)
     taken: list[Taken] = field(default_factory=list)
     discarded: list[str] = field(default_factory=list)  # names of spares to remove
+    # Told each spare's name the moment it is claimed (the teardown's watcher removes it).
+    claimed: Callable[[dict[str, str]], None] = lambda _message: None
     request: tuple[str, tuple[int, ...], dict[str, Any]] | None = None  # for `leave`
 
     def take(
@@ -133,6 +136,7 @@ class Spares:
                 os.rename(ready / entry, folder)  # the claim: one process alone wins it
             except OSError:
                 continue  # another check took it first
+            self.claimed({"spare": name})
             if spare_key != key:
                 self.discarded.append(name)
                 shutil.rmtree(folder, ignore_errors=True)
@@ -173,42 +177,53 @@ class Spares:
         self.taken.clear()
         self.discarded.clear()
 
-    def leave(self, profile: str) -> str | None:
-        """Make a new spare with the options `take` was asked for; its name (None if none).
-
-        Made in `making/`, published in `ready/` once started.
-        """
+    def leave_message(self, profile: str) -> dict[str, Any]:
+        """How to make the next spare (for `leave_from`), or {} when nothing was asked."""
         if self.request is None:
-            return None
+            return {}
         key, ports, options = self.request
-        name = PREFIX + labels.new_run_id()
-        making = root() / "making" / name
-        making.mkdir(parents=True, exist_ok=True)
-        making.chmod(0o755)
-        volumes = {
-            (str(making) if bind.get("bind") == self.rpm_dir else source): bind
-            for source, bind in options.get("volumes", {}).items()
-        }
         made = {
-            labels.CACHE: KIND, labels.PROFILE: profile, labels.KEY: key,
-            labels.OWNER: labels.owner(), FOLDER: str(root()),
+            "image": self.image, "rpm_dir": self.rpm_dir, "key": key, "ports": list(ports),
+            "options": options, "profile": profile,
         }  # fmt: skip
-        try:
-            container = self.engine.create(
-                self.image, name=name, labels=made, ports=ports, **{**options, "volumes": volumes}
-            )
-            container.start()
-            ready = root() / "ready"
-            ready.mkdir(parents=True, exist_ok=True)
-            os.rename(making, ready / f"{key}.{name}")
-        except BaseException:
-            with contextlib.suppress(DockerUnavailable):
-                found = self.engine.container(name)
-                if found is not None:
-                    found.remove()
-            shutil.rmtree(making, ignore_errors=True)
-            raise
-        return name
+        return {"leave": made}
+
+    def leave(self, profile: str) -> str | None:
+        """Make a new spare with the options `take` was asked for; its name (None if none)."""
+        message = self.leave_message(profile)
+        return leave_from(self.engine, message["leave"]) if message else None
+
+
+def leave_from(engine: Engine, made: dict[str, Any]) -> str | None:
+    """Make a spare as `Spares.leave_message` says; its name.
+
+    Made in `making/`, published in `ready/` once started.
+    """
+    name = PREFIX + labels.new_run_id()
+    making = root() / "making" / name
+    making.mkdir(parents=True, exist_ok=True)
+    rpm_dir, options = str(made["rpm_dir"]), dict(made["options"])
+    volumes = {
+        (str(making) if bind.get("bind") == rpm_dir else source): bind
+        for source, bind in options.get("volumes", {}).items()
+    }
+    marks = {
+        labels.CACHE: KIND, labels.PROFILE: str(made["profile"]), labels.KEY: str(made["key"]),
+        labels.OWNER: labels.owner(), FOLDER: str(root()),
+    }  # fmt: skip
+    try:
+        container = engine.create(
+            str(made["image"]), name=name, labels=marks, ports=tuple(made["ports"]),
+            **{**options, "volumes": volumes},
+        )  # fmt: skip
+        container.start()
+        ready = root() / "ready"
+        ready.mkdir(parents=True, exist_ok=True)
+        os.rename(making, ready / f"{made['key']}.{name}")
+    except BaseException:
+        remove(engine, name)
+        raise
+    return name
 
 
 def _fill(folder: Path, rpms: tuple[RpmFile, ...]) -> None:
