@@ -6,8 +6,8 @@ check's warm spare about as much again: neither changes the verdict. Within
 starts: a process forked and detached from the terminal's session (neither
 Ctrl-C nor a `kill -9` of rpmkit reaches it), which learns through a pipe what
 the check made and, when the pipe closes, removes it. The pipe closes when
-rpmkit ends, however it ends: after its verdict, reports and receipts in the
-usual case, at once after a `kill -9`. So the command returns as soon as it is
+the command is done (its verdict, reports and receipts out) or when rpmkit
+ends, however it ends: at once after a `kill -9`. So the command returns as soon as it is
 done, and nothing it made outlives it by more than the engine's own time to
 remove it.
 
@@ -34,17 +34,23 @@ Message = dict[str, Any]
 Handler = Callable[[list[Message]], None]
 
 _deferring = False
+_open: list[Watcher] = []
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Within: checks may hand their teardown to a detached watcher (`watch`)."""
+    """Within: checks may hand their teardown to a detached watcher (`watch`).
+
+    When the block ends, every watcher started within is told to go ahead.
+    """
     global _deferring
     _deferring = True
     try:
         yield
     finally:
         _deferring = False
+        while _open:
+            _open.pop().close()
 
 
 class Watcher:
@@ -57,6 +63,13 @@ class Watcher:
         """Tell the watcher one thing (a JSON line); it acts on all of them at the end."""
         with contextlib.suppress(OSError):
             os.write(self._fd, (json.dumps(message) + "\n").encode())
+
+    def close(self) -> None:
+        """The end: the watcher acts now (as it does when this process ends)."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
 
 
 def watch(handler: Handler) -> Watcher | None:
@@ -75,7 +88,9 @@ def watch(handler: Handler) -> Watcher | None:
     if pid == 0:  # the watcher: never returns
         _watcher(read, handler)
     os.close(read)
-    return Watcher(write)
+    watcher = Watcher(write)
+    _open.append(watcher)
+    return watcher
 
 
 def _watcher(read: int, handler: Handler) -> None:
