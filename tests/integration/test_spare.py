@@ -10,6 +10,7 @@ than a few seconds, a `kill -9` during the teardown included.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Any) -> 
     for container in engine.containers(f"{labels.CACHE}={spare.KIND}"):
         if container.labels.get(spare.FOLDER) == str(spare.root()):
             container.remove()
+    shutil.rmtree(spare.root(), ignore_errors=True)  # the spares' own watchers end with them
 
 
 def _cli(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
