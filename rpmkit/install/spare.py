@@ -115,8 +115,8 @@ class Spares:
     ) -> Container | None:
         """A waiting spare made with these options, the RPMs put in its folder; None if none.
 
-        A spare of other options (an older image, other settings) is claimed
-        and left for `discard`; so is one that is not running.
+        A spare of other options (an older image, other settings), or one no
+        longer running, is claimed too and never used: it is removed with the run.
         """
         key = digest(self.image_id, ports, options, self.rpm_dir)
         self.request = (key, ports, options)
