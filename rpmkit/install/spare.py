@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rpmkit import labels
+from rpmkit import labels, scratch
 from rpmkit.errors import DockerUnavailable
 from rpmkit.nocache import cache_dir
 
@@ -202,6 +202,7 @@ def leave_from(engine: Engine, made: dict[str, Any]) -> str | None:
     name = PREFIX + labels.new_run_id()
     making = root() / "making" / name
     making.mkdir(parents=True, exist_ok=True)
+    making.chmod(0o700)  # as a staging folder (mkdtemp): the same inside the instance
     rpm_dir, options = str(made["rpm_dir"]), dict(made["options"])
     volumes = {
         (str(making) if bind.get("bind") == rpm_dir else source): bind
@@ -227,7 +228,9 @@ def leave_from(engine: Engine, made: dict[str, Any]) -> str | None:
 
 
 def _fill(folder: Path, rpms: tuple[RpmFile, ...]) -> None:
-    """The staged RPMs into a taken spare's folder as NN.rpm (linked when possible)."""
+    """The staged RPMs into a taken spare's folder as NN.rpm (linked when possible), and
+    the owner file a staging folder holds (install/stage.py binds either the same way)."""
+    scratch.mark(folder)
     for i, rpm in enumerate(rpms):
         target = folder / f"{i:02d}.rpm"
         try:

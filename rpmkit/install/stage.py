@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rpmkit import scratch
 from rpmkit.engine import Container, Engine, Result
 from rpmkit.errors import ConfigError, InstallError
 from rpmkit.labels import Run
@@ -283,7 +284,10 @@ def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
 
 
 def staging_folder(rpms: tuple[RpmFile, ...]) -> str | None:
-    """The folder of the staged copies when it holds exactly them, as 00.rpm, 01.rpm, ..."""
+    """The folder of the staged copies when it holds exactly them, as 00.rpm, 01.rpm, ...
+
+    (and the owner file of a scratch folder, which a spare's folder holds too).
+    """
     names = [f"{i:02d}.rpm" for i in range(len(rpms))]
     staged = [r.staged for r in rpms]
     if not rpms or any(s is None for s in staged):
@@ -293,7 +297,8 @@ def staging_folder(rpms: tuple[RpmFile, ...]) -> str | None:
         return None
     folder = folders.pop()
     try:
-        return str(folder) if sorted(os.listdir(folder)) == names else None
+        held = set(os.listdir(folder)) - {scratch.OWNER_FILE}
+        return str(folder) if held == set(names) else None
     except OSError:
         return None
 

@@ -142,7 +142,7 @@ def _inside(instance: Any) -> dict[str, str]:
         "processes": "\n".join(
             sorted(p for p in processes.stdout.splitlines() if p and "/proc/[0-9]" not in p)
         ),
-        "rpms": instance.sh(f"ls -l {RPM_DIR} | cut -c1-10,30-").stdout,
+        "rpms": instance.sh(f"cd {RPM_DIR} && stat -c '%A %U %G %s %n' . .??* *").stdout,
         "cgroup limits": instance.sh(
             "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>&1"
         ).stdout,  # fmt: skip
