@@ -185,7 +185,12 @@ def test_a_spare_is_indistinguishable_from_an_instance_started_on_demand(
                 assert warm.name == left
                 assert [t.container.name for t in again.taken] == [left]
                 assert _made(docker_client, warm.name) == _made(docker_client, on_demand.name)
-                assert _inside(warm) == _inside(on_demand)
+                seen = _inside(on_demand)
+                assert "00.rpm" in seen["rpms"]
+                assert ".rpmkit-owner" in seen["rpms"]
+                assert "mkfifo" in seen["processes"]  # PID 1, waiting: nothing else runs
+                assert "/run tmpfs" in seen["mounts"]
+                assert _inside(warm) == seen
                 assert warm.log.output == on_demand.log.output
             finally:
                 again.release()
