@@ -21,7 +21,7 @@ from rpmkit.check.app_tests import APP_TESTS_ID, run_app_tests
 from rpmkit.check.plan import CheckPlan
 from rpmkit.checks import Check
 from rpmkit.errors import DockerUnavailable, InstallError
-from rpmkit.install import setaside, spare, state, upgrade
+from rpmkit.install import setaside, spare
 from rpmkit.install.spare import Spares
 from rpmkit.install.stage import RPM_DIR, Instance, Limits, install
 from rpmkit.labels import Run
@@ -34,6 +34,7 @@ from rpmkit.verify import baseline, policies, verify
 if TYPE_CHECKING:
     from rpmkit.engine import Engine
     from rpmkit.images import RuntimeImage
+    from rpmkit.install import upgrade
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def check(
                 shipped_checks = shipped.result()
                 waited = time.monotonic() - t
             if upgraded is not None:
+                from rpmkit.install import state  # the upgrade path's modules: only there
+
                 t = time.monotonic()
                 after = state.describe(instance, list(upgraded.before.entries))
                 state_kept = state.state_check(upgraded.before, after, upgraded.scripts)
@@ -136,6 +139,8 @@ def check(
                 timings["app-tests"] = time.monotonic() - t
             if plan.erase:
                 t = time.monotonic()
+                from rpmkit.install import upgrade
+
                 with reporter.step(f"erasing {subject}"):
                     erased = upgrade.erase(instance, profile)
                 timings["erase"] = time.monotonic() - t
@@ -274,6 +279,8 @@ def _upgrade(
     bare: Callable[[], frozenset[str]],
 ) -> upgrade.Upgraded | None:
     """Boot the old version, check it is healthy, then upgrade it in place."""
+    from rpmkit.install import upgrade
+
     began = time.monotonic()
     with reporter.step("booting the old version"):
         before = verify(instance, plan.expect, bare)
