@@ -53,6 +53,7 @@ BOOT = [
 VERDICT = re.compile(r"^(PASS|FAIL at [\w.-]+): ")
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
 ENV.pop("CI", None)  # the spare is off in CI unless asked: the warm figures need it
+ENV.pop("RPMKIT_SPARE", None)
 
 
 def build_rpms(app: Path, count: int, dist: Path) -> list[Path]:

@@ -58,8 +58,9 @@ from rpmkit.errors import ConfigError
 @click.option(
     "--spare/--no-spare",
     default=None,
+    envvar="RPMKIT_SPARE",
     help="Take the waiting instance the last check left, and leave one for the next "
-    "[default: on, off in CI].",
+    "[default: on, off in CI; env RPMKIT_SPARE=0/1].",
 )
 @settle_option
 @not_at_boot_option

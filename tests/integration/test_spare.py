@@ -48,11 +48,17 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Any) -> 
     shutil.rmtree(spare.root(), ignore_errors=True)  # the spares' own watchers end with them
 
 
+def _env(**env: str) -> dict[str, str]:
+    """The environment of an rpmkit process: the spare as its flags or CI say, not the suite."""
+    made = {**os.environ, "NO_COLOR": "1", **env}
+    made.pop("RPMKIT_SPARE", None)
+    return made
+
+
 def _cli(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rpmkit", *map(str, args)],
-        capture_output=True, text=True, timeout=300,
-        env={**os.environ, "NO_COLOR": "1", **env},
+        capture_output=True, text=True, timeout=300, env=_env(**env),
     )  # fmt: skip
 
 
@@ -288,7 +294,7 @@ def test_nothing_of_a_run_survives_a_kill_9(
         [sys.executable, "-m", "rpmkit", "check", str(rpm), "--profile", "offline",
          "--no-cache", "--health-port", "80", "--spare"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+        env=_env(PYTHONUNBUFFERED="1"), start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
     if when == "after its verdict":
