@@ -62,11 +62,18 @@ def build_rpms(app: Path, count: int, dist: Path) -> list[Path]:
     rpms = []
     for i in range(count):
         release = f"{stamp}.{i}"
-        out = subprocess.run(
-            [*RPMKIT, "build", str(app), "--profile", "offline", "--release", release,
-             "--dist", str(dist)],
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+        for _ in range(3):  # a shared engine may fail one build (another process's clean-up)
+            done = subprocess.run(
+                [*RPMKIT, "build", str(app), "--profile", "offline", "--release", release,
+                 "--dist", str(dist)],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            if done.returncode == 0:
+                break
+            print(f"  build failed, again: {done.stderr.strip()[-300:]}", file=sys.stderr)
+        else:
+            sys.exit(f"could not build {app}:\n{done.stdout}{done.stderr}")
+        out = done.stdout
         rpm = next(
             Path(line) for line in out.split() if line.endswith(".rpm") and ".src." not in line
         )
