@@ -13,6 +13,7 @@ from types import FrameType
 import click
 
 from rpmkit import __version__, scratch
+from rpmkit.check import teardown
 from rpmkit.commands import options
 from rpmkit.commands.common import State
 from rpmkit.commands.params import check_argv
@@ -37,13 +38,35 @@ COMMANDS = {
     "init": "rpmkit.commands.init:init",
     "instances": "rpmkit.commands.instances:instances",
     "publish": "rpmkit.commands.publish:publish",
-    "rehearse": "rpmkit.commands.rehearse:rehearse",
+    "rehearse": ("rpmkit.commands.rehearse:rehearse"),
     "run": "rpmkit.commands.run:run",
-    "scaffold": "rpmkit.commands.scaffold:scaffold",
+    "scaffold": ("rpmkit.commands.scaffold:scaffold"),
     "schema": "rpmkit.commands.schema:schema",
-    "shell": "rpmkit.commands.shell:shell",
+    "shell": ("rpmkit.commands.shell:shell"),
     "spec": "rpmkit.commands.spec:spec",
     "tox": "rpmkit.commands.tox:tox",
+}
+
+# Each command's first line, so `rpmkit --help` lists them without importing them all
+# (pydantic, jinja2): a unit test keeps these equal to the commands' own.
+SUMMARIES: dict[str, str] = {
+    "bake": "Bake the RPM into an AMI with aminate, if and only if it passed the check.",
+    "build": "Build APP's RPM and SRPM in the profile's builder container, then rpmlint them.",
+    "check": "Install RPMs into a fresh container as the bake would, boot and check them.",
+    "deploy": "Deploy APP's baked AMI to an environment with the team's deploy tool.",
+    "doctor": "Check that this machine can run the pipeline, one line per check.",
+    "gate": "Verify that RPMs passed `rpmkit check`, and nothing else.",
+    "images": "Build, list and remove the images rpmkit keeps as caches.",
+    "init": "Write DIR/rpmkit.toml for an existing app, from what the folder holds.",
+    "instances": "List the instances rpmkit made that are still there.",
+    "publish": "Put RPMs where the bake machine's yum repositories see them.",
+    "rehearse": "Rehearse the rollout locally: a group behind a real load balancer, a red-black swap.",  # noqa: E501
+    "run": "The main job: render APP's spec, build its RPM, then check it.",
+    "scaffold": "Create APP in the deploy tool for an environment: run once, before the first deploy.",  # noqa: E501
+    "schema": "Print the JSON Schema of the app config or of the --json report.",
+    "shell": "Open a shell in a fresh instance with the RPMs installed and booted; exit removes it.",  # noqa: E501
+    "spec": "Print the RPM spec rpmkit makes for the app in APP.",
+    "tox": "Print the tox config with one environment per app below DIR, or --write it.",
 }
 
 
@@ -52,6 +75,22 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if any(name not in SUMMARIES and name not in self.commands for name in names):
+            super().format_commands(ctx, formatter)
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows: list[tuple[str, str]] = []
+        for name in names:
+            if name in SUMMARIES:
+                summary = click.Command(name, help=SUMMARIES[name])  # shortened as click does
+                rows.append((name, summary.get_short_help_str(limit)))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
@@ -135,7 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = RedactingStream(stdout)
     sys.stderr = RedactingStream(stderr)
     try:
-        _main(args)
+        # The teardown after the verdict goes on detached (check/teardown.py).
+        with teardown.deferred():
+            _main(args)
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 

@@ -323,7 +323,10 @@ def list_images(engine: Engine) -> list[dict[str, str]]:
 
 def prune(engine: Engine, keep_current: bool = False, dry_run: bool = False) -> list[str]:
     """Remove rpmkit's leftover run objects and its cached images (`dry_run`: only list them)."""
+    from rpmkit.install import spare
+
     removed = engine.remove_leftovers(dry_run)
+    removed += spare.reap(engine, everything=True, dry_run=dry_run)  # before their image
     current: set[str] = set()
     if keep_current:
         from rpmkit import profiles

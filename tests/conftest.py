@@ -49,6 +49,11 @@ def offline_images(engine: Any) -> dict[str, str]:
     return {plan.role: plan.tag for plan, _ in results}
 
 
+# The suite's checks start their instances on demand, so tests find them by their run's
+# labels (a warm spare carries a cache's); the tests of the spare ask for it.
+os.environ.setdefault("RPMKIT_SPARE", "0")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _nothing_left_behind() -> Iterator[None]:
     """After the whole suite, no container, image or network of a run may remain."""

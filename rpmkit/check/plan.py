@@ -38,6 +38,7 @@ class CheckPlan:
     config_app: str = ""  # the app whose config defined these expectations ("" for bare RPMs)
     bake_max_age: float = 0.0  # the app's bake.max_receipt_age (seconds; 0: the default)
     limits: Limits = field(default_factory=Limits)
+    spare: bool | None = None  # take and leave a warm spare (None: unless in CI)
 
 
 def expectations(app: AppConfig, health: bool = True) -> Expectations:

@@ -12,15 +12,18 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rpmkit.check import teardown
 from rpmkit.check.app_tests import APP_TESTS_ID, run_app_tests
 from rpmkit.check.plan import CheckPlan
 from rpmkit.checks import Check
 from rpmkit.errors import DockerUnavailable, InstallError
-from rpmkit.install import setaside, state, upgrade
-from rpmkit.install.stage import Instance, Limits, install
+from rpmkit.install import setaside, spare
+from rpmkit.install.spare import Spares
+from rpmkit.install.stage import RPM_DIR, Instance, Limits, install
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
@@ -31,6 +34,7 @@ from rpmkit.verify import baseline, policies, verify
 if TYPE_CHECKING:
     from rpmkit.engine import Engine
     from rpmkit.images import RuntimeImage
+    from rpmkit.install import upgrade
 
 
 @dataclass(frozen=True)
@@ -46,16 +50,24 @@ def check(
     engine: Engine, profile: Profile, runtime: RuntimeImage, plan: CheckPlan, reporter: Reporter
 ) -> CheckOutcome:
     """Install, boot and verify the RPMs in a fresh container; never raises for a failed check."""
-    engine.reap()
     subject = ", ".join(str(r.nevra) for r in plan.rpms)
     run = Run.new(plan.app, keep=plan.keep, subject=subject)
+    # From here on, a detached watcher removes what the run makes once this process ends.
+    watcher = None if plan.keep else teardown.watch(_teardown)
+    if watcher is not None:
+        watcher.send({"run": run.id})
+        watcher.send({"reap": True})  # what killed runs left: after this one, not before it
+    else:
+        engine.reap()
+    spares = _spares(engine, plan, runtime, watcher)
     start = time.monotonic()
     timings: dict[str, float] = {}
     checks: list[Check] = []
     instance: Instance | None = None
     bare = _baseline(engine, profile, runtime, run)
     try:
-        publish = (plan.expect.probe.port,) if plan.boot and plan.expect.probe else ()
+        # Published unbooted too (nothing listens): one kind of instance, one spare for both.
+        publish = (plan.expect.probe.port,) if plan.expect.probe else ()
         first = plan.upgrade_from or plan.rpms
         names = ", ".join(r.path.name for r in first)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
@@ -64,7 +76,7 @@ def check(
                 instance = install(
                     engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
-                    limits=plan.limits,
+                    limits=plan.limits, spares=spares,
                 )  # fmt: skip
             except fits.Unfit as exc:  # would not install on the target: nothing installed
                 checks.append(exc.check.timed(start, time.monotonic()))
@@ -74,6 +86,8 @@ def check(
                 )
                 checks.append(failed.timed(start, time.monotonic()))
         timings["install"] = time.monotonic() - start
+        if instance is not None and spares is not None and spares.taken:
+            reporter.detail(f"installed into {instance.name}, the spare the last check left")
         upgraded: upgrade.Upgraded | None = None
         if instance is not None:
             checks.append(_installed(instance).timed(start, start + timings["install"]))
@@ -83,9 +97,18 @@ def check(
                 instance = upgraded.instance if upgraded is not None else None
         if instance is not None:
             label = "booting and checking" if plan.boot else "checking (no boot)"
-            with reporter.step(label):
-                verification = verify(instance, plan.expect, bare)
+            # What the package ships, read by its own tools: static files, checked while
+            # the instance boots rather than after (the verdict is the same, sooner).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                shipped = pool.submit(policies.check, instance)
+                with reporter.step(label):
+                    verification = verify(instance, plan.expect, bare)
+                t = time.monotonic()
+                shipped_checks = shipped.result()
+                waited = time.monotonic() - t
             if upgraded is not None:
+                from rpmkit.install import state  # the upgrade path's modules: only there
+
                 t = time.monotonic()
                 after = state.describe(instance, list(upgraded.before.entries))
                 state_kept = state.state_check(upgraded.before, after, upgraded.scripts)
@@ -97,9 +120,8 @@ def check(
             if instance.booted and not all(c.ok or c.warning for c in checks):
                 checks += memory_check(instance, plan.limits)
             timings.update(verification.timings)
-            t = time.monotonic()
-            checks += policies.check(instance)  # what the package ships, read by its own tools
-            timings["verify"] = timings.get("verify", 0.0) + time.monotonic() - t
+            checks += shipped_checks
+            timings["verify"] = timings.get("verify", 0.0) + waited
             for line in stage_progress(verification.checks, verification.timings):
                 reporter.info(line)
             if plan.app_tests is not None and not instance.booted:
@@ -117,6 +139,8 @@ def check(
                 timings["app-tests"] = time.monotonic() - t
             if plan.erase:
                 t = time.monotonic()
+                from rpmkit.install import upgrade
+
                 with reporter.step(f"erasing {subject}"):
                     erased = upgrade.erase(instance, profile)
                 timings["erase"] = time.monotonic() - t
@@ -126,12 +150,60 @@ def check(
         kept = (
             run.container_name() if plan.keep and engine.container(run.container_name()) else None
         )
+        if watcher is not None:
+            if spares is not None:
+                watcher.send(spares.leave_message(profile.name))
+            watcher.send({"done": True})
         return CheckOutcome(report, kept, runtime.id)
+    except BaseException:
+        if not plan.keep and watcher is not None:  # stopped or failed: clean up before exiting
+            _remove(engine, run.id, spares)
+        raise
     finally:
-        if not plan.keep:
-            # If the engine went away, the next run's reaper removes what is left.
-            with contextlib.suppress(DockerUnavailable):
-                engine.remove_run(run.id)
+        if not plan.keep and watcher is None:
+            _remove(engine, run.id, spares)
+
+
+def _spares(
+    engine: Engine, plan: CheckPlan, runtime: RuntimeImage, watcher: teardown.Watcher | None
+) -> Spares | None:
+    """Spares for this check, when asked for (or by default) and possible: a local engine,
+    no instance to keep, and a detached watcher to make the next one."""
+    if watcher is None or plan.keep or not engine.is_local or not spare.wanted(plan.spare):
+        return None
+    return Spares(engine, runtime.tag, runtime.id, RPM_DIR, claimed=watcher.send)
+
+
+def _remove(engine: Engine, run_id: str, spares: Spares | None) -> None:
+    # If the engine went away, the next run's reaper removes what is left.
+    with contextlib.suppress(DockerUnavailable):
+        if spares is not None:
+            spares.release()
+        engine.remove_run(run_id)
+
+
+def _teardown(messages: list[dict[str, Any]]) -> None:
+    """The watcher's work once the check's process has ended: remove the run's objects and
+    the spares it took or found stale; after a finished check, leave a new spare."""
+    from rpmkit.engine import connect
+
+    engine = connect()
+    for message in messages:
+        with contextlib.suppress(DockerUnavailable):
+            if "run" in message:
+                engine.remove_run(str(message["run"]))
+            elif "spare" in message:
+                spare.remove(engine, str(message["spare"]))
+            elif message.get("reap"):
+                engine.reap()
+    if not any(m.get("done") for m in messages):
+        return
+    for message in messages:
+        if "leave" in message:
+            spare.reap(engine)
+            name = spare.leave_from(engine, message["leave"])
+            if name is not None and spare.wait_unclaimed(name, spare.idle_seconds()):
+                spare.remove(engine, name)
 
 
 def _baseline(
@@ -207,6 +279,8 @@ def _upgrade(
     bare: Callable[[], frozenset[str]],
 ) -> upgrade.Upgraded | None:
     """Boot the old version, check it is healthy, then upgrade it in place."""
+    from rpmkit.install import upgrade
+
     began = time.monotonic()
     with reporter.step("booting the old version"):
         before = verify(instance, plan.expect, bare)

@@ -55,6 +55,13 @@ from rpmkit.errors import ConfigError
     help="Install this (older) RPM first, boot it, then upgrade to the one checked. Repeatable.",
 )
 @click.option("--erase", is_flag=True, help="Erase at the end and report anything left behind.")
+@click.option(
+    "--spare/--no-spare",
+    default=None,
+    envvar="RPMKIT_SPARE",
+    help="Take the waiting instance the last check left, and leave one for the next "
+    "[default: on, off in CI; env RPMKIT_SPARE=0/1].",
+)
 @settle_option
 @not_at_boot_option
 @cache_option
@@ -75,6 +82,7 @@ def check(
     keep: bool,
     upgrade_from: tuple[Path, ...],
     erase: bool,
+    spare: bool | None,
     settle: float | None,
     not_at_boot: tuple[str, ...],
     no_cache: bool,
@@ -131,6 +139,7 @@ def check(
                 keep=keep,
                 upgrade_from=old,
                 erase=erase,
+                spare=spare,
                 settle=settle,
                 not_at_boot=not_at_boot,
             )

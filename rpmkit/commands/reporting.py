@@ -97,13 +97,13 @@ class Reports:
 
     def write(self, apps: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Write the document of these app entries to every path asked for; return it."""
-        from rpmkit.report import junit
-
         doc = self.document(apps)
         self.written = True
         if self.json_path is not None:
             write_atomic(self.json_path, (json.dumps(doc, indent=2) + "\n").encode())
         if self.junit_path is not None:
+            from rpmkit.report import junit  # XML: imported only when asked for
+
             write_atomic(self.junit_path, junit.render(doc))
         return doc
 

@@ -104,6 +104,11 @@ class Container:
         """The id of the image it was made from."""
         return str(self._c.attrs.get("Image", ""))
 
+    @property
+    def running(self) -> bool:
+        """Whether it was running when last read (made, looked up or inspected): no request."""
+        return bool((self._c.attrs.get("State") or {}).get("Running"))
+
     def _doing(self, what: str) -> Any:
         return in_use(self._host, f"{what} {self.name}", self.name)
 

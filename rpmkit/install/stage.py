@@ -17,18 +17,24 @@ such a line can only make the check fail, never pass.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
 import tarfile
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from rpmkit import scratch
 from rpmkit.engine import Container, Engine, Result
 from rpmkit.errors import ConfigError, InstallError
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_limit, boot_options
 from rpmkit.rpm import PackagedFile, RpmFile
 from rpmkit.values import tail
+
+if TYPE_CHECKING:
+    from rpmkit.install.spare import Spares
 
 RPM_DIR = "/rpmkit/rpms"
 # Not /tmp: on a booted instance dnf cannot read a repository there.
@@ -132,10 +138,10 @@ class Instance:
         )
 
 
-def pid1_command(profile: Profile, boot: bool) -> list[str]:
-    """PID 1 of a fresh instance: wait for the install, then become init (or idle)."""
-    if not boot:
-        return ["sleep", "infinity"]
+def pid1_command(profile: Profile, boot: bool = True) -> list[str]:
+    """PID 1 of a fresh instance: wait for the install, then become init (never, unbooted)."""
+    # The static tier waits the same way and is never told to go: one kind of
+    # instance for both tiers, so a warm spare (install/spare.py) serves either.
     init = " ".join(shlex.quote(a) for a in profile.boot.init)
     # If the FIFO cannot be made, PID 1 exits: never boot before the install is done.
     return ["sh", "-c", f"mkfifo {GO} || exit 97; read _ < {GO}; rm -f {GO}; exec {init}"]
@@ -277,6 +283,26 @@ def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
         )  # fmt: skip
 
 
+def staging_folder(rpms: tuple[RpmFile, ...]) -> str | None:
+    """The folder of the staged copies when it holds exactly them, as 00.rpm, 01.rpm, ...
+
+    (and the owner file of a scratch folder, which a spare's folder holds too).
+    """
+    names = [f"{i:02d}.rpm" for i in range(len(rpms))]
+    staged = [r.staged for r in rpms]
+    if not rpms or any(s is None for s in staged):
+        return None
+    folders = {s.parent for s in staged if s is not None}
+    if len(folders) != 1 or [s.name for s in staged if s is not None] != names:
+        return None
+    folder = folders.pop()
+    try:
+        held = set(os.listdir(folder)) - {scratch.OWNER_FILE}
+        return str(folder) if held == set(names) else None
+    except OSError:
+        return None
+
+
 def rpm_archive(rpms: tuple[RpmFile, ...], folder: str) -> bytes:
     """A tar of the staged RPMs as `<folder>/NN.rpm`, for engines that cannot bind them."""
     buf = io.BytesIO()
@@ -298,11 +324,14 @@ def install(
     publish: tuple[int, ...] = (),
     copy_rpms: bool = False,
     limits: Limits = Limits(),
+    spares: Spares | None = None,
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
-    On a failed install the container is removed (kept when `run.keep`, in its
-    post-install state) and InstallError carries the log.
+    With `spares`, a waiting spare made with the same options is taken instead
+    of starting one (install/spare.py). On a failed install the container is
+    removed (kept when `run.keep`, in its post-install state) and InstallError
+    carries the log.
     """
     cgroup = None if engine.is_local else engine.cgroup_version()
     limit = boot_limit(profile, cgroup)
@@ -320,15 +349,25 @@ def install(
     # and so does a container that will be committed (`copy_rpms`): an image keeps
     # its container's bind-mount targets as volumes, which every instance would inherit.
     bind = engine.is_local and not copy_rpms and all(r.staged is not None for r in rpms)
-    if bind:
+    folder = staging_folder(rpms) if bind else None
+    if folder is not None:  # the folder holds exactly 00.rpm, 01.rpm, ...: bind it whole
+        options["volumes"][folder] = {"bind": RPM_DIR, "mode": "ro"}
+    elif bind:
         for i, rpm in enumerate(rpms):
             options["volumes"][str(rpm.file)] = {"bind": f"{RPM_DIR}/{i:02d}.rpm", "mode": "ro"}
     start = time.monotonic()
-    container = engine.create(image, name=run.container_name(), run=run, ports=publish, **options)
+    spare = spares.take(publish, options, rpms) if spares and folder else None
+    if spare is None:
+        container = engine.create(
+            image, name=run.container_name(), run=run, ports=publish, **options
+        )
+    else:
+        container = spare
     try:
         if not bind:
             container.put_archive("/", rpm_archive(rpms, RPM_DIR))
-        container.start()
+        if spare is None:
+            container.start()
         log = transact(container, profile, rpms, RPM_DIR)
         log = InstallLog(log.output, time.monotonic() - start, log.resolved_with, log.warnings)
         if boot:

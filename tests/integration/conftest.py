@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,12 @@ def check_paths(
         return run_check(
             engine, profile or profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
         )
+
+
+def left_after(found: Callable[[], set[str]], seconds: float = 15.0) -> set[str]:
+    """What `found()` still returns after at most `seconds`: rpmkit's teardown goes on in a
+    detached process after the command returns (check/teardown.py), so it has a moment."""
+    deadline = time.monotonic() + seconds
+    while (left := found()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from rpmkit import labels
-from tests.integration.conftest import rpmkit_cli
+from tests.integration.conftest import left_after, rpmkit_cli
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -80,7 +80,7 @@ def test_unusual_names_are_checked_or_refused_in_one_line(
         assert f"PASS: {name}-1.0-1.noarch on offline" in proc.stdout, proc.stdout
     else:
         assert len([line for line in err_lines if line.startswith("error:")]) == 1, proc.stderr
-    assert _objects(docker_client, name) - before == set()
+    assert left_after(lambda: _objects(docker_client, name) - before) == set()
 
 
 def test_a_config_named_with_plus_is_refused_in_one_line_before_the_engine(

@@ -94,3 +94,49 @@ def test_a_modules_unit_tests_are_found_by_its_name() -> None:
         if not any(topic == n or topic.startswith(f"{n}_") for n in names):
             strays.append(test.name)
     assert strays == []
+
+
+HEAVY = ("docker", "requests", "pydantic", "jinja2", "testinfra", "pytest")
+
+
+def _imported_by(code: str) -> set[str]:
+    """The heavy modules a fresh interpreter has imported after running `code`."""
+    import subprocess
+    import sys
+
+    found = f"' '.join(m for m in {HEAVY!r} if m in sys.modules)"
+    probe = f"{code}\nimport sys\nprint({found}, file=sys.stderr)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(done.stderr.split())
+
+
+def test_help_imports_none_of_the_heavy_modules() -> None:
+    # Start-up time is part of the answer: help is read often and must come at once.
+    code = (
+        "from rpmkit.cli import main\n"
+        "for argv in (['--help'], ['check', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass"
+    )
+    assert _imported_by(code) == set()
+
+
+def test_checking_bare_rpms_imports_no_config_template_or_testinfra_module() -> None:
+    # pydantic and jinja2 are for an app's config and spec, testinfra and pytest for the
+    # app's own tests: a check of RPM files needs none of them (the engine needs docker).
+    code = "import rpmkit.commands.check, rpmkit.check.run, rpmkit.verify, rpmkit.receipt"
+    assert _imported_by(code) <= {"docker", "requests"}
+
+
+def test_help_lists_each_command_with_its_own_first_line() -> None:
+    import click
+
+    from rpmkit.cli import COMMANDS, SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    assert set(SUMMARIES) == set(COMMANDS)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert command.get_short_help_str(limit=1000) == SUMMARIES[name], name
