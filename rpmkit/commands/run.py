@@ -139,14 +139,16 @@ def run(
         progress.profile = profile.name
         options = stage.BuildOptions(
             dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image,
-            defines=defines,
+            defines=defines, reuse=not no_cache,
         )  # fmt: skip
         progress.enter("build")
         rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
         accepted = rpm.lint.accepted if rpm.lint else ()
         built = Check(
             "build", f"{rpm.name} {rpm.version}-{rpm.release} built", True,
-            f"{rpm.arch}; {len(accepted)} rpmlint finding(s) accepted" if accepted else rpm.arch,
+            "; ".join([rpm.arch]
+                      + ([f"{len(accepted)} rpmlint finding(s) accepted"] if accepted else [])
+                      + (["sources unchanged: the RPM of their last build"] if rpm.reused else [])),
             "\n".join(str(a) for a in accepted), id="build.rpm",
         ).timed(progress.since, time.monotonic())  # fmt: skip
         for path in (*rpm.paths, rpm.srpm, rpm.log):
