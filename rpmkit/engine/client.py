@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from rpmkit import labels
 from rpmkit.engine.container import Container
@@ -387,6 +387,18 @@ class Engine:
                     )
         if self.image_id(tag) is None:
             raise BuildError(f"building {tag} did not produce an image", details=tail("".join(log)))
+
+    def save_image(self, ref: str, out: BinaryIO) -> None:
+        """`docker save ref` into `out`: the image with its tag, as `load_image` takes it."""
+        with translated(self.host, f"saving image {ref}"):
+            for chunk in self._client.images.get(ref).save(named=True):
+                out.write(chunk)
+
+    def load_image(self, data: BinaryIO) -> list[str]:
+        """`docker load` of an archive `save_image` wrote; the tags it brought."""
+        with translated(self.host, "loading an image archive"):
+            loaded = self._client.images.load(data)
+        return [str(tag) for image in loaded for tag in image.tags]
 
     def import_rootfs(self, tarball: str, ref: str, labels: dict[str, str]) -> None:
         """Import a root filesystem tarball as the image `ref`, with these labels."""
