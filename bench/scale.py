@@ -58,13 +58,16 @@ def run_all(repo: Path, env: dict[str, str], *extra: str) -> float:
 
 def scale(sizes: list[int], jobs: list[int], tmp: Path, env: dict[str, str]) -> None:
     head = "  ".join(f"-j {j} total  per app" for j in jobs)
-    print(f"{'apps':>5}  {head}  speed-up (-j {jobs[-1]} vs -j {jobs[0]})")
+    print(f"{'apps':>5}  {head}  speed-up (-j {jobs[-1]} vs -j {jobs[0]})  load average")
     for n in sizes:
         repo = tmp / f"repo-{n}"
         generate(repo, n)
         times = {j: run_all(repo, env, "-j", str(j)) for j in jobs}
         cells = "  ".join(f"{times[j]:10.1f}s {times[j] / n:7.2f}s" for j in jobs)
-        print(f"{n:>5}  {cells}  {times[jobs[0]] / times[jobs[-1]]:.2f}x", flush=True)
+        # The machine may be shared: the load says when the time per app is not rpmkit's.
+        load = os.getloadavg()[1]
+        speedup = times[jobs[0]] / times[jobs[-1]]
+        print(f"{n:>5}  {cells}  {speedup:24.2f}x  {load:12.1f}", flush=True)
         shutil.rmtree(repo)
 
 
