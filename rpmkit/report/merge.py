@@ -12,6 +12,7 @@ after it, whose check `merge.shard-reported:I/N` says so.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,43 @@ def read(path: Path) -> Part:
         raise ConfigError(
             f"{path}: format {found!r}, not {FORMAT!r}: only {FORMAT} reports can be merged"
         )
-    for key, kind in (("apps", list), ("started", str), ("finished", str), ("host", str)):
-        if not isinstance(doc.get(key), kind):
-            raise ConfigError(f"{path}: no valid {key!r} in this {FORMAT} report")
+    problem = _shape(doc)
+    if problem:
+        raise ConfigError(f"{path}: not a valid {FORMAT} report: {problem}")
     return Part(str(path), doc)
+
+
+def _shape(doc: dict[str, Any]) -> str | None:
+    """What is missing from a report that the merge and the JUnit report read, or None.
+
+    The required fields are the shipped JSON Schema's (`rpmkit schema report`).
+    """
+    from rpmkit.schema import report_schema
+
+    schema = report_schema()
+    parts = schema["$defs"]
+
+    def missing(value: Any, required: list[str], where: str) -> str | None:
+        if not isinstance(value, dict):
+            return f"{where} is not an object"
+        absent = [key for key in required if key not in value]
+        return f"{where} has no {', '.join(absent)}" if absent else None
+
+    problem = missing(doc, schema["required"], "the report")
+    if problem or not isinstance(doc["apps"], list):
+        return problem or "apps is not a list"
+    for key in ("started", "finished", "host"):
+        if not isinstance(doc[key], str):
+            return f"{key} is not a string"
+    for i, app in enumerate(doc["apps"]):
+        problem = missing(app, parts["app"]["required"], f"apps[{i}]")
+        if problem or not isinstance(app["checks"], list) or not isinstance(app["stages"], list):
+            return problem or f"apps[{i}] has no list of checks and stages"
+        for j, check in enumerate(app["checks"]):
+            problem = missing(check, parts["check"]["required"], f"apps[{i}].checks[{j}]")
+            if problem:
+                return problem
+    return None
 
 
 def merge(parts: Sequence[Part]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -98,7 +132,10 @@ def _missing_shards(parts: Sequence[Part]) -> list[dict[str, Any]]:
     seen: dict[int, str] = {}
     totals = set()
     for source, label in labels.items():
-        index, total = (int(x) for x in str(label).split("/"))
+        match = re.fullmatch(r"([0-9]{1,6})/([0-9]{1,6})", str(label))
+        if not match or not 1 <= int(match[1]) <= int(match[2]):
+            raise ConfigError(f"{source}: shard {str(label)[:40]!r} is not I/N (1 <= I <= N)")
+        index, total = int(match[1]), int(match[2])
         totals.add(total)
         if index in seen:
             raise ConfigError(f"shard {label} is reported twice: {seen[index]} and {source}")

@@ -102,6 +102,9 @@ def test_an_empty_shard_is_a_shard_that_reported(tmp_path: Path) -> None:
         ("totals", "shards of different matrices"),
         ("json", "not a JSON report"),
         ("missing", "cannot read the report"),
+        ("label", "shard '3/2' is not I/N"),
+        ("shape", "apps[0].checks[0] has no stage"),
+        ("apps", "apps[0] is not an object"),
     ],
 )
 def test_reports_that_cannot_be_merged_are_refused_in_one_line(
@@ -118,6 +121,13 @@ def test_reports_that_cannot_be_merged_are_refused_in_one_line(
         doc["rpmkit_version"] = "0.0.1"
         doc["apps"][0]["name"] = "web"
     elif problem == "twice":
+        doc["apps"][0]["name"] = "web"
+    elif problem == "shape":
+        del doc["apps"][0]["checks"][0]["stage"]
+    elif problem == "apps":
+        doc["apps"] = ["web"]
+    elif problem == "label":
+        doc["shard"] = "3/2"
         doc["apps"][0]["name"] = "web"
     elif problem == "totals":
         doc["shard"] = "2/3"
