@@ -14,7 +14,7 @@ that goes into the RPM:
 - the builder image's content-addressed tag, the profile, SOURCE_DATE_EPOCH;
 - rpmkit's version and its build code (a development checkout changes it).
 
-After a build, a record (`dist/.rpmkit-build-<app>.json`) keeps the digest and
+After a build, a record (`dist/.rpmkit-source-<app>.json`) keeps the digest and
 the sha256 of each file the build made. A later build with the same digest
 reuses those files when each is still there with that sha256; anything else
 (a file deleted, edited, or rebuilt by another command) builds again. A
@@ -126,7 +126,7 @@ def _code_digest() -> str:
 
 def record_path(dist: Path, app: str) -> Path:
     """Where the last build of `app` into `dist` is recorded."""
-    return dist / f".rpmkit-build-{app}.json"
+    return dist / f".rpmkit-source-{app}.json"
 
 
 def record(rpm: Rpm, source_digest: str, dist: Path, app: str) -> None:
