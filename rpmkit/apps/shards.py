@@ -99,6 +99,8 @@ def plan(apps: Sequence[App], shards: int | None, ci: str) -> tuple[list[Shard],
                 f"give --shards {limit} or fewer (each job then checks several apps)"
             )
         total = min(shards, len(apps))
+        if total < shards:
+            note = f"--shards {shards}: {len(apps)} apps, so {total} jobs (one per app)"
     else:
         total = len(apps)
         if limit is not None and total > limit:

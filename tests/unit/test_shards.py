@@ -67,8 +67,9 @@ def test_explicit_shards_beyond_the_limit_are_refused() -> None:
         shards.plan(apps(300), 201, "gitlab")
     jobs, _ = shards.plan(apps(300), 256, "github")
     assert len(jobs) == 256
-    jobs, _ = shards.plan(apps(3), 10, "github")  # never an empty job
+    jobs, note = shards.plan(apps(3), 10, "github")  # never an empty job
     assert [s.label for s in jobs] == ["1/3", "2/3", "3/3"]
+    assert note == "--shards 10: 3 apps, so 3 jobs (one per app)"
 
 
 def test_github_matrix_is_json_for_fromjson_with_one_include_per_job() -> None:
