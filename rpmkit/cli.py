@@ -37,12 +37,14 @@ COMMANDS = {
     "images": "rpmkit.commands.images:images",
     "init": "rpmkit.commands.init:init",
     "instances": "rpmkit.commands.instances:instances",
+    "matrix": "rpmkit.commands.matrix:matrix",
     "publish": "rpmkit.commands.publish:publish",
-    "rehearse": ("rpmkit.commands.rehearse:rehearse"),
+    "rehearse": "rpmkit.commands.rehearse:rehearse",
+    "report": "rpmkit.commands.report:report",
     "run": "rpmkit.commands.run:run",
-    "scaffold": ("rpmkit.commands.scaffold:scaffold"),
+    "scaffold": "rpmkit.commands.scaffold:scaffold",
     "schema": "rpmkit.commands.schema:schema",
-    "shell": ("rpmkit.commands.shell:shell"),
+    "shell": "rpmkit.commands.shell:shell",
     "spec": "rpmkit.commands.spec:spec",
     "tox": "rpmkit.commands.tox:tox",
 }
@@ -59,8 +61,10 @@ SUMMARIES: dict[str, str] = {
     "images": "Build, list and remove the images rpmkit keeps as caches.",
     "init": "Write DIR/rpmkit.toml for an existing app, from what the folder holds.",
     "instances": "List the instances rpmkit made that are still there.",
+    "matrix": "Print the apps `rpmkit run --all DIR` would check, as CI jobs.",
     "publish": "Put RPMs where the bake machine's yum repositories see them.",
     "rehearse": "Rehearse the rollout locally: a group behind a real load balancer, a red-black swap.",  # noqa: E501
+    "report": "Work with the --json reports (format rpmkit.report/1).",
     "run": "The main job: render APP's spec, build its RPM, then check it.",
     "scaffold": "Create APP in the deploy tool for an environment: run once, before the first deploy.",  # noqa: E501
     "schema": "Print the JSON Schema of the app config or of the --json report.",

@@ -9,6 +9,8 @@ from rpmkit.cli import COMMANDS
 
 CI_DIR = Path(__file__).resolve().parents[1] / "examples" / "ci"
 JOBS = (CI_DIR / "github-actions.yml", CI_DIR / "gitlab-ci.yml")
+# Every app of a monorepo, fanned out over shards: GitHub's matrix, GitLab's `parallel`.
+FANOUT = (CI_DIR / "github-fanout.yml", CI_DIR / "gitlab-fanout.yml")
 _COMMAND = re.compile(rf"(?:^|[\s\"'])(rpmkit\s+(?:{'|'.join(COMMANDS)})\b.*?)\s*$")
 
 

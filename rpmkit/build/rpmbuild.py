@@ -55,6 +55,7 @@ class Rpm:
     subpackages: tuple[Path, ...] = ()
     lint: lint.LintResult | None = field(default=None, compare=False)
     arch: str = ""  # the main package's: "noarch", or the builder's machine
+    reused: bool = field(default=False, compare=False)  # unchanged sources: the last build's
 
     @property
     def paths(self) -> tuple[Path, ...]:

@@ -15,6 +15,7 @@ the same PAYLOADDIGEST included.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from rpmkit import images
 from rpmkit.build import job as build_job
-from rpmkit.build import outputs, preflight, sources
+from rpmkit.build import outputs, preflight, reuse, sources
 from rpmkit.build.rpmbuild import (
     CA_DIR,
     LINT_CONFIG,
@@ -74,6 +75,7 @@ class BuildOptions:
     keep: bool = False  # leave the builder container for `docker exec`
     base_image: str | None = None  # build the profile's images on this local image
     defines: Mapping[str, str] = field(default_factory=dict)  # --define NAME=VALUE, validated
+    reuse: bool = False  # unchanged sources: reuse the RPM their last build made (`reuse`)
 
 
 def build(
@@ -87,6 +89,10 @@ def build(
 ) -> Rpm:
     """Build the spec's RPM and SRPM in the profile's builder; rpmlint them; return the result.
 
+    With `options.reuse`, an RPM built before from the same source digest and
+    still there untouched is returned (`reused`) without building
+    (`rpmkit.build.reuse`); every successful build is recorded for that.
+
     Raises ConfigError (nothing started, nothing kept) for a config the
     folder contradicts, and BuildError when rpmbuild or rpmlint fails, with
     that build's files moved to dist/failed/.
@@ -99,6 +105,21 @@ def build(
     epoch = sources.source_date_epoch(loaded.app_dir)
     engine.reap()
     builder = images.ensure(engine, profile, reporter, options.base_image).builder
+    inputs = reuse.Inputs(
+        builder, epoch, dist, {**loaded.app.defines, **options.defines},
+        options.index_url, options.wheelhouse,
+    )  # fmt: skip
+    source_digest = reuse.digest(loaded, spec, profile, inputs)
+    name = loaded.app.name
+    if source_digest is not None and options.reuse and not options.keep:
+        found = reuse.reusable(source_digest, dist, name)
+        if found is not None:
+            reporter.info(
+                f"{found.path.name}: its sources are unchanged since it was built (source "
+                f"digest {source_digest[:12]}): not building it again"
+            )
+            return dataclasses.replace(found, reused=True)
+    reuse.forget(dist, name)
     run = run or Run.new(spec.name, keep=options.keep)
     settings = container_settings(builder, run, epoch, os.environ)
     with (
@@ -110,4 +131,7 @@ def build(
             options.index_url, options.wheelhouse,
         )  # fmt: skip
         job = build_job.Job(engine, settings, reporter, loaded, profile, staging, stager, defines)
-        return job.run(spec, options.keep)
+        rpm = job.run(spec, options.keep)
+    if source_digest is not None:
+        reuse.record(rpm, source_digest, dist, name)
+    return rpm

@@ -57,8 +57,13 @@ def app_rpms(
     reporter: Reporter,
     dist: Path | None = None,
     rebuild: bool = False,
+    reuse: bool = False,
 ) -> list[Path]:
-    """The app's RPMs from `dist` (default APP/dist), built first when missing or asked to."""
+    """The app's RPMs from `dist` (default APP/dist), built first when missing or asked to.
+
+    `reuse`: a build of unchanged sources reuses the RPM their last build made
+    (`rpmkit.build.reuse`).
+    """
     from rpmkit.build import spec
     from rpmkit.build import stage as build
     from rpmkit.check.plan import find_rpms
@@ -68,7 +73,7 @@ def app_rpms(
             return find_rpms(loaded, dist)
         except ConfigError:
             reporter.info(f"no RPM of {loaded.app.name} {loaded.app.version} yet: building it")
-    options = build.BuildOptions(dist=dist)
+    options = build.BuildOptions(dist=dist, reuse=reuse)
     rpm = build.build(engine, loaded, spec.render(loaded), profile, reporter, options)
     return list(rpm.paths)
 

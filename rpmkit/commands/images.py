@@ -1,6 +1,8 @@
-"""`rpmkit images build|list|prune`."""
+"""`rpmkit images build|list|prune|save|load`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -81,3 +83,59 @@ def prune(state: State, keep_current: bool, dry_run: bool) -> None:
         click.echo(f"{verb} {item}")
     if not removed:
         click.echo("nothing to remove")
+
+
+@images.command("save")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@profile_option
+@pass_state
+def save(state: State, folder: Path, profile_name: str | None) -> None:
+    """Archive the profile's builder and runtime images into DIR, for a CI cache.
+
+    One `docker save` archive per content-addressed tag, written only when DIR
+    does not hold it yet; archives of older tags of the same images are
+    removed, so the cache does not grow. Missing images are built first.
+
+    \b
+    Example:
+      rpmkit images save ~/.cache/rpmkit/images --profile offline
+    """
+    from rpmkit import image_archive
+
+    client = engine.connect()
+    profile = select_profile(client, profile_name, None, state.reporter)
+    made = imgs.ensure(client, profile, state.reporter)
+    with state.reporter.step(f"saving {profile.name}'s images into {folder}"):
+        outcomes, removed = image_archive.save(client, [made.builder, made.runtime.tag], folder)
+    for outcome in outcomes:
+        click.echo(f"{outcome.status:10} {outcome.tag}  {outcome.path}")
+    for path in removed:
+        click.echo(f"{'removed':10} {path}")
+
+
+@images.command("load")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@pass_state
+def load(state: State, folder: Path) -> None:
+    """Load the image archives `rpmkit images save` wrote into DIR.
+
+    Only the tags the engine lacks are loaded. A missing or empty DIR (a cold
+    CI cache) loads nothing; an archive that does not load is a warning, and
+    `rpmkit images build` then builds what is missing.
+
+    \b
+    Example:
+      rpmkit images load ~/.cache/rpmkit/images
+    """
+    from rpmkit import image_archive
+
+    client = engine.connect()
+    with state.reporter.step(f"loading the image archives in {folder}"):
+        outcomes = image_archive.load(client, folder)
+    if not outcomes:
+        click.echo(f"no image archives in {folder}: nothing to load")
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            state.reporter.warn(f"{outcome.path} did not load: {outcome.detail}")
+        else:
+            click.echo(f"{outcome.status:10} {outcome.tag}")

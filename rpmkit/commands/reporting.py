@@ -78,6 +78,7 @@ class Reports:
     started: float = field(default_factory=time.time)
     began: float = field(default_factory=time.monotonic)
     written: bool = False
+    shard: str | None = None  # `I/N` when the command checked one shard of a matrix
 
     def __post_init__(self) -> None:
         targets = [p for p in (self.json_path, self.junit_path) if p is not None]
@@ -114,7 +115,12 @@ class Reports:
 
         # Evidence quotes logs and servers: the JSON, the JUnit XML and the CI annotations
         # are made from this document, so each is redacted here, once.
-        return scrub(report_doc.document(self.command, apps, self.started, time.time()))
+        doc = report_doc.document(self.command, apps, self.started, time.time())
+        if self.shard is not None:
+            doc["shard"] = self.shard
+            if not apps:  # fewer apps than shards: this one had nothing to check
+                doc["verdict"] = "pass"
+        return scrub(doc)
 
     def summarize(self, doc: dict[str, Any]) -> None:
         """The one summary line, in the CI server's annotation syntax when there is one."""

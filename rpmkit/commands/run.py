@@ -47,6 +47,13 @@ from rpmkit.scratch import scratch
     metavar="N",
     help="With --all: how many apps run at once [default: the number of CPUs].",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    callback=lambda ctx, param, value: _shard(value),
+    help="With --all: check only shard I of N (from 1, like CI_NODE_INDEX); `rpmkit matrix` "
+    "lists the shards.",
+)
 @pass_state
 def run(
     state: State,
@@ -68,6 +75,7 @@ def run(
     no_cache: bool,
     all_apps: bool,
     jobs: int | None,
+    shard: str | None,
 ) -> None:
     """The main job: render APP's spec, build its RPM, then check it.
 
@@ -88,7 +96,10 @@ def run(
       rpmkit run examples/hello-world
       rpmkit run . --profile offline --junit-xml report.xml
       rpmkit run --all examples/monorepo -j 2 --junit-xml report.xml
+      rpmkit run --all . --shard "$CI_NODE_INDEX/$CI_NODE_TOTAL" --json shard.json
     """
+    if shard is not None and not all_apps:
+        raise ConfigError("--shard goes with --all")
     if all_apps:
         if base_image:
             raise ConfigError("--base-image is for one app's run: not with --all")
@@ -102,7 +113,7 @@ def run(
         extra += ["--no-cache"] if no_cache else []
         extra += [x for name, value in defines.items() for x in ("--define", f"{name}={value}")]
         reports = Reports("run --all", json_path, junit_xml)
-        run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports)
+        run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports, shard)
         return
     if app_dir is None:
         raise ConfigError("give the app's directory (APP), or --all to run every app below one")
@@ -129,14 +140,16 @@ def run(
         progress.profile = profile.name
         options = stage.BuildOptions(
             dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image,
-            defines=defines,
+            defines=defines, reuse=not no_cache,
         )  # fmt: skip
         progress.enter("build")
         rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
         accepted = rpm.lint.accepted if rpm.lint else ()
         built = Check(
             "build", f"{rpm.name} {rpm.version}-{rpm.release} built", True,
-            f"{rpm.arch}; {len(accepted)} rpmlint finding(s) accepted" if accepted else rpm.arch,
+            "; ".join([rpm.arch]
+                      + ([f"{len(accepted)} rpmlint finding(s) accepted"] if accepted else [])
+                      + (["sources unchanged: the RPM of their last build"] if rpm.reused else [])),
             "\n".join(str(a) for a in accepted), id="build.rpm",
         ).timed(progress.since, time.monotonic())  # fmt: skip
         for path in (*rpm.paths, rpm.srpm, rpm.log):
@@ -156,6 +169,19 @@ def run(
             )  # fmt: skip
 
 
+def _shard(value: str | None) -> str | None:
+    """`I/N` checked while parsing (exit 2 before anything runs), normalised."""
+    if value is None:
+        return None
+    from rpmkit.apps import shards
+
+    try:
+        index, total = shards.parse(value)
+    except ConfigError as exc:
+        raise click.BadParameter(exc.message.removeprefix(f"--shard {value!r}: ")) from None
+    return f"{index}/{total}"
+
+
 # APP is optional with --all (the folder to search), required otherwise: checked above.
 next(p for p in run.params if p.name == "app_dir").required = False
 
@@ -167,15 +193,31 @@ def run_many(
     options: list[str],
     jobs: int | None,
     reports: Reports,
+    shard: str | None = None,
 ) -> None:
-    """`rpmkit run` of every app below `root`, side by side, then one summary table."""
+    """`rpmkit run` of every app below `root` (or of one shard of them), side by side, then
+    one summary table."""
     from rpmkit import engine, images
-    from rpmkit.apps import discover
+    from rpmkit.apps import discover, shards
     from rpmkit.apps import run_all as runall
 
+    where = shards.parse(shard) if shard is not None else None
+    reports.shard = None if where is None else f"{where[0]}/{where[1]}"
     progress = Progress(root.resolve().name)
     with reports.on_failure(progress):
         apps = discover.find_apps(root, state.reporter)
+        if where is not None:
+            found = len(apps)
+            apps = list(shards.pick(apps, *where).apps)
+            names = ", ".join(a.name for a in apps) or "none"
+            state.reporter.info(f"shard {reports.shard}: {len(apps)} of {found} apps ({names})")
+            if not apps:
+                doc = reports.write([])
+                reports.summarize(doc)
+                reports.echo(
+                    f"PASS: shard {reports.shard} has no app ({found} apps, fewer than shards)"
+                )
+                return
         progress.enter("setup")
         client = engine.connect()
         # Each app's profile is chosen here, once, and its images made before the apps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from rpmkit.engine.base import EngineBase
 from rpmkit.engine.failures import gone_is_fine, translated
@@ -93,6 +94,18 @@ class Images(EngineBase):
                     )
         if self.image_id(tag) is None:
             raise BuildError(f"building {tag} did not produce an image", details=tail("".join(log)))
+
+    def save_image(self, ref: str, out: BinaryIO) -> None:
+        """`docker save ref` into `out`: the image with its tag, as `load_image` takes it."""
+        with translated(self.host, f"saving image {ref}"):
+            for chunk in self._client.images.get(ref).save(named=True):
+                out.write(chunk)
+
+    def load_image(self, data: BinaryIO) -> list[str]:
+        """`docker load` of an archive `save_image` wrote; the tags it brought."""
+        with translated(self.host, "loading an image archive"):
+            loaded = self._client.images.load(data)
+        return [str(tag) for image in loaded for tag in image.tags]
 
     def import_rootfs(self, tarball: str, ref: str, labels: dict[str, str]) -> None:
         """Import a root filesystem tarball as the image `ref`, with these labels."""

@@ -58,7 +58,7 @@ def boot_app(settings: Settings, config: pytest.Config) -> Iterator[RpmInstance]
                 client = engine.connect()
                 profile = select_profile(client, settings.profile, loaded.app.profile, reporter)
                 paths = booted.app_rpms(
-                    client, loaded, profile, reporter, settings.dist, rebuild=True
+                    client, loaded, profile, reporter, settings.dist, rebuild=True, reuse=True
                 )
                 rpms = stack.enter_context(targets.staged(tuple(paths)))
                 instance = stack.enter_context(

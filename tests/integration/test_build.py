@@ -120,6 +120,7 @@ def test_build_writes_rpm_srpm_and_log(
     assert rpm.srpm == dist / "rk-tiny-1.0-1.src.rpm"
     assert rpm.log == dist / "rk-tiny-1.0-1.build.log"
     assert sorted(p.name for p in dist.iterdir()) == [
+        ".rpmkit-source-rk-tiny.json",  # the source digest, for the next build (`reuse`)
         "rk-tiny-1.0-1.build.log",
         "rk-tiny-1.0-1.noarch.rpm",
         "rk-tiny-1.0-1.src.rpm",

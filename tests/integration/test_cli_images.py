@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import secrets
 import subprocess
+import tarfile
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +112,32 @@ def test_images_build_without_the_amazon_linux_base_exits_2_with_a_hint(engine: 
     assert line.startswith("error: base image amazonlinux:2023 for profile al2023 is not present")
     for way in ("`docker pull amazonlinux:2023`", "`docker load -i FILE`", "--base-image NAME"):
         assert way in line
+
+
+def test_images_save_and_load_round_trip_a_content_addressed_tag(
+    docker_client: Any, tmp_path: Path
+) -> None:
+    from rpmkit import engine, image_archive, labels
+
+    rootfs = tmp_path / "rootfs.tar"
+    with tarfile.open(rootfs, "w") as tar:
+        info = tarfile.TarInfo("etc/marker")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"hi\n"))
+    tag = f"rpmkit-test/archive:{secrets.token_hex(6)}"
+    client = engine.connect()
+    client.import_rootfs(str(rootfs), tag, labels.Run(labels.new_run_id(), "tests").labels())
+    try:
+        saved, _ = image_archive.save(client, [tag], tmp_path / "cache")
+        assert [o.status for o in saved] == ["saved"]
+        image_id = client.image_id(tag)
+        assert client.remove_image(tag)
+        assert client.image_id(tag) is None
+        loaded = image_archive.load(client, tmp_path / "cache")
+        assert [(o.tag, o.status) for o in loaded] == [(tag, "loaded")]
+        assert client.image_id(tag) == image_id  # the same image, not a rebuilt one
+        proc = rpmkit_cli("images", "load", str(tmp_path / "cache"))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["present", tag]
+    finally:
+        docker_client.images.remove(tag, force=True)

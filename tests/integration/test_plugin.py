@@ -99,6 +99,25 @@ def test_app_tests_pass_under_plain_pytest_with_the_plugin(
     assert not left
 
 
+def test_the_next_session_reuses_the_rpm_of_unchanged_sources(
+    plain_pytest: tuple[Path, subprocess.CompletedProcess[str], set[str]],
+) -> None:
+    app, first, _ = plain_pytest
+    assert first.returncode == 0, first.stdout
+    rpm = next(p for p in (app / "dist").glob("hello-world-1.0.0-1.*.rpm") if ".src." not in p.name)
+    stamp = rpm.stat().st_mtime_ns
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/infra", "-p", "no:cacheprovider"],
+        cwd=app, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    out = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, out
+    assert f"{rpm.name}: its sources are unchanged since it was built" in out, out
+    assert "building hello-world" not in out, out
+    assert rpm.stat().st_mtime_ns == stamp
+
+
 def test_a_failing_assertion_in_the_same_tests_fails_rpmkit_check(
     plain_pytest: tuple[Path, subprocess.CompletedProcess[str], set[str]],
 ) -> None:
