@@ -41,8 +41,9 @@ for spec in *.spec; do
 done
 export GNUPGHOME=/tmp/w/gnupg
 mkdir -m 700 "$GNUPGHOME"
-gpg --batch --passphrase '' --quick-gen-key 'rpmkit tests team <team@example.com>' rsa2048 sign never
-gpg --batch --passphrase '' --quick-gen-key 'rpmkit tests other <other@example.com>' rsa2048 sign never
+for who in team other; do
+    gpg --batch --passphrase '' --quick-gen-key "rpmkit tests <$who@example.com>" rsa2048 sign never
+done
 gpg --armor --export team@example.com > out/team.asc
 gpg --armor --export other@example.com > out/other.asc
 mkdir -p out/repo out/app

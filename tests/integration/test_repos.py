@@ -74,9 +74,7 @@ def served(
 
 
 def _check(engine: Any, runtime: str, rpms: tuple[Path, ...], found: tuple[Any, ...]) -> Any:
-    return check_paths(
-        engine, runtime, rpms, "rk-app", NO_PROBE, boot=False, repos=found
-    ).report
+    return check_paths(engine, runtime, rpms, "rk-app", NO_PROBE, boot=False, repos=found).report
 
 
 def _sources(report: Any) -> str:
