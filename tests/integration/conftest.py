@@ -140,3 +140,15 @@ def check_paths(
         return run_check(
             engine, profile or profiles.get("offline"), runtime, made, Reporter(verbosity=-1)
         )
+
+
+@pytest.fixture(scope="session")
+def team_repo(
+    docker_client: Any, offline_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """A team's signed yum repository and an app requiring a package from it (repo_helpers)."""
+    from tests.integration import repo_helpers
+
+    return repo_helpers.make(
+        docker_client, offline_images["builder"], tmp_path_factory.mktemp("team")
+    )

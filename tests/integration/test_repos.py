@@ -28,13 +28,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 NO_PROBE = Expectations(probe=None)
 
 
-@pytest.fixture(scope="module")
-def team(
-    docker_client: Any, offline_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> repo_helpers.TeamRepo:
-    return repo_helpers.make(
-        docker_client, offline_images["builder"], tmp_path_factory.mktemp("team")
-    )
+@pytest.fixture
+def team(team_repo: repo_helpers.TeamRepo) -> repo_helpers.TeamRepo:
+    return team_repo
 
 
 @pytest.fixture
