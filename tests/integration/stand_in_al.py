@@ -2,9 +2,11 @@
 
 No registry is reachable here, so the al2023 and al2 profiles' Dockerfiles are
 run on a base made from the offline root filesystem: Debian, with rpm, dnf and
-the system-provides RPM, plus a repository (configured in /etc/yum.repos.d as
-Amazon Linux's own is) of empty RPMs named like the Amazon Linux packages the
-profiles install; each stands for what the Debian base already has. For al2,
+the system-provides RPM, plus a repository of empty RPMs named like the Amazon
+Linux packages the profiles install (each stands for what the Debian base
+already has), served as the team's mirror of Amazon Linux's repositories while
+the base's own repository file points where nothing answers, as in an
+air-gapped network. For al2,
 whose yum Debian lacks, small shims run yum's (and createrepo's, repoquery's)
 command lines on dnf and log each call, so a test sees the Dockerfile's order.
 
@@ -39,11 +41,20 @@ Stands for what the Debian base already has under Amazon Linux's name {name}.
 %files
 """
 
-AMAZONLINUX_REPO = f"""\
+# Like Amazon Linux's own repository seen from a network that cannot reach it: the
+# profiles' images build only from the team's mirror (MIRROR, named by
+# RPMKIT_AL2023_REPO_FILE / RPMKIT_AL2_REPO_FILE), which is in the base.
+AMAZONLINUX_REPO = """\
 [amazonlinux]
-name=Stand-in for Amazon Linux's own repository
-baseurl=file://{REPO}
+name=Stand-in for Amazon Linux's own repository, unreachable here
+baseurl=http://amazonlinux.invalid/$releasever/
 enabled=1
+gpgcheck=0
+"""
+MIRROR = f"""\
+[al-mirror]
+name=The team's mirror of Amazon Linux's repositories
+baseurl=file://{REPO}
 gpgcheck=0
 """
 

@@ -41,11 +41,24 @@ BUILT = re.compile(r"^(builder|runtime)\s+(\S+)\s+(built|up to date)$", re.M)
 
 
 @pytest.fixture(scope="module")
-def stand_ins(docker_client: Any, offline_images: dict[str, str]) -> Iterator[Any]:
-    """Both stand-in bases and the profile images built on them; all removed after."""
+def stand_ins(
+    docker_client: Any, offline_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Both stand-in bases and the profile images built on them from the mirror; all removed
+    after. The mirror's variables stay set for the module's tests (the images' tags
+    depend on them)."""
     made = stand_in_al.make(docker_client, offline_images, labels.new_run_id())
+    mirror = tmp_path_factory.mktemp("mirror") / "al-mirror.repo"
+    mirror.write_text(stand_in_al.MIRROR)
     built: dict[str, dict[str, str]] = {}
+    patch = pytest.MonkeyPatch()
     try:
+        # Without the mirror the base's own repository cannot be read: the build says so.
+        failed = rpmkit("images", "build", "--profile", "al2023", "--base-image", made.al2023)
+        assert failed.returncode == 1, _output(failed)
+        assert "Failed to download metadata for repo 'amazonlinux'" in failed.stderr
+        for name in ("RPMKIT_AL2023_REPO_FILE", "RPMKIT_AL2_REPO_FILE"):
+            patch.setenv(name, str(mirror))
         for profile, base in (("al2023", made.al2023), ("al2", made.al2)):
             proc = rpmkit("images", "build", "--profile", profile, "--base-image", base)
             assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -53,6 +66,7 @@ def stand_ins(docker_client: Any, offline_images: dict[str, str]) -> Iterator[An
             assert [s for *_, s in BUILT.findall(proc.stdout)] == ["built", "built"]
         yield made, built
     finally:
+        patch.undo()
         for tags in built.values():
             for tag in tags.values():
                 docker_client.images.remove(tag, force=True)
@@ -93,6 +107,9 @@ def test_al2023_images_install_the_profile_s_packages_with_dnf(
     )
     # The package manager's caches were dropped from the layer ({{ clean }}).
     assert _run(docker_client, runtime, "ls /var/cache/dnf 2>&1; true").startswith("ls:")
+    # The mirror replaced the base's own repositories, for the instances' installs too.
+    repos = _run(docker_client, runtime, "cd /etc/yum.repos.d && ls *.repo && ls rpmkit-set-aside")
+    assert repos.split() == ["rpmkit-mirror.repo", "amazonlinux.repo"]
 
 
 def test_hello_world_passes_on_the_al2023_stand_in_and_the_gate_refuses_it(

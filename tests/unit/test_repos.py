@@ -213,3 +213,31 @@ def test_archive_is_a_tar_at_the_root() -> None:
     with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         assert tar.getnames() == [repos.REPO_FILE.lstrip("/")]
         assert tar.getmember(repos.REPO_FILE.lstrip("/")).mode == 0o600
+
+
+def test_a_profile_mirror_replaces_the_base_s_repositories_in_its_dockerfiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    from rpmkit import images
+
+    al2023 = profiles.get("al2023")
+    plain = images.render_dockerfile(al2023, "runtime", "amazonlinux:2023")
+    assert "rpmkit-mirror" not in plain
+    tags = [p.tag for p in images.plan(al2023, base_id="sha256:base")]
+    mirror = _file(tmp_path, "[al-mirror]\nbaseurl=https://mirror.example.com/al2023/\n")
+    monkeypatch.setenv("RPMKIT_AL2023_REPO_FILE", str(mirror))
+    text = images.render_dockerfile(al2023, "runtime", "amazonlinux:2023")
+    step, install = text.split("\nRUN ", 2)[1:]
+    assert step.index("mv") < step.index(images.MIRROR_FILE)  # the base's own set aside first
+    encoded = step.split("echo ", 1)[1].split()[0]
+    written = base64.b64decode(encoded).decode()
+    assert "[al-mirror]\n" in written
+    assert "baseurl=https://mirror.example.com/al2023/\n" in written
+    assert install.startswith("dnf -y")  # the packages come after, from the mirror
+    # The mirror is an input of the images: their tags change with it.
+    assert not set(tags) & {p.tag for p in images.plan(al2023, base_id="sha256:base")}
+    monkeypatch.setenv("RPMKIT_AL2023_REPO_FILE", str(tmp_path / "missing.repo"))
+    with pytest.raises(ConfigError, match="^RPMKIT_AL2023_REPO_FILE: repository file"):
+        images.render_dockerfile(al2023, "runtime", "amazonlinux:2023")
