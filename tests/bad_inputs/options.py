@@ -24,6 +24,7 @@ OPTION_EXAMPLES = {
     "PATH": "/health",
     "UNIT": "catalogue-reindex.service",
     "NAME=VALUE": "with_tests=1",
+    "HEX": "0" * 64,
 }
 # String arguments, by name.
 ARGUMENT_EXAMPLES = {"names": "rpmkit-web-0123456789ab"}
