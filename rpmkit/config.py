@@ -44,6 +44,7 @@ from rpmkit.fields import (
     shown,
 )
 from rpmkit.handoff.config import Bake, Deploy, ProfileName, Publish, Scaffold
+from rpmkit.install.config import InstallSettings
 from rpmkit.rehearse.config import Rehearse
 
 CONFIG_FILE = "rpmkit.toml"
@@ -205,6 +206,8 @@ class AppConfig(Model):
     """rpmlint warnings the app accepts."""
     check: CheckSettings = CheckSettings()
     """How the check judges the instance: settle window, units not started at boot, limits."""
+    install: InstallSettings = InstallSettings()
+    """The yum repositories the instance sees during the install, as the bake machine's."""
     bake: Bake = Bake()
     """How `rpmkit bake` gates and bakes."""
     publish: Publish = Publish()
@@ -353,6 +356,12 @@ def _check_files_exist(app: AppConfig, app_dir: Path, source: Path) -> None:
     if app.kind is not None and app.kind.site:
         named.append(("static_root", app.static_root, "folder"))
     named += [(f"files[{i}].source", e.source, "file") for i, e in enumerate(app.files)]
+    named += [(f"install.repo_files[{i}]", f, "file") for i, f in enumerate(app.install.repo_files)]
+    named += [
+        (f"install.repos[{i}].gpgkey", r.gpgkey, "file")
+        for i, r in enumerate(app.install.repos)
+        if r.gpgkey and "://" not in r.gpgkey
+    ]
     problems = []
     for key, value, kind in named:
         path = app_dir / value

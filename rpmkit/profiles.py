@@ -95,6 +95,9 @@ class PackageManager:
     # the caches so the layer holds no downloads.
     image_install: str = ""
     image_clean: str = ""
+    # Prints `NEVRA REPO` for each installed package in `{packages}`: the repository it
+    # came from, as the package manager recorded it.
+    installed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ def _parse(name: str, directory: Path, data: dict[str, Any]) -> Profile:
                 repo_config=pm["repo_config"],
                 image_install=pm.get("image_install", ""),
                 image_clean=pm.get("image_clean", ""),
+                installed_from=tuple(pm.get("installed_from", ())),
             ),
             dockerfiles={role: data["images"][role]["dockerfile"] for role in ROLES},
             packages={role: tuple(data["images"][role].get("packages", ())) for role in ROLES},

@@ -10,6 +10,9 @@ whose cache key equals this check's:
 - everything that decides the verdict: boot or not, health probe, expected
   ports/users/files, settle window, limits, erase, the app's own tests'
   contents, profile and architecture, the target's facts (facts.toml);
+- the repositories the install sees: ids, URLs, keys, and a local folder's
+  repodata (a remote repository's content is not known here: --no-cache
+  checks against what it serves now);
 - rpmkit's version.
 
 The receipt's own digest is verified as the gate verifies it; with
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from rpmkit import __version__, nocache, receipt
 from rpmkit.checks import Check
 from rpmkit.errors import RpmkitError
+from rpmkit.install import repos
 from rpmkit.report.text import Report
 from rpmkit.target import facts
 
@@ -61,6 +65,8 @@ def key(plan: CheckPlan, profile: Profile, runtime: RuntimeImage) -> str:
         "boot": plan.boot,
         "erase": plan.erase,
         "limits": dataclasses.asdict(plan.limits),
+        "repos": repos.cache_parts(plan.repos),
+        "keep_repos": plan.keep_repos,
         "app_tests": tests,
         "config_app": plan.config_app,
         "rpmkit": __version__,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpmkit.errors import ConfigError
+from rpmkit.install.repos import Repo
 from rpmkit.install.stage import Limits
 from rpmkit.rpm import RpmFile
 from rpmkit.verify import Expectations, declared_units
@@ -39,6 +40,9 @@ class CheckPlan:
     bake_max_age: float = 0.0  # the app's bake.max_receipt_age (seconds; 0: the default)
     limits: Limits = field(default_factory=Limits)
     spare: bool | None = None  # take and leave a warm spare (None: unless in CI)
+    repos: tuple[Repo, ...] = ()  # the repositories the install sees (install/repos.py)
+    keep_repos: bool = False  # they stay in /etc/yum.repos.d when the instance boots
+    network: str = ""  # an engine network the instance joins ("": the engine's default)
 
 
 def expectations(app: AppConfig, health: bool = True) -> Expectations:
@@ -76,8 +80,11 @@ def probe_text(probe: Probe | None) -> str:
 
 def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = True) -> CheckPlan:
     """The check an app's config asks for, with its own testinfra tests if it has any."""
+    from rpmkit.install import repos
+
     infra = loaded.app_dir / "tests" / "infra"
     settings = loaded.app.check
+    install = loaded.app.install
     return CheckPlan(
         rpms,
         loaded.app.name,
@@ -86,6 +93,8 @@ def app_plan(loaded: LoadedConfig, rpms: tuple[RpmFile, ...], health: bool = Tru
         bake_max_age=loaded.app.bake.max_receipt_age,
         app_tests=infra if any(infra.glob("test_*.py")) else None,
         limits=Limits(settings.memory_mib, settings.pids),
+        repos=repos.from_settings(install, loaded.app_dir, loaded.source.name),
+        keep_repos=install.keep_repos,
     )
 
 

@@ -55,6 +55,7 @@ def issue_receipts(
                 settle=plan.expect.settle,
                 not_at_boot=tuple(sorted(declared_units(plan.expect.not_at_boot))),
                 upgrade_from=tuple(r.sha256 for r in plan.upgrade_from),
+                repositories=tuple(r.shown for r in plan.repos),
                 checks=tuple((c.stage, c.name, c.ok, c.warning) for c in report.checks),
                 app=plan.config_app,
                 with_rpms=tuple(r.sha256 for r in plan.rpms if r is not rpm),

@@ -76,7 +76,8 @@ def check(
                 instance = install(
                     engine, profile, runtime.tag, first, run,
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
-                    limits=plan.limits, spares=spares,
+                    limits=plan.limits, spares=spares, repos=plan.repos,
+                    keep_repos=plan.keep_repos, network=plan.network,
                 )  # fmt: skip
             except fits.Unfit as exc:  # would not install on the target: nothing installed
                 checks.append(exc.check.timed(start, time.monotonic()))
@@ -91,6 +92,7 @@ def check(
         upgraded: upgrade.Upgraded | None = None
         if instance is not None:
             checks.append(_installed(instance).timed(start, start + timings["install"]))
+            checks += [c.timed(start, start + timings["install"]) for c in sources(instance)]
             checks += setaside.checks(instance.log.output, fresh=True)
             if plan.upgrade_from:
                 upgraded = _upgrade(instance, profile, plan, checks, timings, reporter, bare)
@@ -267,6 +269,22 @@ def _installed(instance: Instance) -> Check:
         warnings,
         id=INSTALLED_ID,
     )
+
+
+SOURCES_ID = "install.dependency-sources"
+
+
+def sources(instance: Instance) -> list[Check]:
+    """Which repository each dependency the package manager installed came from."""
+    found = instance.log.sources
+    if found == () or (found is None and not instance.repos):
+        return []
+    name = "dependencies and the repositories they came from"
+    if found is None:
+        why = "the package manager's record of them could not be read"
+        return [Check("install", name, True, why, warning=True, id=SOURCES_ID)]
+    listed = "; ".join(f"{nevra} from {repo}" for nevra, repo in found)
+    return [Check("install", name, True, listed, id=SOURCES_ID)]
 
 
 def _upgrade(

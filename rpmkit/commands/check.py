@@ -15,8 +15,10 @@ from rpmkit.commands.common import (
     not_at_boot_option,
     pass_state,
     profile_option,
+    repo_options,
     select_profile,
     settle_option,
+    with_repos,
 )
 from rpmkit.commands.reporting import Progress, Reports, report_options
 from rpmkit.errors import ConfigError
@@ -65,6 +67,7 @@ from rpmkit.errors import ConfigError
 @settle_option
 @not_at_boot_option
 @cache_option
+@repo_options
 @base_image_option
 @pass_state
 def check(
@@ -87,6 +90,8 @@ def check(
     not_at_boot: tuple[str, ...],
     no_cache: bool,
     base_image: str | None,
+    repo_files: tuple[Path, ...],
+    network: str | None,
 ) -> None:
     """Install RPMs into a fresh container as the bake would, boot and check them.
 
@@ -143,6 +148,7 @@ def check(
                 settle=settle,
                 not_at_boot=not_at_boot,
             )
+            plan = with_repos(plan, repo_files, network)
             progress.enter("setup")
             client = engine.connect()
             configured = found.app.app.profile if found.app is not None else None

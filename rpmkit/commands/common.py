@@ -99,6 +99,38 @@ def overrides(version: str | None, release: str | None) -> dict[str, str]:
     return {k: v for k, v in (("version", version), ("release", release)) if v is not None}
 
 
+def repo_options(func: Any) -> Any:
+    """`--repo-file FILE` and `--network NAME`: the repositories the install sees."""
+    func = click.option(
+        "--network",
+        metavar="NAME",
+        callback=params.network,
+        help="Attach the instance to this engine network (where a repository is reachable).",
+    )(func)
+    return click.option(
+        "--repo-file",
+        "repo_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="A .repo file whose enabled repositories the instance sees during the install, "
+        "as the bake machine's /etc/yum.repos.d (adds to [install]; the package manager then "
+        "installs). Repeatable.",
+    )(func)
+
+
+def with_repos(plan: CheckPlan, repo_files: tuple[Path, ...], network: str | None) -> CheckPlan:
+    """The plan with the repositories of `--repo-file`s added and `--network` set."""
+    import dataclasses
+
+    from rpmkit.install import repos
+
+    added = tuple(r for path in repo_files for r in repos.from_file(path))
+    return dataclasses.replace(
+        plan, repos=repos.combine(plan.repos, added), network=network or plan.network
+    )
+
+
 def build_options(func: Any) -> Any:
     """APP, --profile and the options that decide what is built and from which wheels."""
     options: list[Callable[[Any], Any]] = [

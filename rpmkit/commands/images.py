@@ -1,4 +1,4 @@
-"""`rpmkit images build|list|prune|save|load`."""
+"""`rpmkit images build|import|list|prune|save|load`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 
 from rpmkit import engine
 from rpmkit import images as imgs
+from rpmkit.commands import params
 from rpmkit.commands.common import (
     State,
     base_image_option,
@@ -49,6 +50,62 @@ def build(state: State, profile_name: str | None, base_image: str | None, force:
     for plan, built in imgs.build(client, profile, state.reporter, base_image, force):
         status = "built" if built else "up to date"
         click.echo(f"{plan.role:8} {plan.tag}  {status}")
+
+
+@images.command("import")
+@click.argument(
+    "tarball", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@profile_option
+@click.option(
+    "--sha256",
+    "expected",
+    metavar="HEX",
+    callback=params.sha256,
+    help="The file's published sha256: anything else is not imported.",
+)
+@click.option(
+    "--tag",
+    metavar="NAME",
+    callback=params.image,
+    help="Import as this image instead of the profile's base (use it with --base-image).",
+)
+@pass_state
+def import_(
+    state: State, tarball: Path, profile_name: str | None, expected: str | None, tag: str | None
+) -> None:
+    """Import an Amazon Linux root filesystem tarball as the profile's base image.
+
+    FILE is the root filesystem the official container image is built from
+    (tar, tar.gz or tar.xz), for teams that mirror that file but reach no
+    registry. With --sha256 a file whose digest differs exits 2 and nothing is
+    imported. Images built on a base whose os-release is not the profile's
+    target stand in for it: their receipts say so, and the gate refuses them.
+
+    \b
+    Examples:
+      rpmkit images import --profile al2023 al2023-container-2023.6-x86_64.tar.xz --sha256 HEX
+      rpmkit images import --profile al2 amzn2-container-raw-2.0-x86_64.tar.xz
+    """
+    from rpmkit import base_import, profiles
+    from rpmkit.errors import ConfigError
+
+    if profile_name is None:
+        raise ConfigError(
+            "images import needs --profile: which platform is the file?",
+            hint="add --profile al2023 or --profile al2",
+        )
+    profile = profiles.get(profile_name)
+    done = base_import.import_base(
+        engine.connect(), profile, tarball, state.reporter, expected, tag
+    )
+    verified = "verified" if done.verified else "not verified: pass --sha256 to check it"
+    click.echo(f"imported {tarball.name} as {done.ref} (sha256 {done.sha256}, {verified})")
+    if not done.is_target:
+        state.reporter.warn(
+            f"{done.ref} is not {profile.name}'s target system (its os-release says otherwise): "
+            "images built on it stand in, and the gate refuses their receipts"
+        )
 
 
 @images.command("list")

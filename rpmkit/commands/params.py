@@ -158,3 +158,23 @@ def repository(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return check_repo(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+_NETWORK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def network(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An engine network's name, as Docker accepts one."""
+    if value is not None and not _NETWORK.fullmatch(value):
+        raise _fail(value, "a network name (letters, digits and _.-)")
+    return value
+
+
+_SHA256 = re.compile(r"[0-9A-Fa-f]{64}")
+
+
+def sha256(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A sha256 digest: 64 hexadecimal digits."""
+    if value is not None and not _SHA256.fullmatch(value):
+        raise _fail(value, "a sha256 digest (64 hexadecimal digits)")
+    return value.lower() if value is not None else None

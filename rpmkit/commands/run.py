@@ -17,6 +17,7 @@ from rpmkit.commands.common import (
     not_at_boot_option,
     overrides,
     pass_state,
+    repo_options,
     select_profile,
     settle_option,
 )
@@ -27,6 +28,7 @@ from rpmkit.scratch import scratch
 
 @click.command()
 @build_options
+@repo_options
 @base_image_option
 @click.option("--no-health", is_flag=True, help="Skip the HTTP health check.")
 @report_options
@@ -76,6 +78,8 @@ def run(
     all_apps: bool,
     jobs: int | None,
     shard: str | None,
+    repo_files: tuple[Path, ...],
+    network: str | None,
 ) -> None:
     """The main job: render APP's spec, build its RPM, then check it.
 
@@ -111,6 +115,8 @@ def run(
         extra += ["--settle", str(settle)] if settle is not None else []
         extra += [x for unit in not_at_boot for x in ("--not-at-boot", unit)]
         extra += ["--no-cache"] if no_cache else []
+        extra += [x for path in repo_files for x in ("--repo-file", str(path.resolve()))]
+        extra += ["--network", network] if network else []
         extra += [x for name, value in defines.items() for x in ("--define", f"{name}={value}")]
         reports = Reports("run --all", json_path, junit_xml)
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports, shard)
@@ -123,7 +129,7 @@ def run(
     from rpmkit.build import spec, stage
     from rpmkit.check.plan import adjust, app_plan
     from rpmkit.checks import Check
-    from rpmkit.commands.common import execute
+    from rpmkit.commands.common import execute, with_repos
 
     reports = Reports("run", json_path, junit_xml)
     progress = Progress(app_dir.resolve().name)
@@ -163,6 +169,7 @@ def run(
                 settle=settle,
                 not_at_boot=not_at_boot,
             )
+            plan = with_repos(plan, repo_files, network)
             execute(
                 state, client, profile, plan, reports, progress, base_image,
                 before=(built,), use_cache=not no_cache,

@@ -16,9 +16,9 @@ such a line can only make the check fail, never pass.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
-import re
 import shlex
 import tarfile
 import time
@@ -28,6 +28,16 @@ from typing import TYPE_CHECKING
 from rpmkit import scratch
 from rpmkit.engine import Container, Engine, Result
 from rpmkit.errors import ConfigError, InstallError
+from rpmkit.install import repos as repositories
+from rpmkit.install.outcome import (
+    FAILED_DEPENDENCIES,
+    INSTALL_TIMEOUT,
+    RPM_WARNING,
+    InstallLog,
+    clean,
+    raise_on_failure,
+)
+from rpmkit.install.repos import Repo
 from rpmkit.labels import Run
 from rpmkit.profiles import Profile, boot_limit, boot_options
 from rpmkit.rpm import PackagedFile, RpmFile
@@ -41,24 +51,10 @@ RPM_DIR = "/rpmkit/rpms"
 REPO_DIR = "/var/tmp/rpmkit-repo"
 # PID 1 waits on this FIFO until the install is done, then becomes systemd.
 GO = "/.rpmkit-go"
-SCRIPTLET_FAILED = re.compile(
-    r"(?:warning|error): %(\w+)\(([^)]*)\) scriptlet failed, (exit status \d+|signal \d+)"
-)
-DNF_SCRIPTLET_FAILED = re.compile(r"Error in (\w+) scriptlet in rpm package (\S+)")
-# A Lua scriptlet (`%post -p <lua>`) that raises: rpm prints only this line.
-LUA_SCRIPTLET_FAILED = re.compile(r'error: lua script failed: \[string "%(\w+)\(([^)]*)\)"\]')
-# rpm's warnings that explain later failures: ownership, missing users and groups.
-RPM_WARNING = re.compile(
-    r"^warning: .*(?:does not exist - using root|created as|saved as).*$", re.M
-)
-# Debian's rpm warns on every install; it says nothing about the package.
-DEBIAN_NOISE = ("rpm: RPM should not be used directly", "rpm: However assuming you know")
-FAILED_DEPENDENCIES = "error: Failed dependencies:"
 UNIT_DIRS = ("/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/")
 UNIT_SUFFIXES = (".service", ".socket", ".timer", ".path")
 # Where SysV init scripts live: Amazon Linux's path, and the one /etc/init.d points to.
 INIT_DIRS = ("/etc/rc.d/init.d/", "/etc/init.d/")
-INSTALL_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -75,16 +71,6 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class InstallLog:
-    """What the install printed and how it went."""
-
-    output: str  # rpm's (and the package manager's) output, Debian's noise removed
-    seconds: float
-    resolved_with: str  # "rpm", or the package manager's name when rpm lacked dependencies
-    warnings: tuple[str, ...]  # rpm's warnings: users that did not exist, files set aside
-
-
-@dataclass(frozen=True)
 class Instance:
     """A container with the RPMs installed, booting (or idle for the static tier)."""
 
@@ -97,6 +83,8 @@ class Instance:
     ports: dict[int, int]  # instance port -> port on `address`
     address: str  # where published ports are reached from here
     booted: bool
+    repos: tuple[Repo, ...] = ()  # the repositories the install saw (see install/repos.py)
+    keep_repos: bool = False  # they stay in /etc/yum.repos.d after boot
 
     @property
     def nevras(self) -> str:
@@ -153,15 +141,18 @@ def rpm_argv(rpm_dir: str, count: int, upgrade: bool = False) -> list[str]:
     return ["rpm", "-U", "-v", *files]
 
 
-def package_manager_script(profile: Profile, rpm_dir: str, names: list[str], upgrade: bool) -> str:
+def package_manager_script(
+    profile: Profile, rpm_dir: str, names: list[str], upgrade: bool, extra: tuple[str, ...] = ()
+) -> str:
     """The package manager resolving what rpm lacked, from a local repository of the RPMs.
 
     The repository is defined in a repository file, which dnf and yum both read
-    (yum has no --repofrompath).
+    (yum has no --repofrompath). `extra` options (the team's repositories) go
+    just before the subcommand, after the profile's own.
     """
     pm = profile.package_manager
     make_repo = " ".join(shlex.quote(a.replace("{repo}", REPO_DIR)) for a in pm.make_repo)
-    command = pm.upgrade if upgrade else pm.install
+    command = with_options(pm.upgrade if upgrade else pm.install, extra)
     resolve = " ".join(
         " ".join(map(shlex.quote, names))
         if a == "{packages}"
@@ -182,13 +173,21 @@ exec {resolve}
 """
 
 
-def boot_script(profile: Profile) -> str:
+def with_options(command: tuple[str, ...], extra: tuple[str, ...]) -> tuple[str, ...]:
+    """`command` with `extra` options inserted before its subcommand (its first word
+    after the program that is not an option)."""
+    at = next((i for i, a in enumerate(command) if i and not a.startswith("-")), len(command))
+    return (*command[:at], *extra, *command[at:])
+
+
+def boot_script(profile: Profile, before: str = "") -> str:
     """Make the instance what a baked image boots as, then tell PID 1 to become init.
 
     A snapshot holds no processes, no kernel settings a scriptlet changed, and
     empty tmpfs mounts: every process the install left running (a daemon a
     `%post` started) is killed, the profile's sysctls are set again, and what a
-    baked image boots with empty is emptied.
+    baked image boots with empty is emptied. `before` is shell text run first
+    (the install's repositories leaving).
     """
     empty = " ".join(shlex.quote(p) for p in profile.boot.empty)
     sysctls = "".join(
@@ -196,7 +195,7 @@ def boot_script(profile: Profile) -> str:
         for name, value in sorted(profile.boot.sysctls.items())
     )
     return f"""\
-for p in /proc/[0-9]*; do
+{before}for p in /proc/[0-9]*; do
     pid=${{p#/proc/}}
     [ "$pid" = 1 ] || [ "$pid" = $$ ] || kill -9 "$pid" 2>/dev/null
 done
@@ -218,69 +217,48 @@ def _proc_sys(name: str) -> str:
 
 def transact(
     container: Container, profile: Profile, rpms: tuple[RpmFile, ...], rpm_dir: str,
-    upgrade: bool = False,
+    upgrade: bool = False, repos: tuple[Repo, ...] = (),
 ) -> InstallLog:  # fmt: skip
     """Install (or upgrade to) the RPMs in `rpm_dir` inside; InstallError when that fails.
 
-    rpm itself first; when rpm reports failed dependencies (which it checks
-    before any scriptlet runs, so that line is rpm's own), the profile's package
-    manager resolves them.
+    With repositories configured, the profile's package manager installs, as
+    the bake does (so `Recommends:` and the repositories' packages count), and
+    a failure a repository caused names it. Without, rpm itself first; when rpm
+    reports failed dependencies (which it checks before any scriptlet runs, so
+    that line is rpm's own), the package manager resolves them.
     """
     start = time.monotonic()
-    result = container.exec(rpm_argv(rpm_dir, len(rpms), upgrade), timeout=INSTALL_TIMEOUT)
-    outputs = [result.output]
-    resolved_with = "rpm"
-    if not result.ok and _clean(result.stderr).lstrip().startswith(FAILED_DEPENDENCIES):
+    outputs = []
+    names = [r.name for r in rpms]
+    resolved_with = profile.package_manager.name
+    result = None
+    if not repos:
+        result = container.exec(rpm_argv(rpm_dir, len(rpms), upgrade), timeout=INSTALL_TIMEOUT)
+        outputs.append(result.output)
+        resolved_with = "rpm"
+    if result is None or (
+        not result.ok and clean(result.stderr).lstrip().startswith(FAILED_DEPENDENCIES)
+    ):
         resolved_with = profile.package_manager.name
-        script = package_manager_script(profile, rpm_dir, [r.name for r in rpms], upgrade)
+        extra = tuple(repositories.manager_options(profile, repos))
+        script = package_manager_script(profile, rpm_dir, names, upgrade, extra)
         result = container.exec(["sh", "-c", script], timeout=INSTALL_TIMEOUT)
         outputs.append(result.output)
-    log = InstallLog(
-        _clean("\n".join(outputs)),
-        time.monotonic() - start,
-        resolved_with,
-        tuple(dict.fromkeys(RPM_WARNING.findall(_clean("\n".join(outputs))))),
-    )
-    _raise_on_failure(result, log, "upgrade" if upgrade else "install")
+    output = clean("\n".join(outputs))
+    warnings = tuple(dict.fromkeys(RPM_WARNING.findall(output)))
+    log = InstallLog(output, time.monotonic() - start, resolved_with, warnings)
+    what = "upgrade" if upgrade else "install"
+    named = repositories.failure(output, repos) if repos and not result.ok else ""
+    if named and not result.timed_out:
+        raise InstallError(f"{what} failed (exit {result.rc}): {named}", details=tail(output, 30))
+    raise_on_failure(result, log, what)
+    if resolved_with != "rpm" and profile.package_manager.installed_from:
+        found = container.exec(
+            ["sh", "-c", repositories.sources_script(profile, names)], timeout=60
+        )
+        sources = repositories.parse_sources(found.stdout, set(names)) if found.ok else None
+        log = InstallLog(output, log.seconds, resolved_with, warnings, sources)
     return log
-
-
-def scriptlet_failures(text: str) -> list[str]:
-    """rpm's and dnf's own lines saying a scriptlet failed, as `%post(NAME) failed: ...`."""
-    failures = [f"%{m[0]}({m[1]}) failed: {m[2]}" for m in SCRIPTLET_FAILED.findall(text)]
-    failures += [f"%{m[0].lower()}({m[1]}) failed" for m in DNF_SCRIPTLET_FAILED.findall(text)]
-    failures += [f"%{m[0]}({m[1]}) failed: Lua error" for m in LUA_SCRIPTLET_FAILED.findall(text)]
-    return list(dict.fromkeys(failures))
-
-
-def _clean(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.startswith(DEBIAN_NOISE))
-
-
-def _raise_on_failure(result: Result, log: InstallLog, what: str) -> None:
-    if result.timed_out:
-        raise InstallError(
-            f"{what} did not finish in {INSTALL_TIMEOUT:.0f}s (a scriptlet waiting for input?)",
-            details=tail(log.output, 30),
-        )
-    if not result.ok:
-        missing = sorted(set(re.findall(r"nothing provides (.+?) needed by", log.output)))
-        missing += sorted(set(re.findall(r"^\s+(.+?) is needed by", log.output, re.M)))
-        said = f"missing dependencies: {', '.join(dict.fromkeys(missing))}" if missing else ""
-        failed = scriptlet_failures(log.output)
-        if not said and failed:
-            said = "; ".join(failed)
-        raise InstallError(
-            f"{what} failed (exit {result.rc}" + (f"; {said})" if said else ")"),
-            details=tail(log.output, 30),
-        )
-    failed = scriptlet_failures(log.output)
-    if failed:
-        raise InstallError(
-            f"scriptlet failed during {what}: " + "; ".join(failed)
-            + " (rpm and dnf still exit 0 for this)",
-            details=tail(log.output, 30),
-        )  # fmt: skip
 
 
 def staging_folder(rpms: tuple[RpmFile, ...]) -> str | None:
@@ -325,11 +303,17 @@ def install(
     copy_rpms: bool = False,
     limits: Limits = Limits(),
     spares: Spares | None = None,
+    repos: tuple[Repo, ...] = (),
+    keep_repos: bool = False,
+    network: str = "",
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
     With `spares`, a waiting spare made with the same options is taken instead
-    of starting one (install/spare.py). On a failed install the container is
+    of starting one (install/spare.py). `repos` are written into its
+    /etc/yum.repos.d for the install and removed before boot unless
+    `keep_repos`; `network` is an engine network it joins (where a repository
+    is reachable). On a failed install the container is
     removed (kept when `run.keep`, in its post-install state) and InstallError
     carries the log.
     """
@@ -344,6 +328,8 @@ def install(
     options = boot_options(profile, cgroup, engine.kind)
     options["command"] = pid1_command(profile, boot)
     options.update(limits.options())
+    if network:
+        options["network"] = network
     # A local engine sees this machine's files: bind the staged copies read-only
     # rather than copying megabytes through the API. A remote engine gets a copy,
     # and so does a container that will be committed (`copy_rpms`): an image keeps
@@ -368,10 +354,13 @@ def install(
             container.put_archive("/", rpm_archive(rpms, RPM_DIR))
         if spare is None:
             container.start()
-        log = transact(container, profile, rpms, RPM_DIR)
-        log = InstallLog(log.output, time.monotonic() - start, log.resolved_with, log.warnings)
+        if repos:
+            repositories.put(container, repos)
+        log = transact(container, profile, rpms, RPM_DIR, repos=repos)
+        log = dataclasses.replace(log, seconds=time.monotonic() - start)
         if boot:
-            went = container.exec(["sh", "-c", boot_script(profile)])
+            leave = repositories.removal(keep_repos) if repos else ""
+            went = container.exec(["sh", "-c", boot_script(profile, leave)])
             if not went.ok:
                 raise InstallError(
                     f"could not hand over to init (exit {went.rc})", details=went.output
@@ -386,6 +375,8 @@ def install(
             ports=engine.reach.ports(container, publish, None, run) if publish else {},
             address=engine.reach.address,
             booted=boot,
+            repos=repos,
+            keep_repos=keep_repos,
         )
     except BaseException as exc:
         if run.keep and isinstance(exc, InstallError):

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from rpmkit.checks import Check
 from rpmkit.errors import InstallError
+from rpmkit.install import repos as repositories
 from rpmkit.install import state
-from rpmkit.install.stage import Instance, rpm_archive, scriptlet_failures, transact
+from rpmkit.install.outcome import scriptlet_failures
+from rpmkit.install.stage import Instance, rpm_archive, transact
 from rpmkit.profiles import Profile
 from rpmkit.rpm import RpmFile
 
@@ -102,10 +104,17 @@ def upgrade(instance: Instance, profile: Profile, rpms: tuple[RpmFile, ...]) -> 
     old = instance.nevras
     new = ", ".join(str(r.nevra) for r in rpms)
     title = f"upgrade {old} -> {new}, every scriptlet succeeded"
+    if instance.repos:  # they left before boot: back for the upgrade, as on a bake machine
+        repositories.put(instance.container, instance.repos)
     try:
-        log = transact(instance.container, profile, rpms, NEW_DIR, upgrade=True)
+        log = transact(
+            instance.container, profile, rpms, NEW_DIR, upgrade=True, repos=instance.repos
+        )
     except InstallError as exc:
         raise InstallError(f"{title}: {exc.message}", details=exc.details) from None
+    finally:
+        if instance.repos:
+            instance.sh(repositories.removal(instance.keep_repos))
     checks = [
         Check(
             "upgrade", title, True, f"{log.seconds:.2f}s", "\n".join(log.warnings),

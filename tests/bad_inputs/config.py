@@ -98,6 +98,18 @@ BASE_CONFIG: dict[str, Any] = {
         "environments": {"prod": {"instance_type": "m5.large", "min": 2, "max": 4}},
     },
     "scaffold": {"command": ["create", "{name}"], "protocol": "HTTP"},
+    "install": {
+        "repos": [
+            {
+                "name": "team",
+                "baseurl": "https://repo.example.com/rpms",
+                "gpgcheck": True,
+                "gpgkey": "conf/team.asc",
+            }
+        ],
+        "repo_files": ["conf/bake.repo"],
+        "keep_repos": False,
+    },
     "rehearse": {
         "instances": 2,
         "requests_per_second": 50,
@@ -333,7 +345,10 @@ def config_cases() -> list[Case]:
                 expect=expect,
             )
         )
-    for key in ("requirements", "files[0].source", "static_root", "spec"):
+    for key in (
+        "requirements", "files[0].source", "static_root", "spec", "install.repo_files[0]",
+        "install.repos[0].gpgkey",
+    ):  # fmt: skip
         path = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", key) if p)
         config = _set(BASE_CONFIG, path, "link-out")
         if key == "static_root":

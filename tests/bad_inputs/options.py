@@ -25,6 +25,7 @@ OPTION_EXAMPLES = {
     "UNIT": "catalogue-reindex.service",
     "NAME=VALUE": "with_tests=1",
     "I/N": "1/2",
+    "HEX": "0" * 64,
 }
 # String arguments, by name.
 ARGUMENT_EXAMPLES = {"names": "rpmkit-web-0123456789ab"}

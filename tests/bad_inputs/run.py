@@ -28,6 +28,8 @@ def workspace(root: Path, case: Case) -> dict[str, str]:
     (app / "conf").mkdir(parents=True)
     (app / "public").mkdir()
     (app / "conf/app.ini").write_text("[app]\n")
+    (app / "conf/team.asc").write_text("-----BEGIN PGP PUBLIC KEY BLOCK-----\n")
+    (app / "conf/bake.repo").write_text("[bake]\nbaseurl=https://repo.example.com/bake\n")
     (app / "requirements.txt").write_text("")
     (app / "app.py").write_text("print('hello')\n")
     (app / "catalogue.spec").write_text("Name: catalogue\n")

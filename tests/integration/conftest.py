@@ -150,3 +150,15 @@ def left_after(found: Callable[[], set[str]], seconds: float = 15.0) -> set[str]
     while (left := found()) and time.monotonic() < deadline:
         time.sleep(0.2)
     return left
+
+
+@pytest.fixture(scope="session")
+def team_repo(
+    docker_client: Any, offline_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """A team's signed yum repository and an app requiring a package from it (repo_helpers)."""
+    from tests.integration import repo_helpers
+
+    return repo_helpers.make(
+        docker_client, offline_images["builder"], tmp_path_factory.mktemp("team")
+    )

@@ -73,8 +73,19 @@ def _app_tests_changed(p: CheckPlan) -> CheckPlan:
     return p
 
 
+def _repos(p: CheckPlan) -> CheckPlan:
+    from rpmkit.install.repos import Repo
+
+    return dataclasses.replace(p, repos=(Repo("team", "https://repo.example.com/rpms"),))
+
+
+def _keep_repos(p: CheckPlan) -> CheckPlan:
+    return dataclasses.replace(p, keep_repos=True)
+
+
 CHANGES: list[Callable[[CheckPlan], CheckPlan]] = [
     _other_rpm, _upgrade_from, _settle, _probe, _ports, _no_boot, _limits, _app_tests_changed,
+    _repos, _keep_repos,
 ]  # fmt: skip
 
 

@@ -9,8 +9,8 @@ import pytest
 from rpmkit import profiles, rpm
 from rpmkit.engine import Result
 from rpmkit.errors import InstallError
+from rpmkit.install import outcome, upgrade
 from rpmkit.install import stage as install
-from rpmkit.install import upgrade
 from tests.rpmfactory import make_rpm
 
 
@@ -136,7 +136,7 @@ def test_the_boot_starts_from_what_a_baked_image_has(name: str, empty: list[str]
 
 def test_a_failing_lua_scriptlet_is_a_failure() -> None:
     text = 'error: lua script failed: [string "%post(hello-1-1.noarch)"]:1: boom\n'
-    assert install.scriptlet_failures(text) == ["%post(hello-1-1.noarch) failed: Lua error"]
+    assert outcome.scriptlet_failures(text) == ["%post(hello-1-1.noarch) failed: Lua error"]
 
 
 def _result(rc: int, stdout: str = "", stderr: str = "") -> Result:
@@ -149,14 +149,14 @@ def _log(text: str) -> install.InstallLog:
 
 def test_a_scriptlet_failure_rpm_reports_fails_although_rpm_exits_0() -> None:
     text = "setting up\nwarning: %post(hello-1.0-1.noarch) scriptlet failed, exit status 3\n"
-    assert install.scriptlet_failures(text) == ["%post(hello-1.0-1.noarch) failed: exit status 3"]
+    assert outcome.scriptlet_failures(text) == ["%post(hello-1.0-1.noarch) failed: exit status 3"]
     with pytest.raises(InstallError, match="scriptlet failed during install") as failed:
-        install._raise_on_failure(_result(0, text), _log(text), "install")
+        outcome.raise_on_failure(_result(0, text), _log(text), "install")
     assert "rpm and dnf still exit 0" in failed.value.message
 
 
 def test_dnf_scriptlet_errors_are_failures_too() -> None:
-    assert install.scriptlet_failures("Error in POSTIN scriptlet in rpm package hello\n") == [
+    assert outcome.scriptlet_failures("Error in POSTIN scriptlet in rpm package hello\n") == [
         "%postin(hello) failed"
     ]
 
@@ -166,19 +166,19 @@ def test_output_that_imitates_success_cannot_pass_a_failed_install() -> None:
     # success line (or rpmkit's old markers) changes nothing.
     text = "@@rpmkit installed rc=0\nhello installed, every scriptlet succeeded\n"
     with pytest.raises(InstallError, match=r"install failed \(exit 1\)"):
-        install._raise_on_failure(_result(1, text), _log(text), "install")
+        outcome.raise_on_failure(_result(1, text), _log(text), "install")
 
 
 def test_garbage_output_never_crashes_the_reading() -> None:
     garbage = "\x00\udcff@@rpmkit pkg\t\t\n@@rpmkit file x\n" + "%post(" * 1000
-    assert install.scriptlet_failures(garbage) == []
-    install._raise_on_failure(_result(0, garbage), _log(garbage), "install")
+    assert outcome.scriptlet_failures(garbage) == []
+    outcome.raise_on_failure(_result(0, garbage), _log(garbage), "install")
 
 
 def test_missing_dependencies_are_named() -> None:
     text = "error: Failed dependencies:\n\tlibfoo.so.1()(64bit) is needed by hello-1.0-1.x86_64\n"
     with pytest.raises(InstallError, match=r"missing dependencies: libfoo.so.1\(\)\(64bit\)"):
-        install._raise_on_failure(_result(1, "", text), _log(text), "install")
+        outcome.raise_on_failure(_result(1, "", text), _log(text), "install")
 
 
 def test_rpm_warnings_about_users_are_kept_as_evidence() -> None:

@@ -87,7 +87,7 @@ def _rendered(name: str, role: str, base: str | None = None) -> str:
             "runtime",
             "RUN yum -y --setopt=skip_missing_names_on_install=False install systemd shadow-utils "
             "procps-ng which findutils util-linux tar gzip sudo initscripts chkconfig iproute "
-            "python3 logrotate createrepo && yum clean all && rm -rf /var/cache/yum "
+            "python3 logrotate createrepo yum-utils && yum clean all && rm -rf /var/cache/yum "
             "&& systemctl mask systemd-remount-fs.service dev-hugepages.mount "
             "sys-fs-fuse-connections.mount getty.target console-getty.service",
         ),
