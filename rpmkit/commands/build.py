@@ -9,10 +9,10 @@ import click
 from rpmkit import config, engine
 from rpmkit.build import spec, stage
 from rpmkit.commands.common import (
+    BuildInputs,
     State,
     base_image_option,
     build_options,
-    overrides,
     pass_state,
     select_profile,
 )
@@ -27,12 +27,7 @@ def build(
     state: State,
     app_dir: Path,
     profile_name: str | None,
-    version: str | None,
-    release: str | None,
-    dist: Path | None,
-    wheelhouse: Path | None,
-    index_url: str | None,
-    defines: dict[str, str],
+    inputs: BuildInputs,
     base_image: str | None,
     keep: bool,
 ) -> None:
@@ -52,18 +47,17 @@ def build(
       rpmkit build . --wheelhouse ./wheels      # air-gapped: wheels you provide
       rpmkit build . --define 'with_tests 1'    # a macro a hand-written spec reads
     """
-    changes = overrides(version, release)
-    loaded = config.load(app_dir, changes)
+    loaded = config.load(app_dir, inputs.overrides())
     rendered = spec.render(loaded)
     client = engine.connect()
     profile = select_profile(client, profile_name, loaded.app.profile, state.reporter, base_image)
     options = stage.BuildOptions(
-        dist=dist,
-        wheelhouse=wheelhouse,
-        index_url=index_url,
+        dist=inputs.dist,
+        wheelhouse=inputs.wheelhouse,
+        index_url=inputs.index_url,
         keep=keep,
         base_image=base_image,
-        defines=defines,
+        defines=inputs.defines,
     )
     rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
     for path in (*rpm.paths, rpm.srpm, rpm.log):

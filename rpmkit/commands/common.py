@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,10 @@ def with_repos(plan: CheckPlan, repo_files: tuple[Path, ...], network: str | Non
 
 
 def build_options(func: Any) -> Any:
-    """APP, --profile and the options that decide what is built and from which wheels."""
+    """APP, --profile and the options that decide what is built and from which wheels.
+
+    The command gets `app_dir`, `profile_name` and `inputs` (a BuildInputs).
+    """
     options: list[Callable[[Any], Any]] = [
         click.argument("app_dir", metavar="APP", type=click.Path(file_okay=False, path_type=Path)),
         profile_option,
@@ -172,9 +176,35 @@ def build_options(func: Any) -> Any:
             help="Define an rpm macro for rpmbuild (as the config's `defines`). Repeatable.",
         ),
     ]
+
+    @functools.wraps(func)
+    def collected(*args: Any, **kwargs: Any) -> Any:
+        kwargs["inputs"] = BuildInputs(**{name: kwargs.pop(name) for name in BUILD_INPUTS})
+        return func(*args, **kwargs)
+
+    made: Any = collected
     for option in reversed(options):
-        func = option(func)
-    return func
+        made = option(made)
+    return made
+
+
+BUILD_INPUTS = ("version", "release", "dist", "wheelhouse", "index_url", "defines")
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What `build_options` collected, handed to the command as `inputs`."""
+
+    version: str | None
+    release: str | None
+    dist: Path | None
+    wheelhouse: Path | None
+    index_url: str | None
+    defines: dict[str, str]
+
+    def overrides(self) -> dict[str, str]:
+        """--version and --release as config overrides (see `overrides`)."""
+        return overrides(self.version, self.release)
 
 
 def select_profile(

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from rpmkit.commands.common import (
+    BuildInputs,
     State,
     base_image_option,
     build_options,
     cache_option,
     echo_table,
     not_at_boot_option,
-    overrides,
     pass_state,
     repo_options,
     select_profile,
@@ -61,12 +61,7 @@ def run(
     state: State,
     app_dir: Path | None,
     profile_name: str | None,
-    version: str | None,
-    release: str | None,
-    dist: Path | None,
-    wheelhouse: Path | None,
-    index_url: str | None,
-    defines: dict[str, str],
+    inputs: BuildInputs,
     base_image: str | None,
     no_health: bool,
     json_path: Path | None,
@@ -107,9 +102,12 @@ def run(
     if all_apps:
         if base_image:
             raise ConfigError("--base-image is for one app's run: not with --all")
-        if version or release or keep:
+        if inputs.version is not None or inputs.release is not None or keep:
             raise ConfigError("--version, --release and --keep name one app: not with --all")
-        passed = {"--dist": dist, "--wheelhouse": wheelhouse, "--index-url": index_url}
+        passed = {
+            "--dist": inputs.dist, "--wheelhouse": inputs.wheelhouse,
+            "--index-url": inputs.index_url,
+        }  # fmt: skip
         extra = [x for k, v in passed.items() if v is not None for x in (k, str(v))]
         extra += ["--no-health"] if no_health else []
         extra += ["--settle", str(settle)] if settle is not None else []
@@ -117,7 +115,9 @@ def run(
         extra += ["--no-cache"] if no_cache else []
         extra += [x for path in repo_files for x in ("--repo-file", str(path.resolve()))]
         extra += ["--network", network] if network else []
-        extra += [x for name, value in defines.items() for x in ("--define", f"{name}={value}")]
+        extra += [
+            x for name, value in inputs.defines.items() for x in ("--define", f"{name}={value}")
+        ]
         reports = Reports("run --all", json_path, junit_xml)
         run_many(state, app_dir or Path("."), profile_name, extra, jobs, reports, shard)
         return
@@ -134,8 +134,7 @@ def run(
     reports = Reports("run", json_path, junit_xml)
     progress = Progress(app_dir.resolve().name)
     with reports.on_failure(progress):
-        changes = overrides(version, release)
-        loaded = config.load(app_dir, changes)
+        loaded = config.load(app_dir, inputs.overrides())
         app = loaded.app
         progress.name = app.name
         progress.subject = f"{app.name}-{app.version}-{app.release}"
@@ -145,8 +144,8 @@ def run(
         profile = select_profile(client, profile_name, app.profile, state.reporter, base_image)
         progress.profile = profile.name
         options = stage.BuildOptions(
-            dist=dist, wheelhouse=wheelhouse, index_url=index_url, base_image=base_image,
-            defines=defines, reuse=not no_cache,
+            dist=inputs.dist, wheelhouse=inputs.wheelhouse, index_url=inputs.index_url,
+            base_image=base_image, defines=inputs.defines, reuse=not no_cache,
         )  # fmt: skip
         progress.enter("build")
         rpm = stage.build(client, loaded, rendered, profile, state.reporter, options)
