@@ -342,7 +342,9 @@ def install(
         for i, rpm in enumerate(rpms):
             options["volumes"][str(rpm.file)] = {"bind": f"{RPM_DIR}/{i:02d}.rpm", "mode": "ro"}
     start = time.monotonic()
-    spare = spares.take(publish, options, rpms) if spares and folder else None
+    # Never for an instance on its own network: the spare left after it would be made on
+    # that network too, and hold it (a test's, a repository's) once the check is over.
+    spare = spares.take(publish, options, rpms) if spares and folder and not network else None
     if spare is None:
         container = engine.create(
             image, name=run.container_name(), run=run, ports=publish, **options

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docker.errors import APIError
 
 from rpmkit import labels
 from rpmkit.install import repos
@@ -66,7 +67,13 @@ def served(
         yield network.name, f"http://{name}:8080/"
     finally:
         server.remove(force=True)
-        network.remove()
+        # The check's own teardown may still be detaching its instance from the network.
+        for _ in range(75):
+            try:
+                network.remove()
+                break
+            except APIError:
+                time.sleep(0.2)
 
 
 def _check(engine: Any, runtime: str, rpms: tuple[Path, ...], found: tuple[Any, ...]) -> Any:
