@@ -5,10 +5,12 @@
 #
 # systemd 219 predates most of the conditions that let newer versions skip
 # hardware and console units in a container; these would fail at every boot
-# and leave the system "degraded", so they are masked.
+# and leave the system "degraded", so they are masked. It boots to
+# multi-user.target, as the AMI does (systemd's own default is graphical.target).
 FROM {{ base }}
 {{ repos }}
 RUN {{ install }} {{ packages }} \
  && {{ clean }} \
  && systemctl mask systemd-remount-fs.service dev-hugepages.mount \
-        sys-fs-fuse-connections.mount getty.target console-getty.service
+        sys-fs-fuse-connections.mount getty.target console-getty.service \
+ && systemctl set-default multi-user.target

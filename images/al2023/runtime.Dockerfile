@@ -4,5 +4,7 @@
 # the team's mirror of Amazon Linux's repositories, when RPMKIT_AL2023_REPO_FILE names one.
 FROM {{ base }}
 {{ repos }}
+# It boots to multi-user.target, as the AMI does (systemd's own default is graphical.target).
 RUN {{ install }} {{ packages }} \
- && {{ clean }}
+ && {{ clean }} \
+ && systemctl set-default multi-user.target

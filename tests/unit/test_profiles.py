@@ -73,7 +73,8 @@ def _rendered(name: str, role: str, base: str | None = None) -> str:
             "runtime",
             "RUN dnf -y --setopt=install_weak_deps=False install systemd shadow-utils procps-ng "
             "which findutils util-linux tar gzip sudo initscripts chkconfig iproute createrepo_c "
-            "logrotate && dnf clean all && rm -rf /var/cache/dnf",
+            "logrotate && dnf clean all && rm -rf /var/cache/dnf "
+            "&& systemctl set-default multi-user.target",
         ),
         (
             "al2023",
@@ -89,7 +90,8 @@ def _rendered(name: str, role: str, base: str | None = None) -> str:
             "procps-ng which findutils util-linux tar gzip sudo initscripts chkconfig iproute "
             "python3 logrotate createrepo yum-utils && yum clean all && rm -rf /var/cache/yum "
             "&& systemctl mask systemd-remount-fs.service dev-hugepages.mount "
-            "sys-fs-fuse-connections.mount getty.target console-getty.service",
+            "sys-fs-fuse-connections.mount getty.target console-getty.service "
+            "&& systemctl set-default multi-user.target",
         ),
         (
             "al2",
