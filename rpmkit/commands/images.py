@@ -87,8 +87,9 @@ def import_(
       rpmkit images import --profile al2023 al2023-container-2023.6-x86_64.tar.xz --sha256 HEX
       rpmkit images import --profile al2 amzn2-container-raw-2.0-x86_64.tar.xz
     """
-    from rpmkit import base_import, profiles
+    from rpmkit import profiles
     from rpmkit.errors import ConfigError
+    from rpmkit.images import base_import
 
     if profile_name is None:
         raise ConfigError(
@@ -157,7 +158,7 @@ def save(state: State, folder: Path, profile_name: str | None) -> None:
     Example:
       rpmkit images save ~/.cache/rpmkit/images --profile offline
     """
-    from rpmkit import image_archive
+    from rpmkit.images import archive as image_archive
 
     client = engine.connect()
     profile = select_profile(client, profile_name, None, state.reporter)
@@ -184,7 +185,7 @@ def load(state: State, folder: Path) -> None:
     Example:
       rpmkit images load ~/.cache/rpmkit/images
     """
-    from rpmkit import image_archive
+    from rpmkit.images import archive as image_archive
 
     client = engine.connect()
     with state.reporter.step(f"loading the image archives in {folder}"):

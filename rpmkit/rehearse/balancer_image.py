@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rpmkit import labels, rootfs, toml
+from rpmkit import labels, toml
 from rpmkit.errors import BuildError
+from rpmkit.images import rootfs
+from rpmkit.images.rootfs import ROOTFS_RECIPE
 from rpmkit.progress import Reporter
 from rpmkit.resources import images_dir
-from rpmkit.rootfs import ROOTFS_RECIPE
 from rpmkit.scratch import scratch
 from rpmkit.values import tail
 

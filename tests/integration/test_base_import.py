@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from rpmkit import base_import, labels
+from rpmkit import labels
+from rpmkit.images import base_import
 from tests.integration.conftest import rpmkit_cli
 
 pytestmark = pytest.mark.docker

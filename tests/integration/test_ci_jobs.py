@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rpmkit import image_archive
+from rpmkit.images import archive as image_archive
 from tests.ci_examples import FANOUT, JOBS, rpmkit_commands
 from tests.junit_xml import cases, problems
 from tests.reports import read_junit, read_report

@@ -117,7 +117,8 @@ def test_images_build_without_the_amazon_linux_base_exits_2_with_a_hint(engine: 
 def test_images_save_and_load_round_trip_a_content_addressed_tag(
     docker_client: Any, tmp_path: Path
 ) -> None:
-    from rpmkit import engine, image_archive, labels
+    from rpmkit import engine, labels
+    from rpmkit.images import archive as image_archive
 
     rootfs = tmp_path / "rootfs.tar"
     with tarfile.open(rootfs, "w") as tar:

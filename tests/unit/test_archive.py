@@ -7,8 +7,8 @@ from typing import BinaryIO
 
 import pytest
 
-from rpmkit import image_archive
 from rpmkit.errors import ConfigError, DockerUnavailable
+from rpmkit.images import archive as image_archive
 
 
 class Engine:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from rpmkit import labels
 from rpmkit.errors import BuildError, ConfigError, ImageMissing
+from rpmkit.images.rootfs import ROOTFS_RECIPE, content_digest, import_rootfs, mmdebstrap_command
 from rpmkit.profiles import ROLES, Profile
 from rpmkit.progress import Reporter
-from rpmkit.rootfs import ROOTFS_RECIPE, content_digest, import_rootfs, mmdebstrap_command
 from rpmkit.scratch import scratch
 from rpmkit.values import tail
 

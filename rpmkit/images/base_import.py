@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from rpmkit import labels
 from rpmkit.errors import ConfigError
+from rpmkit.images.rootfs import import_rootfs
 from rpmkit.profiles import Profile
 from rpmkit.progress import Reporter
-from rpmkit.rootfs import import_rootfs
 
 if TYPE_CHECKING:
     from rpmkit.engine import Engine
