@@ -12,7 +12,8 @@ from typing import Any
 import jinja2
 
 from rpmkit.build import arch as payload_arch
-from rpmkit.config import AppConfig, LoadedConfig, Nginx
+from rpmkit.build.package_config import Nginx
+from rpmkit.config import AppConfig, LoadedConfig
 from rpmkit.errors import ConfigError
 from rpmkit.resources import specs_dir
 

@@ -22,6 +22,7 @@ from mkdocs.exceptions import PluginError
 from pydantic import AfterValidator, Field
 
 from rpmkit import config, fields, toml
+from rpmkit.build import package_config
 from rpmkit.check import config as check_config
 from rpmkit.cli import COMMANDS
 
@@ -114,8 +115,8 @@ def test_type_names(hint: object, expected: str) -> None:
 def test_defaults_are_written_as_toml() -> None:
     info = check_config.HealthCheck.model_fields
     assert ref._default(info["path"]) == '`"/health_check"`'
-    assert ref._default(config.Service.model_fields["enabled"]) == "`true`"
-    assert ref._default(config.Service.model_fields["command"]) == "required"
+    assert ref._default(package_config.Service.model_fields["enabled"]) == "`true`"
+    assert ref._default(package_config.Service.model_fields["command"]) == "required"
     assert ref._default(config.AppConfig.model_fields["requires"]) == "`[]`"
 
 
