@@ -221,6 +221,7 @@ def test_a_profile_mirror_replaces_the_base_s_repositories_in_its_dockerfiles(
     import base64
 
     from rpmkit import images
+    from rpmkit.images.mirror import MIRROR_FILE
 
     al2023 = profiles.get("al2023")
     plain = images.render_dockerfile(al2023, "runtime", "amazonlinux:2023")
@@ -230,7 +231,7 @@ def test_a_profile_mirror_replaces_the_base_s_repositories_in_its_dockerfiles(
     monkeypatch.setenv("RPMKIT_AL2023_REPO_FILE", str(mirror))
     text = images.render_dockerfile(al2023, "runtime", "amazonlinux:2023")
     step, install = text.split("\nRUN ", 2)[1:]
-    assert step.index("mv") < step.index(images.MIRROR_FILE)  # the base's own set aside first
+    assert step.index("mv") < step.index(MIRROR_FILE)  # the base's own set aside first
     encoded = step.split("echo ", 1)[1].split()[0]
     written = base64.b64decode(encoded).decode()
     assert "[al-mirror]\n" in written
