@@ -185,11 +185,18 @@ def _remove(engine: Engine, run_id: str, spares: Spares | None) -> None:
 
 
 def _teardown(messages: list[dict[str, Any]]) -> None:
-    """The watcher's work once the check's process has ended: remove the run's objects and
-    the spares it took or found stale; after a finished check, leave a new spare."""
+    """The watcher's work once the check's process has ended: after a finished check, a new
+    spare first (the next check may come at once); then remove the run's objects, the spares
+    it took or found stale, and what killed runs left."""
     from rpmkit.engine import connect
 
     engine = connect()
+    made = None
+    if any(m.get("done") for m in messages):
+        for message in messages:
+            if "leave" in message:
+                with contextlib.suppress(DockerUnavailable, OSError):
+                    made = spare.leave_from(engine, message["leave"])
     for message in messages:
         with contextlib.suppress(DockerUnavailable):
             if "run" in message:
@@ -198,14 +205,11 @@ def _teardown(messages: list[dict[str, Any]]) -> None:
                 spare.remove(engine, str(message["spare"]))
             elif message.get("reap"):
                 engine.reap()
-    if not any(m.get("done") for m in messages):
-        return
-    for message in messages:
-        if "leave" in message:
+    if made is not None:
+        with contextlib.suppress(DockerUnavailable):
             spare.reap(engine)
-            name = spare.leave_from(engine, message["leave"])
-            if name is not None and spare.wait_unclaimed(name, spare.idle_seconds()):
-                spare.remove(engine, name)
+        if spare.wait_unclaimed(made, spare.idle_seconds()):
+            spare.remove(engine, made)
 
 
 def _baseline(
