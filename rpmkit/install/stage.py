@@ -374,7 +374,7 @@ def install(
             image_id=container.image_id,
             rpms=rpms,
             log=log,
-            ports=engine.reach.ports(container, publish, None, run) if publish else {},
+            ports=engine.reach.ports(container, publish, network or None, run) if publish else {},
             address=engine.reach.address,
             booted=boot,
             repos=repos,
