@@ -72,12 +72,17 @@ def main() -> int:
     local = engine.connect()
     offline = profiles.get("offline")
     runtime = images.ensure(local, offline, Reporter(verbosity=-1), builder=True).runtime.tag
-    dist = Path(tempfile.mkdtemp(prefix="rpmkit-bench-engines-"))
+    with tempfile.TemporaryDirectory(prefix="rpmkit-bench-engines-") as tmp:
+        return measure(args.n, skip, runtime, Path(tmp))
+
+
+def measure(runs: int, skip: set[str], runtime: str, dist: Path) -> int:
+    """Build the RPM into `dist`, time the checks, print the table."""
     built = rpmkit({}, "build", str(APP), "--profile", "offline", "--dist", str(dist))
     if built.returncode != 0:
         sys.exit(f"build failed:\n{built.stdout}{built.stderr}")
     rpm = next(dist.glob("hello-world-*.x86_64.rpm"))
-    rows = [timed("local Docker (unix socket)", {}, rpm, args.n)]
+    rows = [timed("local Docker (unix socket)", {}, rpm, runs)]
     remote = podman = sshd = None
     try:
         if not {"tls", "prober", "ssh"} <= skip:
@@ -85,18 +90,18 @@ def main() -> int:
             remote.start()
             remote.load(runtime)
             if "tls" not in skip:
-                rows.append(timed("remote Docker, TCP+TLS", remote.env(), rpm, args.n))
+                rows.append(timed("remote Docker, TCP+TLS", remote.env(), rpm, runs))
             if "prober" not in skip:
                 env = {**remote.env(), "RPMKIT_REACH": "prober"}
-                rows.append(timed("remote Docker, TCP+TLS, prober", env, rpm, args.n))
+                rows.append(timed("remote Docker, TCP+TLS, prober", env, rpm, runs))
             if "ssh" not in skip:
                 sshd = other_engines.sshd(SCRATCH / f"sshd-{os.getpid()}", remote.env())
-                rows.append(timed("remote Docker, ssh://", sshd.env(), rpm, args.n))
+                rows.append(timed("remote Docker, ssh://", sshd.env(), rpm, runs))
         if "podman" not in skip:
             podman = other_engines.podman(SCRATCH / f"podman-{os.getpid()}")
             podman.start()
             podman.load(runtime)
-            rows.append(timed("Podman 4.3 (Docker-compatible socket)", podman.env(), rpm, args.n))
+            rows.append(timed("Podman 4.3 (Docker-compatible socket)", podman.env(), rpm, runs))
     finally:
         if sshd is not None:
             other_engines.remove_sshd(sshd)
@@ -107,7 +112,7 @@ def main() -> int:
         if SCRATCH.is_dir() and not any(SCRATCH.iterdir()):
             SCRATCH.rmdir()
     base = rows[0][1]
-    print(f"rpmkit check of {rpm.name}, median of {args.n} (wall time of the process):")
+    print(f"rpmkit check of {rpm.name}, median of {runs} (wall time of the process):")
     print(f"  {'engine':40} {'wall':>7} {'vs local':>9} " + " ".join(f"{s:>8}" for s in STAGES))
     for name, wall, stages in rows:
         cells = " ".join(f"{stages[s]:7.2f}s" for s in STAGES)

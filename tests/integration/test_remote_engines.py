@@ -13,14 +13,14 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration import other_engines, second_engine
-from tests.integration.conftest import left_after
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -42,6 +42,14 @@ def rpmkit(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProces
 
 def output(proc: subprocess.CompletedProcess[str]) -> str:
     return f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+
+
+def assert_emptied(cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    """No container left on the engine, once the run's detached teardown has had its time."""
+    deadline = time.monotonic() + 60
+    while (left := cli("ps", "-aq").stdout.split()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert left == []
 
 
 class Watcher:
@@ -177,7 +185,7 @@ def test_rehearse_on_a_remote_tls_engine(
     assert "PASS: hello-world-1.0.0-1.x86_64 -> hello-world-1.0.0-1.x86_64 rehearsed" in proc.stdout
     assert any(name.endswith("-balancer") for name in binds), sorted(binds)
     assert client_binds(binds) == {}
-    assert left_after(lambda: set(remote.docker("ps", "-aq").stdout.split())) == set()
+    assert_emptied(remote.docker)
 
 
 def test_check_through_a_prober_when_published_ports_do_not_answer(
@@ -192,7 +200,7 @@ def test_check_through_a_prober_when_published_ports_do_not_answer(
     assert proc.returncode == 0, output(proc)
     # Through a local forwarder into the engine's network, not the published port.
     assert "health check  (http://127.0.0.1:" in proc.stdout
-    assert left_after(lambda: set(remote.docker("ps", "-aq").stdout.split())) == set()
+    assert_emptied(remote.docker)
 
 
 def test_doctor_says_what_the_remote_engine_is_and_how_it_is_reached(
@@ -233,14 +241,13 @@ def test_check_over_ssh(
     made = other_engines.sshd(SCRATCH / f"sshd-{os.getpid()}", remote.env())
     try:
         proc = rpmkit(made.env(), "check", rpm, "--profile", "offline", "--no-cache")
-        # The teardown after the verdict reaches the engine over ssh too: sshd stays up for it.
-        left = left_after(lambda: set(remote.docker("ps", "-aq").stdout.split()))
+        assert proc.returncode == 0, output(proc)
+        # The run's detached teardown reaches the engine through ssh too: before sshd goes.
+        assert_emptied(remote.docker)
     finally:
         other_engines.remove_sshd(made)
-    assert proc.returncode == 0, output(proc)
     assert "PASS: hello-world-1.0.0-1.x86_64 on offline" in proc.stdout
     assert "health check  (http://127.0.0.1:" in proc.stdout  # the ssh host's address
-    assert left == set()
 
 
 @pytest.fixture(scope="module")
@@ -280,4 +287,4 @@ def test_podman_check_and_rehearse(
                   "--from", rpm, "--to", rpm, *SHORT)  # fmt: skip
     assert proc.returncode == 0, output(proc)
     assert "PASS: hello-world-1.0.0-1.x86_64 -> hello-world-1.0.0-1.x86_64 rehearsed" in proc.stdout
-    assert left_after(lambda: set(podman.podman("ps", "-aq").stdout.split())) == set()
+    assert_emptied(podman.podman)
