@@ -46,6 +46,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", 8000), Handler).serve_forever()
 """
 
+# A python-worker app whose one service is a SysV init script that only sleeps.
+SYSV_WORKER = """\
+name = "rk-al-worker"
+version = "1.0"
+summary = "A SysV worker that only sleeps"
+license = "MIT"
+template = "python-worker"
+init = "sysv"
+
+[[services]]
+command = "python3 -c 'import time; time.sleep(86400)'"
+"""
+
 
 def write(root: Path, files: dict[str, str]) -> Path:
     """Write `files` (relative path -> text) under `root`; returns root."""

@@ -17,22 +17,12 @@ from typing import Any
 import pytest
 
 from rpmkit import images, labels, profiles
+from tests.integration.apps import SYSV_WORKER
 from tests.integration.conftest import rpmkit_cli
 
 pytestmark = [pytest.mark.docker, pytest.mark.amazonlinux, pytest.mark.slow]
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
-WORKER = """\
-name = "rk-al-worker"
-version = "1.0"
-summary = "A SysV worker that only sleeps"
-license = "MIT"
-template = "python-worker"
-init = "sysv"
-
-[[services]]
-command = "python3 -c 'import time; time.sleep(86400)'"
-"""
 
 
 def _needs(engine: Any, image: str) -> None:
@@ -64,7 +54,7 @@ def _sysv_hello(tmp_path: Path) -> Path:
 def _worker(tmp_path: Path) -> Path:
     app = tmp_path / "rk-al-worker"
     app.mkdir()
-    (app / "rpmkit.toml").write_text(WORKER)
+    (app / "rpmkit.toml").write_text(SYSV_WORKER)
     return app
 
 

@@ -21,22 +21,11 @@ import pytest
 
 from rpmkit import labels
 from tests.integration import repo_helpers, stand_in_al
-from tests.integration.apps import rpmkit
+from tests.integration.apps import SYSV_WORKER, rpmkit
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello-world"
-WORKER = """\
-name = "rk-al-worker"
-version = "1.0"
-summary = "A SysV worker that only sleeps"
-license = "MIT"
-template = "python-worker"
-init = "sysv"
-
-[[services]]
-command = "python3 -c 'import time; time.sleep(86400)'"
-"""
 BUILT = re.compile(r"^(builder|runtime)\s+(\S+)\s+(built|up to date)$", re.M)
 
 
@@ -151,7 +140,7 @@ def test_a_sysv_worker_passes_on_the_al2_stand_in(stand_ins: Any, tmp_path: Path
     made, _ = stand_ins
     app = tmp_path / "rk-al-worker"
     app.mkdir()
-    (app / "rpmkit.toml").write_text(WORKER)
+    (app / "rpmkit.toml").write_text(SYSV_WORKER)
     build = rpmkit("build", app, "--profile", "offline")
     assert build.returncode == 0, _output(build)
     proc = rpmkit("check", app, "--profile", "al2", "--base-image", made.al2, "--no-health")
