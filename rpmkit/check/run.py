@@ -66,8 +66,10 @@ def check(
     instance: Instance | None = None
     bare = _baseline(engine, profile, runtime, run)
     try:
-        # Published unbooted too (nothing listens): one kind of instance, one spare for both.
-        publish = (plan.expect.probe.port,) if plan.expect.probe else ()
+        # With spares, published unbooted too (nothing listens): one kind of instance, one
+        # spare for both tiers. Without, the static tier saves the engine's port set-up.
+        probe = plan.expect.probe
+        publish = (probe.port,) if probe and (plan.boot or spares is not None) else ()
         first = plan.upgrade_from or plan.rpms
         names = ", ".join(r.path.name for r in first)
         with reporter.step(f"installing {names} into a fresh {profile.name} runtime"):
