@@ -37,8 +37,14 @@ def folder(kind: str) -> Path:
 
 
 def mark(path: Path) -> None:
-    """Name this process as the owner of the folder `path`, so `reap` can judge it later."""
-    (path / OWNER_FILE).write_text(labels.owner() + "\n", encoding="ascii")
+    """Name this process as the owner of the folder `path`, so `reap` can judge it later.
+
+    Written to a temporary name and renamed: another run's `reap` sees no owner
+    file or a whole one, never a half-written one it could take for a dead owner.
+    """
+    part = path / f"{OWNER_FILE}.{os.getpid()}"
+    part.write_text(labels.owner() + "\n", encoding="ascii")
+    os.replace(part, path / OWNER_FILE)
 
 
 @contextlib.contextmanager
@@ -83,8 +89,8 @@ def reap(root: Path | None = None, pattern: str = f"{PREFIX}*") -> list[Path]:
             owner = (entry / OWNER_FILE).read_text(encoding="ascii", errors="replace").strip()
         except OSError:
             continue  # no owner file: not one of ours to judge
-        if labels.owner_alive({labels.OWNER: owner}):
-            continue
+        if owner.count(":") != 2 or labels.owner_alive({labels.OWNER: owner}):
+            continue  # not a whole owner line (not ours to judge), or its owner still runs
         remove(entry)
         if not entry.exists():
             removed.append(entry)

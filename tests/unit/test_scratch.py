@@ -95,3 +95,13 @@ def test_a_killed_builds_staging_folder_goes_at_the_next_build(tmp_path: Path) -
     # The owner file is the folder's, never a build output.
     assert [p.name for p in (dist / outputs.FAILED).iterdir()] == ["x-1-1.noarch.rpm"]
     assert not staging.path.exists()
+
+
+def test_a_half_written_owner_file_is_never_taken_for_a_dead_owner(scratch_root: Path) -> None:
+    # Another run's reaper may look between mkdtemp and the owner file's rename.
+    for text in ("", "host-only", "host:12"):
+        made = _folder(scratch_root, f"rpmkit-put-{len(text)}", text)
+        assert scratch.reap() == []
+        assert made.exists()
+    live = scratch.folder("put")
+    assert [p.name for p in live.iterdir()] == [scratch.OWNER_FILE]  # no temporary left
