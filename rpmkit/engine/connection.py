@@ -108,6 +108,12 @@ def connect(timeout: int = 120) -> Engine:
         raise DockerUnavailable(
             f"Docker engine not reachable at {host} ({reason(exc)})", hint=START_HINT
         ) from exc
+    except ValueError as exc:  # an address the SDK cannot parse: `tcp://[::1`
+        raise DockerUnavailable(
+            f"{host} is not an engine address ({exc})",
+            hint="fix DOCKER_HOST (tcp://HOST:PORT, unix:///PATH or an ssh:// address) or the "
+            "context's endpoint",
+        ) from None
     return Engine(client, host)
 
 

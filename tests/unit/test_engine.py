@@ -12,6 +12,12 @@ from rpmkit import engine
 from rpmkit.errors import DockerUnavailable
 
 
+def test_an_address_that_does_not_parse_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://[::1")
+    with pytest.raises(DockerUnavailable, match=r"tcp://\[::1 is not an engine address"):
+        engine.connect(timeout=5)
+
+
 def test_docker_host_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
     assert engine.docker_host() == "unix:///nonexistent.sock"
