@@ -215,10 +215,7 @@ def verify(item: Artifact, repo: Repository, auth: Auth, timeout: float = 300.0)
         import requests
 
         url = url_for(repo, item.name)
-        with requests.Session() as session:
-            if auth.pair:
-                user, password = (value.encode("utf-8") for value in auth.pair)
-                session.auth = requests.auth.HTTPBasicAuth(user, password)
+        with _session(auth) as session:
             try:
                 there = _remote_sha256(session, url, auth, (CONNECT_TIMEOUT, timeout))
             except requests.RequestException as exc:
@@ -316,11 +313,7 @@ def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) 
 
     url = url_for(repo, item.name)
     timeouts = (CONNECT_TIMEOUT, timeout)
-    with requests.Session() as session:
-        if auth.pair:
-            # UTF-8, not requests' Latin-1 default: any password can be sent (RFC 7617 2.1).
-            user, password = (value.encode("utf-8") for value in auth.pair)
-            session.auth = requests.auth.HTTPBasicAuth(user, password)
+    with _session(auth) as session:
         try:
             there = _remote_sha256(session, url, auth, timeouts)
             if there is not None:
@@ -344,6 +337,18 @@ def _publish_http(item: Artifact, repo: Repository, auth: Auth, timeout: float) 
             f"{item.sha256[:12]}... the gate passed"
         )
     return Published(url, uploaded=True)
+
+
+def _session(auth: Auth) -> requests.Session:
+    """A requests session sending the repository's credentials, if any."""
+    import requests
+
+    session = requests.Session()
+    if auth.pair:
+        # UTF-8, not requests' Latin-1 default: any password can be sent (RFC 7617 2.1).
+        user, password = (value.encode("utf-8") for value in auth.pair)
+        session.auth = requests.auth.HTTPBasicAuth(user, password)
+    return session
 
 
 def _scrub(text: str, auth: Auth) -> str:
