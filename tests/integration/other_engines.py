@@ -20,7 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.second_engine import _without_docker_env, free_port, require
+from tests.integration.second_engine import (
+    _without_docker_env,
+    docker_cli,
+    free_port,
+    require,
+)  # fmt: skip
 
 # Podman as root raises a container's open-file and process limits to the kernel's
 # maximum, which a machine without CAP_SYS_RESOURCE (a container, some VMs) refuses:
@@ -91,10 +96,7 @@ class Podman:
 
     def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The docker CLI against Podman's socket."""
-        return subprocess.run(
-            ["docker", *args], capture_output=True, text=True, timeout=300,
-            env={**_without_docker_env(), **self.env()},
-        )  # fmt: skip
+        return docker_cli(self.env(), *args, check=False)
 
     def load(self, *images: str) -> None:
         """Copy images from the main engine (`docker save | podman load`)."""

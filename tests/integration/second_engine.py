@@ -128,10 +128,7 @@ class SecondEngine:
 
     def docker(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """The docker CLI against this engine."""
-        return subprocess.run(
-            ["docker", *args], capture_output=True, text=True, check=check, timeout=300,
-            env={**_without_docker_env(), **self.env()},
-        )  # fmt: skip
+        return docker_cli(self.env(), *args, check=check)
 
     def load(self, *images: str) -> None:
         """Copy images from the main engine, in one stream (shared layers once)."""
@@ -143,6 +140,16 @@ class SecondEngine:
             timeout=300, env={**_without_docker_env(), **self.env()},
         )  # fmt: skip
         assert save.wait(timeout=60) == 0
+
+
+def docker_cli(
+    env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """The docker CLI against the engine `env` names (DOCKER_HOST ...), not the main one."""
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=check, timeout=300,
+        env={**_without_docker_env(), **env},
+    )  # fmt: skip
 
 
 def _without_docker_env() -> dict[str, str]:
