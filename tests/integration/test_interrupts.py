@@ -32,8 +32,10 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
-def _start(*args: str | Path, tmpdir: Path | None = None) -> subprocess.Popen[str]:
-    extra = {"TMPDIR": str(tmpdir)} if tmpdir else {}
+def _start(
+    *args: str | Path, tmpdir: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    extra = {**({"TMPDIR": str(tmpdir)} if tmpdir else {}), **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "rpmkit", *map(str, args)],
         stdout=subprocess.PIPE,
@@ -303,11 +305,9 @@ def test_stopped_during_the_wheel_download(
     dist, tmpdir, cache = tmp_path / "dist", tmp_path / "tmp", tmp_path / "cache"
     tmpdir.mkdir()
     index, connections = hanging_index
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rpmkit", "build", str(app), "--profile", "offline",
-         "--dist", str(dist), "--index-url", index],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(tmpdir), "XDG_CACHE_HOME": str(cache)},
+    proc = _start(
+        "build", app, "--profile", "offline", "--dist", dist, "--index-url", index,
+        tmpdir=tmpdir, env={"XDG_CACHE_HOME": str(cache)},
     )  # fmt: skip
     _wait_for(lambda: bool(connections), proc, "pip asking the index")
     assert _pip_running(index)
