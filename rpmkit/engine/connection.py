@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,10 @@ def context() -> Context | None:
 
 def connect(timeout: int = 120) -> Engine:
     """An `Engine` for a reachable engine, or DockerUnavailable naming its address (exit 2)."""
-    import docker
+    host = docker_host()
+    docker = sdk(ssh=_ssh(host))
     from docker.errors import DockerException
 
-    host = docker_host()
     try:
         found = None if os.environ.get("DOCKER_HOST") else context()
         if found is not None:
@@ -115,6 +116,34 @@ def connect(timeout: int = 120) -> Engine:
             "context's endpoint",
         ) from None
     return Engine(client, host)
+
+
+def sdk(ssh: bool) -> Any:
+    """The `docker` module, with its ssh:// transport loaded only when an address needs it.
+
+    docker-py imports its ssh adapter, and with it paramiko and invoke (about
+    55 ms here, a quarter of a check's imports), whenever paramiko is installed,
+    even for a unix socket. The first import without `ssh` skips it (an
+    import of paramiko fails meanwhile, and works again after); an ssh://
+    address later in the same process loads it then.
+    """
+    if not ssh and "docker" not in sys.modules and "paramiko" not in sys.modules:
+        sys.modules["paramiko"] = None  # type: ignore[assignment]  # ImportError: skipped
+        try:
+            import docker
+        finally:
+            if sys.modules.get("paramiko", 0) is None:
+                del sys.modules["paramiko"]
+    import docker
+    import docker.api.client
+    import docker.transport
+
+    if ssh and not hasattr(docker.api.client, "SSHHTTPAdapter"):
+        from docker.transport.sshconn import SSHHTTPAdapter
+
+        docker.transport.SSHHTTPAdapter = SSHHTTPAdapter
+        docker.api.client.SSHHTTPAdapter = SSHHTTPAdapter
+    return docker
 
 
 def _ssh(host: str) -> bool:
