@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +28,7 @@ class Finding:
     ok: bool
     detail: str
     hint: str = ""
+    warning: bool = False  # works, but slower than it could: never fails the doctor
 
 
 def engine_finding(client: Engine) -> Finding:
@@ -131,3 +135,73 @@ def disk_finding(engine: Engine) -> Finding:
         f"{free_gb:.1f} GB free in {root}",
         "" if ok else f"free at least {MIN_FREE_GB:.0f} GB (`rpmkit images prune` helps)",
     )
+
+
+# ioctl(2) FS_IOC_GETFLAGS (linux/fs.h, _IOR('f', 1, long) on 64-bit) and the ext4 flag
+# that makes a folder the top of a tree for the Orlov allocator (chattr(1) `T`).
+FS_IOC_GETFLAGS = 0x80086601
+FS_TOPDIR_FL = 0x00020000
+STORAGE_HINT = (
+    "chattr +T {layers}: new layers' folders then spread over the block groups "
+    "(existing ones are unchanged; `chattr -T` undoes it)"
+)
+
+
+def storage_finding(engine: Engine) -> Finding:
+    """Whether instances' files are made where ext4 makes them slowly.
+
+    On overlay2 over ext4, every layer's folder (a container's writable layer
+    too) is made in the block group of the engine's `overlay2` folder, where
+    removed containers leave thousands of freed inodes. Without a journal,
+    ext4 skips inodes freed in the last `dirty_expire_centisecs` one by one
+    (`recently_deleted()` in fs/ext4/ialloc.c), so a package's files are made
+    3-4 times slower while checks run back to back (hello-world's 540 files:
+    0.35 s, against 0.09 s with the folder marked a top directory, `chattr +T`,
+    measured here). A warning, not a failure: checks are right either way.
+    """
+    info = engine.info()
+    root = str(info.get("DockerRootDir") or "/var/lib/docker")
+    driver = str(info.get("Driver") or "?")
+    backing = dict(info.get("DriverStatus") or []).get("Backing Filesystem", "?")
+    where = f"{driver} on {backing}"
+    if not engine.is_local:
+        return Finding("storage", True, f"{where}: on the engine's host, not measured")
+    if driver != "overlay2" or backing != "extfs":
+        return Finding("storage", True, where)
+    layers = os.path.join(root, "overlay2")
+    try:
+        journaled = _journaled(layers)
+        topdir = _flags(layers) & FS_TOPDIR_FL
+    except OSError as exc:
+        return Finding("storage", True, f"{where}: {layers} not readable here ({exc.strerror})")
+    if journaled:
+        return Finding("storage", True, f"{where}, with a journal")
+    if topdir:
+        return Finding("storage", True, f"{where} without a journal; {layers} is a top directory")
+    return Finding(
+        "storage",
+        True,
+        f"{where} without a journal: instances' files are made in one busy block group, "
+        "3-4 times slower while checks run back to back",
+        STORAGE_HINT.format(layers=layers),
+        warning=True,
+    )
+
+
+def _flags(path: str) -> int:
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        raw = fcntl.ioctl(fd, FS_IOC_GETFLAGS, struct.pack("l", 0))
+    finally:
+        os.close(fd)
+    return int(struct.unpack("l", raw)[0])
+
+
+def _journaled(path: str) -> bool:
+    """Whether the ext4 filesystem holding `path` has a journal: jbd2 lists each journal
+    it runs in /proc/fs/jbd2/<device>-<inode>; the device's name from /sys/dev/block."""
+    dev = os.stat(path).st_dev
+    device = os.path.basename(os.path.realpath(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"))
+    return bool(glob.glob(f"/proc/fs/jbd2/{glob.escape(device)}-*"))

@@ -56,6 +56,19 @@ if ! docker info >/dev/null 2>&1; then
     say "docker engine is up"
 fi
 
+# 2b. On ext4, the engine's layer folders as top directories (chattr +T): each
+# container's writable layer then gets its own block group instead of sharing the
+# one where removed containers leave freed inodes, which ext4 without a journal
+# skips one by one (a package install 3-4 times slower; `rpmkit doctor` explains).
+layers="$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)/overlay2"
+if [ -z "${DOCKER_HOST:-}" ] && [ -d "$layers" ] && command -v chattr >/dev/null 2>&1 \
+    && [ "$(docker info --format '{{.Driver}}' 2>/dev/null)" = overlay2 ] \
+    && ! lsattr -d "$layers" 2>/dev/null | cut -d' ' -f1 | grep -q T; then
+    if as_root chattr +T "$layers" 2>/dev/null; then
+        say "marked $layers a top directory (chattr +T: layers spread over block groups)"
+    fi
+fi
+
 # 3. The virtual environment, reinstalled only when pyproject.toml changed.
 stamp=.venv/.rpmkit-setup
 want=$(sha256sum pyproject.toml | cut -c1-64)

@@ -22,7 +22,8 @@ def doctor(state: State, profile_name: str | None) -> None:
     publishes on, or through a prober container on its network; decided
     with a test container),
     the docker CLI, the selected profile's images, whether its systemd boots
-    on this host's cgroup version, and free disk space. Exits 2 when the
+    on this host's cgroup version, free disk space, and whether the engine's
+    layers sit where ext4 makes files slowly (a warning, with the fix). Exits 2 when the
     engine is not reachable, 1 when the docker CLI is missing, the profile
     cannot boot here or disk space is short. Missing images are reported, not fatal: they are
     built on first use.
@@ -43,8 +44,9 @@ def doctor(state: State, profile_name: str | None) -> None:
         checks.boot_finding(profile, None if client.is_local else client.cgroup_version())
     )
     findings.append(checks.disk_finding(client))
+    findings.append(checks.storage_finding(client))
     for f in findings:
-        mark = "ok  " if f.ok else "FAIL"
+        mark = "warn" if f.warning else "ok  " if f.ok else "FAIL"
         hint = f" -> {f.hint}" if f.hint else ""
         click.echo(f"{mark}  {f.name}: {f.detail}{hint}")
     blocking = [f for f in findings if not f.ok and not f.name.endswith("image")]
