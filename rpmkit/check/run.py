@@ -102,8 +102,9 @@ def check(
         if instance is not None:
             label = "booting and checking" if plan.boot else "checking (no boot)"
             # What the package ships, read by its own tools: static files, checked while
-            # the instance boots rather than after (the verdict is the same, sooner).
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            # the instance boots rather than after (the verdict is the same, sooner). The
+            # queries share one shell in the instance: an exec each costs ~45 ms.
+            with ThreadPoolExecutor(max_workers=1) as pool, instance.container.session():
                 shipped = pool.submit(policies.check, instance)
                 with reporter.step(label):
                     verification = verify(instance, plan.expect, bare)

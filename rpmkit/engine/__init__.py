@@ -29,8 +29,9 @@ from rpmkit.engine.connection import (
     connect,
     docker_host,
 )
-from rpmkit.engine.container import Container, Result
+from rpmkit.engine.container import Container
 from rpmkit.engine.images import ImageInfo
+from rpmkit.engine.output import Result
 
 __all__ = [
     "DEFAULT_SOCKET",

@@ -3,77 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import tarfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rpmkit.engine.failures import ContainerGone, gone_is_fine, in_use, translated
+from rpmkit.engine.output import TIMED_OUT, Bounded, Result, WholeLines
+from rpmkit.engine.session import AGENT, Session, SessionGone
 from rpmkit.errors import DockerUnavailable
-
-# What one exec keeps of each stream: the head and the tail, the middle counted.
-# A `%post` printing 100 MB must not make rpmkit hold 100 MB.
-HEAD_BYTES = 64 * 1024
-TAIL_BYTES = 192 * 1024
-# A partial line held back so the streams merge line by line; a longer one goes on in pieces.
-LINE_BYTES = 16 * 1024
-# `timeout`'s exit status when it had to kill (coreutils: 124, or 128+9 with -s KILL).
-TIMED_OUT = frozenset({124, 137})
-
-
-class Bounded:
-    """Text kept as head and tail; what fell in between is counted, not kept."""
-
-    def __init__(self, head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> None:
-        self._head_max, self._tail_max = head, tail
-        self._head = bytearray()
-        self._tail = bytearray()
-        self.cut = 0  # bytes dropped from the middle
-
-    def add(self, data: bytes) -> None:
-        """Append bytes."""
-        room = self._head_max - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        if not data:
-            return
-        self._tail += data
-        excess = len(self._tail) - self._tail_max
-        if excess > 0:
-            del self._tail[:excess]
-            self.cut += excess
-
-    def text(self) -> str:
-        """The kept text; a line in the middle says how much was cut."""
-        head = self._head.decode(errors="replace")
-        tail = self._tail.decode(errors="replace")
-        if not self.cut:
-            return head + tail
-        return f"{head}\n[... {self.cut} bytes of output cut ...]\n{tail}"
-
-
-@dataclass(frozen=True)
-class Result:
-    """A finished command: its exit status as the engine reports it, and its output.
-
-    `stdout`/`stderr` are the two streams, `output` both as they came (for logs
-    and evidence). Each is bounded (see HEAD_BYTES, TAIL_BYTES).
-    """
-
-    rc: int
-    stdout: str
-    stderr: str
-    output: str
-    seconds: float
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Exit status 0."""
-        return self.rc == 0
 
 
 class Container:
@@ -83,6 +23,7 @@ class Container:
         self._c = handle
         self._api = api  # docker-py's low-level client
         self._host = host
+        self._session: Session | None = None  # while one is open: see session()
 
     @property
     def name(self) -> str:
@@ -155,7 +96,16 @@ class Container:
 
         `timeout` (seconds) runs it under coreutils' `timeout -s KILL`;
         `on_line` is called with each line of output as it comes (both streams).
+        Inside `with container.session():` a plain command goes through the
+        session's shell instead (see engine/session.py).
         """
+        if self._session is not None and not (user or environment or workdir or on_line):
+            try:
+                answered = self._session.run(argv, timeout)
+            except SessionGone:
+                answered = None  # run again on its own exec; later commands take one too
+            if answered is not None:
+                return answered
         argv = list(argv)
         if timeout is not None:
             argv = ["timeout", "-s", "KILL", f"{max(timeout, 0.1):.1f}", *argv]
@@ -169,7 +119,7 @@ class Container:
             lines = _LineSplitter(on_line)
             # The two streams merge line by line: a shell's xtrace writes one line in
             # several pieces, which must not be cut by the other stream's output.
-            whole = (_WholeLines(), _WholeLines())
+            whole = (WholeLines(), WholeLines())
             for chunks in api.exec_start(exec_id, stream=True, demux=True):
                 for chunk, stream, cutter in zip(chunks, (out, err), whole, strict=True):
                     if chunk:
@@ -187,6 +137,21 @@ class Container:
             rc, out.text(), err.text(), both.text(), time.monotonic() - start,
             timed_out=timeout is not None and rc in TIMED_OUT,
         )  # fmt: skip
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Within the block, plain commands share one shell instead of an exec each.
+
+        For queries only (a command the session's end interrupts is run again
+        on its own exec). The shell starts with the first command and ends
+        with the block; see engine/session.py.
+        """
+        self._session = session = Session(lambda: self.attached_exec(["sh", "-c", AGENT]))
+        try:
+            yield
+        finally:
+            self._session = None
+            session.close()
 
     def attached_exec(self, argv: Sequence[str]) -> Any:
         """Start `argv` inside with its input and output attached; the connection's socket.
@@ -301,25 +266,6 @@ class Container:
         return gone_is_fine(
             self._host, lambda: self._c.remove(force=True, v=True), f"container {self.name}"
         )
-
-
-class _WholeLines:
-    """One stream's bytes handed on in whole lines (a line longer than LINE_BYTES in pieces)."""
-
-    def __init__(self) -> None:
-        self._pending = b""
-
-    def feed(self, chunk: bytes) -> bytes:
-        data = self._pending + chunk
-        cut = data.rfind(b"\n") + 1
-        if len(data) - cut > LINE_BYTES:
-            cut = len(data)
-        self._pending = data[cut:]
-        return data[:cut]
-
-    def rest(self) -> bytes:
-        rest, self._pending = self._pending, b""
-        return rest
 
 
 class _LineSplitter:
