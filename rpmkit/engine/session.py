@@ -46,6 +46,7 @@ AGENT = (
     "done"
 )
 WAIT = 0.25  # seconds a command waits for a busy session before taking its own exec
+OPEN_WAIT = 10.0  # seconds a new session's shell has to answer its first no-op
 HEADER = struct.Struct(">BxxxL")  # the engine's stream frame: stream, 3 zero bytes, length
 
 
@@ -131,7 +132,7 @@ class Session:
                 sock = self._open()
                 sock.sendall(line)
                 return self._read(sock, start, timeout is not None)
-            except (OSError, SessionGone) as exc:
+            except (OSError, ValueError, SessionGone) as exc:
                 self._gone = True
                 raise SessionGone(str(exc)) from exc
         finally:
@@ -148,9 +149,23 @@ class Session:
                 self._sock = None
 
     def _open(self) -> socket.socket:
+        """The shell's connection; a new one answers a first no-op within OPEN_WAIT seconds.
+
+        A transport that does not carry the stream as this module reads it would
+        otherwise hang the first command: the watchdog closes it, SessionGone.
+        """
         if self._sock is None:
-            self._sock = self._start()
-            self._sock.sendall(self._mark + b"\n")
+            sock = self._sock = self._start()
+            watchdog = threading.Timer(OPEN_WAIT, lambda: _abort(sock))
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                sock.sendall(self._mark + b"\n" + quoted(["true"]).encode() + b"\n")
+                answer = self._read(sock, time.monotonic(), timed=False)
+            finally:
+                watchdog.cancel()
+            if answer.rc != 0:
+                raise SessionGone(f"the session's shell answered {answer.rc} to a no-op")
         return self._sock
 
     def _read(self, sock: socket.socket, start: float, timed: bool) -> Result:
@@ -177,7 +192,16 @@ class Session:
         return kind, payload
 
     def _fill(self, sock: socket.socket) -> None:
-        chunk = sock.recv(65536)
+        proc = getattr(sock, "proc", None)  # docker-py's SSHSocket: the `ssh` command's pipes,
+        # whose recv() waits for all the bytes asked for: read what has come instead.
+        chunk = proc.stdout.read1(65536) if proc is not None else sock.recv(65536)
         if not chunk:
             raise SessionGone("the session's shell ended")
         self._buffer += chunk
+
+
+def _abort(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
+import types
+from pathlib import Path
 
 import pytest
 
-from rpmkit.engine.session import _Stream, quoted
+from rpmkit.engine import session as session_module
+from rpmkit.engine.session import HEADER, Session, SessionGone, _Stream, quoted
 
 MARK = b"0123456789abcdef0123456789abcdef"
 
@@ -68,3 +73,49 @@ def test_text_like_a_marker_without_the_token_is_output() -> None:
     assert stream.done
     assert stream.status() == 1
     assert MARK[:-1].decode() + "X 0" in stream.data.text()
+
+
+def test_a_transport_that_never_answers_ends_the_session_not_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(session_module, "OPEN_WAIT", 0.3)
+    ours, theirs = socket.socketpair()
+    try:
+        session = Session(lambda: ours)
+        with pytest.raises(SessionGone):
+            session.run(["true"])
+        assert b"'true'\n" in theirs.recv(4096)  # it was sent the token and the no-op
+        with pytest.raises(SessionGone):  # and stays gone: the next command takes an exec
+            session.run(["true"])
+    finally:
+        theirs.close()
+
+
+def _frame(stream: int, data: bytes) -> bytes:
+    return HEADER.pack(stream, len(data)) + data
+
+
+def test_an_ssh_transport_is_read_as_it_comes(tmp_path: Path) -> None:
+    """docker-py's SSHSocket.recv(n) waits for n bytes: the session reads its pipe's read1()."""
+    read_end, write_end = os.pipe()
+    sent: list[bytes] = []
+
+    class SshLike:  # docker.transport.sshconn.SSHSocket's shape: the `ssh` command's pipes
+        proc = types.SimpleNamespace(stdout=os.fdopen(read_end, "rb"))
+
+        def sendall(self, data: bytes) -> None:
+            sent.append(data)
+            mark = b"".join(sent).split(b"\n", 1)[0]
+            answer = _frame(1, b"hi\n\n" + mark + b" 0\n") + _frame(2, b"\n" + mark + b"\n")
+            os.write(write_end, answer)
+
+        def recv(self, n: int) -> bytes:
+            raise AssertionError("recv() would wait for n bytes")
+
+    session = Session(lambda: SshLike())
+    try:
+        result = session.run(["echo", "hi"])
+        assert result is not None
+        assert (result.rc, result.stdout) == (0, "hi\n")
+    finally:
+        os.close(write_end)
