@@ -80,6 +80,7 @@ def check(
                     boot=plan.boot or bool(plan.upgrade_from), publish=publish,
                     limits=plan.limits, spares=spares, repos=plan.repos,
                     keep_repos=plan.keep_repos, network=plan.network,
+                    session=not plan.upgrade_from,
                 )  # fmt: skip
             except fits.Unfit as exc:  # would not install on the target: nothing installed
                 checks.append(exc.check.timed(start, time.monotonic()))

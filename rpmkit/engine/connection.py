@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rpmkit.engine.client import Engine
+from rpmkit.engine.client import Engine, kind_of
 from rpmkit.engine.failures import reason
 from rpmkit.errors import DockerUnavailable
 
@@ -103,7 +103,10 @@ def connect(timeout: int = 120) -> Engine:
             use_ssh_client=_ssh(str(params.get("base_url", ""))), **params,
         )  # fmt: skip
         _pin_ca(client.api)
-        client.api._version = client.api._retrieve_server_version()
+        record = client.api.version(api_version=False)  # what _retrieve_server_version reads
+        if not isinstance(record, dict) or "ApiVersion" not in record:
+            raise DockerException("its version record names no API version")
+        client.api._version = record["ApiVersion"]
         client.ping()
     except (DockerException, OSError) as exc:
         raise DockerUnavailable(
@@ -115,7 +118,9 @@ def connect(timeout: int = 120) -> Engine:
             hint="fix DOCKER_HOST (tcp://HOST:PORT, unix:///PATH or an ssh:// address) or the "
             "context's endpoint",
         ) from None
-    return Engine(client, host)
+    made = Engine(client, host)
+    made.__dict__["kind"] = kind_of(record)  # the cached property, from the record just read
+    return made
 
 
 def sdk(ssh: bool) -> Any:

@@ -138,20 +138,30 @@ class Container:
             timed_out=timeout is not None and rc in TIMED_OUT,
         )  # fmt: skip
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[None]:
-        """Within the block, plain commands share one shell instead of an exec each.
+    def open_session(self) -> None:
+        """From now on, plain commands share one shell instead of an exec each.
 
         For queries only (a command the session's end interrupts is run again
-        on its own exec). The shell starts with the first command and ends
-        with the block; see engine/session.py.
+        on its own exec). The shell starts with the next command; see
+        engine/session.py. Nothing when one is open already.
         """
-        self._session = session = Session(lambda: self.attached_exec(["sh", "-c", AGENT]))
+        if self._session is None:
+            self._session = Session(lambda: self.attached_exec(["sh", "-c", AGENT]))
+
+    def close_session(self) -> None:
+        """End the session's shell; commands take an exec each again."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """`open_session()` for the block (or the one already open), closed at its end."""
+        self.open_session()
         try:
             yield
         finally:
-            self._session = None
-            session.close()
+            self.close_session()
 
     def attached_exec(self, argv: Sequence[str]) -> Any:
         """Start `argv` inside with its input and output attached; the connection's socket.

@@ -187,7 +187,9 @@ def boot_script(profile: Profile, before: str = "") -> str:
     empty tmpfs mounts: every process the install left running (a daemon a
     `%post` started) is killed, the profile's sysctls are set again, and what a
     baked image boots with empty is emptied. `before` is shell text run first
-    (the install's repositories leaving).
+    (the install's repositories leaving). Run in a session's shell, it spares
+    that shell (its parent; through an exec of its own, the parent is outside
+    the container).
     """
     empty = " ".join(shlex.quote(p) for p in profile.boot.empty)
     sysctls = "".join(
@@ -197,7 +199,7 @@ def boot_script(profile: Profile, before: str = "") -> str:
     return f"""\
 {before}for p in /proc/[0-9]*; do
     pid=${{p#/proc/}}
-    [ "$pid" = 1 ] || [ "$pid" = $$ ] || kill -9 "$pid" 2>/dev/null
+    [ "$pid" = 1 ] || [ "$pid" = $$ ] || [ "$pid" = "$PPID" ] || kill -9 "$pid" 2>/dev/null
 done
 {sysctls}for d in {empty}; do
     [ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -path /run/lock \\
@@ -306,6 +308,7 @@ def install(
     repos: tuple[Repo, ...] = (),
     keep_repos: bool = False,
     network: str = "",
+    session: bool = False,
 ) -> Instance:
     """Start a fresh runtime container, install the RPMs, and leave it booting (or idle).
 
@@ -313,9 +316,11 @@ def install(
     of starting one (install/spare.py). `repos` are written into its
     /etc/yum.repos.d for the install and removed before boot unless
     `keep_repos`; `network` is an engine network it joins (where a repository
-    is reachable). On a failed install the container is
-    removed (kept when `run.keep`, in its post-install state) and InstallError
-    carries the log.
+    is reachable). With `session`, what follows the install (the hand-over to
+    init included) goes through one shell in the instance, left open for the
+    caller's queries (engine/session.py; the caller closes it). On a failed
+    install the container is removed (kept when `run.keep`, in its
+    post-install state) and InstallError carries the log.
     """
     cgroup = None if engine.is_local else engine.cgroup_version()
     limit = boot_limit(profile, cgroup)
@@ -360,6 +365,8 @@ def install(
             repositories.put(container, repos)
         log = transact(container, profile, rpms, RPM_DIR, repos=repos)
         log = dataclasses.replace(log, seconds=time.monotonic() - start)
+        if session:
+            container.open_session()
         if boot:
             leave = repositories.removal(keep_repos) if repos else ""
             went = container.exec(["sh", "-c", boot_script(profile, leave)])
@@ -381,6 +388,7 @@ def install(
             keep_repos=keep_repos,
         )
     except BaseException as exc:
+        container.close_session()
         if run.keep and isinstance(exc, InstallError):
             kept = f"(kept in its post-install state: {container.name})"
             exc.details = f"{exc.details or ''}\n{kept}"

@@ -483,3 +483,25 @@ def test_a_server_a_scriptlet_started_does_not_survive_into_the_boot(
     report = run_check(rpm_factory(POST_DAEMON), offline_images, engine, expect)
     assert not report.ok
     assert "health" in {c.stage for c in report.checks if not (c.ok or c.warning)}
+
+
+def test_a_booted_check_runs_two_execs_in_its_instance(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rpm -U` on an exec of its own (its exit status from the engine), then one shell for the
+    hand-over to systemd and every query after it (engine/session.py): not an exec each."""
+    rpm = rpm_factory(web_spec())
+    api = engine._client.api
+    create = api.exec_create
+    created: list[str] = []
+
+    def counted(container: str, *args: Any, **kwargs: Any) -> Any:
+        created.append(container)
+        return create(container, *args, **kwargs)
+
+    monkeypatch.setattr(api, "exec_create", counted)
+    report = run_check(rpm, offline_images, engine)
+    assert report.ok, report.checks
+    assert len(report.checks) >= 10
+    per_container = {c: created.count(c) for c in created}
+    assert max(per_container.values()) == 2, per_container
