@@ -197,10 +197,19 @@ class Container:
         return iter(stream)
 
     def memory(self) -> tuple[int, int]:
-        """(peak bytes used, limit in bytes) of the container's memory cgroup, from the engine.
+        """(peak bytes used, limit in bytes) of the container's memory cgroup.
 
-        cgroup v1 reports the peak (`max_usage`); v2 only the current use, given instead.
+        On a local engine, from the kernel's cgroup files (engine/cgroups.py: the
+        engine's stats took up to 0.4 s); otherwise from the engine's stats, where
+        cgroup v1 reports the peak (`max_usage`) and v2 only the current use.
         """
+        if self._host.startswith("unix://"):
+            from rpmkit.engine.cgroups import memory_of
+
+            pid = int(self.state().get("Pid") or 0)
+            found = memory_of(pid, self.id) if pid > 0 else None
+            if found is not None:
+                return found
         with self._doing("reading the memory use of"):
             stats = self._api.stats(self.id, stream=False, one_shot=True)
         memory = stats.get("memory_stats") or {}
