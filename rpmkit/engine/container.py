@@ -91,15 +91,17 @@ class Container:
         workdir: str | None = None,
         timeout: float | None = None,
         on_line: Callable[[str], None] | None = None,
+        own: bool = False,
     ) -> Result:
         """Run `argv` inside; the exit status comes from the engine.
 
         `timeout` (seconds) runs it under coreutils' `timeout -s KILL`;
         `on_line` is called with each line of output as it comes (both streams).
-        Inside `with container.session():` a plain command goes through the
-        session's shell instead (see engine/session.py).
+        While a session is open (`open_session`) a plain command goes through the
+        session's shell instead (see engine/session.py), unless `own`.
         """
-        if self._session is not None and not (user or environment or workdir or on_line):
+        shared = not (own or user or environment or workdir or on_line)
+        if self._session is not None and shared:
             try:
                 answered = self._session.run(argv, timeout)
             except SessionGone:
@@ -138,15 +140,18 @@ class Container:
             timed_out=timeout is not None and rc in TIMED_OUT,
         )  # fmt: skip
 
-    def open_session(self) -> None:
+    def open_session(self, warm: bool = False) -> None:
         """From now on, plain commands share one shell instead of an exec each.
 
         For queries only (a command the session's end interrupts is run again
-        on its own exec). The shell starts with the next command; see
+        on its own exec). The shell starts with the next command, or at once
+        in the background when `warm` (while an `own` exec runs, say); see
         engine/session.py. Nothing when one is open already.
         """
         if self._session is None:
             self._session = Session(lambda: self.attached_exec(["sh", "-c", AGENT]))
+            if warm:
+                self._session.warm()
 
     def close_session(self) -> None:
         """End the session's shell; commands take an exec each again."""

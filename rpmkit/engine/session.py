@@ -138,6 +138,20 @@ class Session:
         finally:
             self._lock.release()
 
+    def warm(self) -> None:
+        """Start the shell now, in a thread of its own; a failure there ends the session."""
+
+        def start() -> None:
+            with self._lock:
+                if self._gone:
+                    return
+                try:
+                    self._open()
+                except (OSError, ValueError, SessionGone):
+                    self._gone = True
+
+        threading.Thread(target=start, name="rpmkit-session", daemon=True).start()
+
     def close(self) -> None:
         """End the shell (its input closes) and the connection."""
         with self._lock:

@@ -235,7 +235,9 @@ def transact(
     resolved_with = profile.package_manager.name
     result = None
     if not repos:
-        result = container.exec(rpm_argv(rpm_dir, len(rpms), upgrade), timeout=INSTALL_TIMEOUT)
+        result = container.exec(
+            rpm_argv(rpm_dir, len(rpms), upgrade), timeout=INSTALL_TIMEOUT, own=True
+        )
         outputs.append(result.output)
         resolved_with = "rpm"
     if result is None or (
@@ -244,7 +246,7 @@ def transact(
         resolved_with = profile.package_manager.name
         extra = tuple(repositories.manager_options(profile, repos))
         script = package_manager_script(profile, rpm_dir, names, upgrade, extra)
-        result = container.exec(["sh", "-c", script], timeout=INSTALL_TIMEOUT)
+        result = container.exec(["sh", "-c", script], timeout=INSTALL_TIMEOUT, own=True)
         outputs.append(result.output)
     output = clean("\n".join(outputs))
     warnings = tuple(dict.fromkeys(RPM_WARNING.findall(output)))
@@ -256,7 +258,7 @@ def transact(
     raise_on_failure(result, log, what)
     if resolved_with != "rpm" and profile.package_manager.installed_from:
         found = container.exec(
-            ["sh", "-c", repositories.sources_script(profile, names)], timeout=60
+            ["sh", "-c", repositories.sources_script(profile, names)], timeout=60, own=True
         )
         sources = repositories.parse_sources(found.stdout, set(names)) if found.ok else None
         log = InstallLog(output, log.seconds, resolved_with, warnings, sources)
@@ -317,8 +319,10 @@ def install(
     /etc/yum.repos.d for the install and removed before boot unless
     `keep_repos`; `network` is an engine network it joins (where a repository
     is reachable). With `session`, what follows the install (the hand-over to
-    init included) goes through one shell in the instance, left open for the
-    caller's queries (engine/session.py; the caller closes it). On a failed
+    init included) goes through one shell in the instance, started while the
+    install runs and left open for the caller's queries (engine/session.py;
+    the caller closes it); the install's own commands take execs of their own,
+    their exit status from the engine. On a failed
     install the container is removed (kept when `run.keep`, in its
     post-install state) and InstallError carries the log.
     """
@@ -363,10 +367,10 @@ def install(
             container.start()
         if repos:
             repositories.put(container, repos)
+        if session:  # its shell starts while the install runs (on execs of their own)
+            container.open_session(warm=True)
         log = transact(container, profile, rpms, RPM_DIR, repos=repos)
         log = dataclasses.replace(log, seconds=time.monotonic() - start)
-        if session:
-            container.open_session()
         if boot:
             leave = repositories.removal(keep_repos) if repos else ""
             went = container.exec(["sh", "-c", boot_script(profile, leave)])

@@ -111,3 +111,16 @@ def test_a_session_whose_shell_was_killed_falls_back_to_execs(instance: Containe
     assert (after.rc, after.stdout) == (5, "fine\n")
     assert again.stdout == "again\n"
     assert len(created) == 2  # an exec each: the session is not started again
+
+
+def test_a_warm_session_starts_its_shell_beside_an_exec_of_its_own(instance: Container) -> None:
+    created = _counting(instance)
+    instance.open_session(warm=True)
+    try:
+        own = instance.exec(["sh", "-c", "sleep 0.3; echo own"], own=True)
+        queries = [instance.exec(["echo", str(i)]) for i in range(5)]
+    finally:
+        instance.close_session()
+    assert own.stdout == "own\n"
+    assert [q.stdout for q in queries] == [f"{i}\n" for i in range(5)]
+    assert len(created) == 2  # the `own` command's exec and the session's shell
