@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -148,12 +150,41 @@ class Interrupted(KeyboardInterrupt):
 _received: list[int] = []  # the stop signal that ended the run (click turns it into Abort)
 
 
+# Seconds the clean-up after a stop signal may take before rpmkit exits regardless.
+STOP_GRACE = 30.0
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     # Once: the clean-up that follows must not be cut short by a second signal.
     for sig in STOP_SIGNALS:
         signal.signal(sig, _ignore)
     _received.append(signum)
+    watchdog = threading.Timer(STOP_GRACE, _give_up, args=(signum,))
+    watchdog.daemon = True  # a run that ends in time ends it too
+    watchdog.start()
     raise Interrupted(signum)
+
+
+def _give_up(signum: int) -> None:
+    """The clean-up hung: exit anyway, after removing this process's engine objects.
+
+    Raised at an arbitrary point, the stop can land inside a library's lock
+    (urllib3's connection pool, left held) or in a finalizer, where Python
+    drops it: the run then hangs or goes on. A fresh connection removes what
+    this process made (its owner label); the next run's reaper removes
+    anything still left, its owner being gone.
+    """
+    name = signal.Signals(signum).name
+    click.echo(
+        f"{name}: the clean-up did not finish in {STOP_GRACE:.0f}s; exiting "
+        "(what is left is removed by the next run)",
+        err=True,
+    )
+    with contextlib.suppress(Exception):
+        from rpmkit import engine, labels
+
+        engine.connect(timeout=10).remove_owned(labels.owner())
+    os._exit(128 + signum)
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:

@@ -17,6 +17,10 @@ class Cleanup(Containers, Networks, Images):
         """Remove the containers, networks and images of one run; what was removed."""
         return self._remove(f"{labels.RUN}={run_id}", lambda _labels: True)
 
+    def remove_owned(self, owner: str) -> list[str]:
+        """Remove what the process `owner` (labels.owner()) made, but what it keeps on purpose."""
+        return self._remove(f"{labels.OWNER}={owner}", lambda lab: not lab.get(labels.KEEP))
+
     def reap(self) -> list[str]:
         """Remove what runs whose process is gone left behind (a `kill -9`, a lost terminal).
 

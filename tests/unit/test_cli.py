@@ -178,3 +178,43 @@ def test_options_that_watch_a_booted_instance_refuse_no_boot(
     [line] = err.splitlines()
     assert line.startswith(f"error: {said}")
     assert "drop --no-boot" in line
+
+
+GIVE_UP = """
+import signal, sys, threading, time
+from rpmkit import cli
+cli.STOP_GRACE = 0.5
+for sig in cli.STOP_SIGNALS:
+    signal.signal(sig, cli._on_signal)
+held = threading.Lock()
+held.acquire()  # as a connection pool's lock the stop left held
+print("ready", flush=True)
+try:
+    time.sleep(30)
+finally:
+    held.acquire()  # the clean-up needs it: blocks for ever
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_clean_up_that_hangs_after_a_stop_signal_still_exits(sig: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", GIVE_UP], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "ready\n"
+    began = time.monotonic()
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 128 + getattr(signal, sig)
+    assert time.monotonic() - began < 10
+    assert f"{sig}: the clean-up did not finish in 0s; exiting" in err
+    assert "Traceback" not in err
