@@ -135,6 +135,11 @@ class Session:
             except (OSError, ValueError, SessionGone) as exc:
                 self._gone = True
                 raise SessionGone(str(exc)) from exc
+            except BaseException:
+                # Stopped mid-command (Ctrl-C): the rest of its output is still on the
+                # way, and would be read as the next command's. Nothing more is sent.
+                self._gone = True
+                raise
         finally:
             self._lock.release()
 

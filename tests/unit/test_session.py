@@ -119,3 +119,24 @@ def test_an_ssh_transport_is_read_as_it_comes(tmp_path: Path) -> None:
         assert (result.rc, result.stdout) == (0, "hi\n")
     finally:
         os.close(write_end)
+
+
+def test_a_command_stopped_midway_ends_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is left of its output must never be read as the next command's."""
+    ours, theirs = socket.socketpair()
+    try:
+        session = Session(lambda: ours)
+        session._sock = ours  # opened: the no-op is not asked
+
+        def stopped(*_args: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(session, "_read", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            session.run(["sleep", "9"])
+        monkeypatch.undo()
+        with pytest.raises(SessionGone):
+            session.run(["true"])
+    finally:
+        theirs.close()
+        ours.close()
