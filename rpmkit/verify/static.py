@@ -82,8 +82,10 @@ def package(host: Shell, name: str, want: str, causes: list[str]) -> list[Check]
     got = query.strip()
     ok = rc.strip() == "0" and got == want
     detail = "" if ok else (got or out.stderr.strip())
-    # Config files may be edited by design; anything else deviating is a defect.
-    problems = [line for line in verified.splitlines() if line.strip() and " c /" not in line]
+    # Config files may be edited by design; anything else deviating is a defect. rpm -V
+    # prints the attributes, the file's type (`c` for %config) and the path (rpm(8),
+    # VERIFY OPTIONS): the type is read from its column, never from the path.
+    problems = [line for line in verified.splitlines() if line.strip() and not _config(line)]
     owners = any(re.match(r"^\S*[UG]", p) for p in problems)
     return [
         Check(
@@ -247,3 +249,8 @@ def runlevel_on(host: Shell, name: str, not_at_boot: frozenset[str] = frozenset(
             listing, id=check_id,
         )
     ]  # fmt: skip
+
+
+def _config(line: str) -> bool:
+    """Whether an `rpm -V` line is about a %config file (`S.5....T.  c /etc/x`)."""
+    return re.match(r"^\S+\s+c\s+/", line) is not None
