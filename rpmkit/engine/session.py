@@ -17,9 +17,10 @@ newline inside one written as `"$nl"` (a variable holding a newline), so no
 tool beyond `sh` is needed. One command at a time; `Container.exec` falls
 back to its own exec when the session is busy for longer than `WAIT`
 seconds, when a command needs a user, environment, working folder or its
-lines as they come, and when the session's shell is gone (the command is
-then run again on its own exec: only queries are sent here, see
-`Container.session`).
+lines as they come, and when the session's shell is gone or does not
+finish a command within QUERY_LIMIT seconds (its timeout and MARGIN, when it
+has one): the command is then run again on its own exec (only queries are
+sent here, see `Container.session`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ AGENT = (
 )
 WAIT = 0.25  # seconds a command waits for a busy session before taking its own exec
 OPEN_WAIT = 10.0  # seconds a new session's shell has to answer its first no-op
+# Seconds a command without a timeout may take in the session (one with a timeout: that
+# and MARGIN) before the session is given up and the command runs on an exec of its own.
+QUERY_LIMIT = 10.0
+MARGIN = 5.0
 HEADER = struct.Struct(">BxxxL")  # the engine's stream frame: stream, 3 zero bytes, length
 
 
@@ -130,8 +135,17 @@ class Session:
             start = time.monotonic()
             try:
                 sock = self._open()
-                sock.sendall(line)
-                return self._read(sock, start, timeout is not None)
+                # The shell, not only the command, must answer in time: a shell that
+                # something stopped (SIGSTOP) would otherwise hold the check for ever.
+                limit = QUERY_LIMIT if timeout is None else timeout + MARGIN
+                watchdog = threading.Timer(limit, lambda: _abort(sock))
+                watchdog.daemon = True
+                watchdog.start()
+                try:
+                    sock.sendall(line)
+                    return self._read(sock, start, timeout is not None)
+                finally:
+                    watchdog.cancel()
             except (OSError, ValueError, SessionGone) as exc:
                 self._gone = True
                 raise SessionGone(str(exc)) from exc

@@ -124,3 +124,20 @@ def test_a_warm_session_starts_its_shell_beside_an_exec_of_its_own(instance: Con
     assert own.stdout == "own\n"
     assert [q.stdout for q in queries] == [f"{i}\n" for i in range(5)]
     assert len(created) == 2  # the `own` command's exec and the session's shell
+
+
+def test_a_stopped_shell_is_given_up_and_the_command_runs_on_its_own_exec(
+    instance: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rpmkit.engine import session as session_module
+
+    monkeypatch.setattr(session_module, "QUERY_LIMIT", 1.0)
+    with instance.session():
+        assert instance.exec(["echo", "first"]).stdout == "first\n"
+        stopper = instance.exec(["pkill", "-STOP", "-f", "read -r m"], user="root")
+        assert stopper.rc == 0, stopper.output
+        began = time.monotonic()
+        after = instance.exec(["sh", "-c", "echo fine; exit 5"])
+        took = time.monotonic() - began
+    assert (after.rc, after.stdout) == (5, "fine\n")
+    assert took < 5

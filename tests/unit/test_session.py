@@ -140,3 +140,20 @@ def test_a_command_stopped_midway_ends_the_session(monkeypatch: pytest.MonkeyPat
     finally:
         theirs.close()
         ours.close()
+
+
+def test_a_shell_that_stops_answering_mid_command_ends_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stopped shell (SIGSTOP) never writes its end-of-command line: no wait for ever."""
+    monkeypatch.setattr(session_module, "QUERY_LIMIT", 0.3)
+    ours, theirs = socket.socketpair()
+    try:
+        session = Session(lambda: ours)
+        session._sock = ours  # opened: the no-op is not asked
+        with pytest.raises(SessionGone):
+            session.run(["systemctl", "show"])  # nothing ever answers on `theirs`
+        with pytest.raises(SessionGone):
+            session.run(["true"])
+    finally:
+        theirs.close()
