@@ -124,7 +124,8 @@ def check(
             else:
                 checks += verification.checks
             if instance.booted and not all(c.ok or c.warning for c in checks):
-                checks += memory_check(instance, plan.limits)
+                failing = [c for c in checks if not (c.ok or c.warning)]
+                checks += memory_check(instance, plan.limits, failing)
             timings.update(verification.timings)
             checks += shipped_checks
             timings["verify"] = timings.get("verify", 0.0) + waited
@@ -230,21 +231,40 @@ def _baseline(
     return failed
 
 
-def memory_check(instance: Instance, limits: Limits) -> list[Check]:
-    """After a failure: whether the instance reached its memory limit (the likely OOM kill).
+# systemd's Result= of a unit the kernel killed (SIGKILL; `oom-kill` where systemd sees it).
+KILLED_RESULTS = ("result signal", "result oom-kill")
 
-    Read from the engine's cgroup statistics, which the package cannot forge; a
-    service killed by the kernel shows in systemd only as `result signal` on cgroup v1.
+
+def memory_check(instance: Instance, limits: Limits, failed: list[Check]) -> list[Check]:
+    """After a failure: whether the kernel's OOM killer killed a process in the instance.
+
+    Certain when its memory cgroups count a kill (read on this machine for a
+    local engine, engine/cgroups.py: the package cannot forge it). Otherwise
+    likely when the instance reached 95% of its limit and a unit of the
+    failure ended by a signal: the peak counts page cache too, so a service
+    that wrote a big file and exited reaches it without any kill.
     """
+    kills = instance.container.oom_kills()
     peak, limit = instance.container.memory()
-    if not limit or peak < 0.95 * limit:
+    setting = f"[check] memory_mib = {limits.memory_mib}"
+    signalled = any(r in c.detail for c in failed for r in KILLED_RESULTS)
+    if kills:
+        detail = (
+            f"the kernel's OOM killer killed {kills} process(es) in it, at its "
+            f"{limit / 2**20:.0f} MiB limit ({setting}): what used the most, most likely "
+            "the service"
+        )
+    elif limit and peak >= 0.95 * limit and signalled:
+        detail = (
+            f"it reached {peak / 2**20:.0f} MiB of its {limit / 2**20:.0f} MiB limit "
+            f"({setting}) and a service was killed by a signal: most likely the kernel's "
+            "OOM killer, which kills what uses the most"
+        )
+    else:
         return []
     return [
         Check(
-            "verify", "instance stayed within its memory limit", False,
-            f"it reached {peak / 2**20:.0f} MiB of its {limit / 2**20:.0f} MiB limit "
-            f"([check] memory_mib = {limits.memory_mib}): the kernel's OOM killer killed "
-            "what used the most, most likely the service",
+            "verify", "instance stayed within its memory limit", False, detail,
             id="verify.memory-limit",
         )
     ]  # fmt: skip

@@ -23,27 +23,61 @@ def memory_of(
     pid: int, container_id: str, proc: Path = Path("/proc"), root: Path = Path("/sys/fs/cgroup")
 ) -> tuple[int, int] | None:
     """(peak bytes used, limit in bytes; 0: none) of the container, or None when not readable."""
+    folder = _memory_folder(pid, container_id, proc, root)
+    if folder is None:
+        return None
+    if (folder / "memory.limit_in_bytes").exists():  # v1
+        return _read(folder, "memory.max_usage_in_bytes", "memory.limit_in_bytes")
+    peak = "memory.peak" if (folder / "memory.peak").exists() else "memory.current"
+    return _read(folder, peak, "memory.max")
+
+
+def oom_kills_of(
+    pid: int, container_id: str, proc: Path = Path("/proc"), root: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """How many processes the kernel's OOM killer killed in the container, as far as its
+    cgroups still tell; None when not readable.
+
+    v2: `oom_kill` of the container's `memory.events`, which counts its whole
+    subtree. v1 counts a kill only in the victim's own cgroup (`memory.oom_control`),
+    and systemd removes a unit's cgroup once the unit has ended: the sum over the
+    cgroups still there may miss a kill (0 is then not proof; see check/run.py).
+    The peak alone cannot tell either: page cache counts in it.
+    """
+    folder = _memory_folder(pid, container_id, proc, root)
+    if folder is None:
+        return None
+    try:
+        if (folder / "memory.events").exists():
+            return _oom_kill((folder / "memory.events").read_text())
+        return sum(_oom_kill(f.read_text()) for f in folder.rglob("memory.oom_control"))
+    except OSError:
+        return None
+
+
+def _oom_kill(text: str) -> int:
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill" and value.strip().isdigit():
+            return int(value)
+    return 0
+
+
+def _memory_folder(pid: int, container_id: str, proc: Path, root: Path) -> Path | None:
+    """The container's memory cgroup folder (v1's memory hierarchy, else v2's one)."""
     try:
         lines = (proc / str(pid) / "cgroup").read_text().splitlines()
     except OSError:
         return None
     for line in lines:
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
-        if "memory" in controllers.split(","):  # v1: its own hierarchy
+        if "memory" in controllers.split(","):
             where = _container_part(path, container_id)
-            if where is None:
-                return None
-            return _read(
-                root / "memory" / where, "memory.max_usage_in_bytes", "memory.limit_in_bytes"
-            )
+            return None if where is None else root / "memory" / where
     for line in lines:
-        if line.startswith("0::"):  # v2: the one hierarchy
+        if line.startswith("0::"):
             where = _container_part(line[3:], container_id)
-            if where is None:
-                return None
-            folder = root / where
-            peak = "memory.peak" if (folder / "memory.peak").exists() else "memory.current"
-            return _read(folder, peak, "memory.max")
+            return None if where is None else root / where
     return None
 
 

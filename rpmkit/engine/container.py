@@ -221,6 +221,16 @@ class Container:
         peak = int(memory.get("max_usage") or memory.get("usage") or 0)
         return peak, int(memory.get("limit") or 0)
 
+    def oom_kills(self) -> int | None:
+        """Processes the kernel's OOM killer killed in it (its memory cgroup's count), on a
+        local engine; None where that is not readable here (engine/cgroups.py)."""
+        if not self._host.startswith("unix://"):
+            return None
+        from rpmkit.engine.cgroups import oom_kills_of
+
+        pid = int(self.state().get("Pid") or 0)
+        return oom_kills_of(pid, self.id) if pid > 0 else None
+
     def read_text(self, path: str) -> str:
         """A regular file's text inside ("" when there is no such path or it is no file)."""
         import tarfile

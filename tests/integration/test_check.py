@@ -431,6 +431,25 @@ def test_a_service_that_outgrows_the_instance_memory_is_named_oom_killed(
     assert "OOM" in said, said
 
 
+def test_a_crash_after_writing_a_big_file_is_not_blamed_on_the_oom_killer(
+    rpm_factory: Build, offline_images: dict[str, str], engine: Any
+) -> None:
+    """Page cache counts in the cgroup's peak: 400 MB written under a 256 MiB limit reach it
+    without any process killed. The verdict names the crash, not an OOM kill."""
+    from rpmkit.install.stage import Limits
+
+    write = "ExecStartPre=/bin/dd if=/dev/zero of=/var/tmp/rk-big bs=1M count=400 status=none"
+    rpm = rpm_factory(web_spec(name="rk-cache", mode="crash", unit_extra=f"{write}\nRestart=no"))
+    expect = Expectations(ports=(8000, 80), users=("rk-cache",), probe=FAST)
+    report = check_paths(
+        engine, offline_images["runtime"], (rpm,), "rk-cache", expect, limits=Limits(256, 4096)
+    ).report
+    assert not report.ok
+    failed_ids = [c.id for c in report.checks if not (c.ok or c.warning)]
+    assert "verify.memory-limit" not in failed_ids, failed_ids
+    assert "verify.unit-active:rk-cache.service" in failed_ids, failed_ids
+
+
 def test_a_service_that_forks_without_end_hits_the_pid_limit(
     rpm_factory: Build, offline_images: dict[str, str], engine: Any
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rpmkit.engine.cgroups import V1_UNLIMITED, memory_of
+from rpmkit.engine.cgroups import V1_UNLIMITED, memory_of, oom_kills_of
 
 CID = "4f1c" + "0" * 60
 
@@ -67,3 +67,32 @@ def test_not_readable_is_none_so_the_engine_is_asked(tmp_path: Path) -> None:
     assert memory_of(43, CID, proc, root) is None  # no such process
     proc, root = _tree(tmp_path / "b", f"9:memory:/docker/{CID}\n", {})
     assert memory_of(42, CID, proc, root) is None  # no files
+
+
+def test_oom_kills_v1_are_counted_where_they_happened_below_the_container(
+    tmp_path: Path,
+) -> None:
+    """v1 counts a kill in the victim's own cgroup only (a unit's, below the container's)."""
+    base = f"memory/docker/{CID}"
+    proc, root = _tree(
+        tmp_path,
+        f"9:memory:/docker/{CID}/init.scope\n",
+        {
+            f"{base}/memory.limit_in_bytes": "268435456",
+            f"{base}/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
+            f"{base}/system.slice/app.service/memory.oom_control": "under_oom 0\noom_kill 2\n",
+            f"{base}/init.scope/memory.oom_control": "oom_kill 0\n",
+        },
+    )
+    assert oom_kills_of(42, CID, proc, root) == 2
+
+
+def test_oom_kills_v2_read_the_containers_hierarchical_events(tmp_path: Path) -> None:
+    where = f"system.slice/docker-{CID}.scope"
+    proc, root = _tree(
+        tmp_path,
+        f"0::/{where}/init.scope\n",
+        {f"{where}/memory.events": "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n"},
+    )
+    assert oom_kills_of(42, CID, proc, root) == 1
+    assert oom_kills_of(43, CID, proc, root) is None
