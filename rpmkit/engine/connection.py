@@ -8,10 +8,13 @@ config, keys and agent), as the docker CLI does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +106,7 @@ def connect(timeout: int = 120) -> Engine:
             use_ssh_client=_ssh(str(params.get("base_url", ""))), **params,
         )  # fmt: skip
         _pin_ca(client.api)
-        record = client.api.version(api_version=False)  # what _retrieve_server_version reads
+        record = _first_answer(client, _ssh(str(params.get("base_url", ""))))
         if not isinstance(record, dict) or "ApiVersion" not in record:
             raise DockerException("its version record names no API version")
         client.api._version = record["ApiVersion"]
@@ -121,6 +124,56 @@ def connect(timeout: int = 120) -> Engine:
     made = Engine(client, host)
     made.__dict__["kind"] = kind_of(record)  # the cached property, from the record just read
     return made
+
+
+# Seconds an ssh:// engine has to answer its first request: the `ssh` command waits for
+# ever for a host that accepts and never speaks (its ConnectTimeout ends at the TCP connect).
+SSH_WAIT = 30.0
+
+
+def _first_answer(client: Any, ssh: bool) -> Any:
+    """The engine's version record (what docker-py's _retrieve_server_version reads).
+
+    Through ssh, at most SSH_WAIT seconds: then the `ssh` commands this process
+    started are ended, and the engine is not reachable.
+    """
+    if not ssh:
+        return client.api.version(api_version=False)
+    from docker.errors import DockerException
+
+    answer: list[Any] = []
+
+    def ask() -> None:
+        try:
+            answer.append(client.api.version(api_version=False))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            answer.append(exc)
+
+    asking = threading.Thread(target=ask, name="rpmkit-ssh-connect", daemon=True)
+    asking.start()
+    asking.join(SSH_WAIT)
+    if not answer:
+        _end_own_ssh()
+        raise DockerException(f"no answer through ssh in {SSH_WAIT:.0f} s")
+    if isinstance(answer[0], BaseException):
+        raise answer[0]
+    return answer[0]
+
+
+def _end_own_ssh() -> None:
+    """SIGTERM to the `ssh` commands this process started (docker-py's ssh transport)."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as fh:
+                name, rest = fh.read().split(" (", 1)[1].rsplit(") ", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "ssh" and rest.split()[1] == me:
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGTERM)
 
 
 def sdk(ssh: bool) -> Any:
@@ -144,7 +197,13 @@ def sdk(ssh: bool) -> Any:
     import docker.transport
 
     if ssh and not hasattr(docker.api.client, "SSHHTTPAdapter"):
-        from docker.transport.sshconn import SSHHTTPAdapter
+        try:
+            from docker.transport.sshconn import SSHHTTPAdapter
+        except ImportError as exc:
+            raise DockerUnavailable(
+                f"an ssh:// engine needs paramiko, which is not installed ({exc})",
+                hint="install rpmkit with its dependencies (pip install 'docker[ssh]')",
+            ) from None
 
         docker.transport.SSHHTTPAdapter = SSHHTTPAdapter
         docker.api.client.SSHHTTPAdapter = SSHHTTPAdapter
