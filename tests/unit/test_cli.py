@@ -188,8 +188,8 @@ for sig in cli.STOP_SIGNALS:
     signal.signal(sig, cli._on_signal)
 held = threading.Lock()
 held.acquire()  # as a connection pool's lock the stop left held
-print("ready", flush=True)
 try:
+    print("ready", flush=True)
     time.sleep(30)
 finally:
     held.acquire()  # the clean-up needs it: blocks for ever
