@@ -124,6 +124,10 @@ def check(
             else:
                 checks += verification.checks
             if instance.booted and not all(c.ok or c.warning for c in checks):
+                # The session's shell answers from inside the instance even while a
+                # stopping engine shuts it down: a failure is only judged once the engine
+                # still runs commands in it (a stopping one refuses: DockerUnavailable).
+                instance.container.exec(["true"], own=True)
                 failing = [c for c in checks if not (c.ok or c.warning)]
                 checks += memory_check(instance, plan.limits, failing)
             timings.update(verification.timings)
