@@ -101,12 +101,13 @@ def connect(timeout: int = 120) -> Engine:
         else:
             params = docker.utils.kwargs_from_env()
         # The API version is asked for once the engine's CA is pinned (see `_pin_ca`).
+        ssh = _ssh(str(params.get("base_url", "")))
         client = docker.DockerClient(
             version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=timeout,
-            use_ssh_client=_ssh(str(params.get("base_url", ""))), **params,
+            use_ssh_client=ssh, **params,
         )  # fmt: skip
         _pin_ca(client.api)
-        record = _first_answer(client, _ssh(str(params.get("base_url", ""))))
+        record = _first_answer(client, ssh)
         if not isinstance(record, dict) or "ApiVersion" not in record:
             raise DockerException("its version record names no API version")
         client.api._version = record["ApiVersion"]

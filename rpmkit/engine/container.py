@@ -208,11 +208,11 @@ class Container:
         engine's stats took up to 0.4 s); otherwise from the engine's stats, where
         cgroup v1 reports the peak (`max_usage`) and v2 only the current use.
         """
-        if self._host.startswith("unix://"):
+        pid = self._local_pid()
+        if pid is not None:
             from rpmkit.engine.cgroups import memory_of
 
-            pid = int(self.state().get("Pid") or 0)
-            found = memory_of(pid, self.id) if pid > 0 else None
+            found = memory_of(pid, self.id)
             if found is not None:
                 return found
         with self._doing("reading the memory use of"):
@@ -224,12 +224,19 @@ class Container:
     def oom_kills(self) -> int | None:
         """Processes the kernel's OOM killer killed in it (its memory cgroup's count), on a
         local engine; None where that is not readable here (engine/cgroups.py)."""
-        if not self._host.startswith("unix://"):
+        pid = self._local_pid()
+        if pid is None:
             return None
         from rpmkit.engine.cgroups import oom_kills_of
 
+        return oom_kills_of(pid, self.id)
+
+    def _local_pid(self) -> int | None:
+        """Its init process's pid on this machine: a local engine's running container only."""
+        if not self._host.startswith("unix://"):
+            return None
         pid = int(self.state().get("Pid") or 0)
-        return oom_kills_of(pid, self.id) if pid > 0 else None
+        return pid if pid > 0 else None
 
     def read_text(self, path: str) -> str:
         """A regular file's text inside ("" when there is no such path or it is no file)."""
