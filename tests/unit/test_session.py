@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,20 +76,33 @@ def test_text_like_a_marker_without_the_token_is_output() -> None:
     assert MARK[:-1].decode() + "X 0" in stream.data.text()
 
 
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    """A connected pair: the session's end (`ours`) and the silent shell's (`theirs`)."""
+    ours, theirs = socket.socketpair()
+    yield ours, theirs
+    theirs.close()
+    ours.close()
+
+
+def _opened(ours: socket.socket) -> Session:
+    """A session whose shell already answered its no-op: commands go straight to `ours`."""
+    session = Session(lambda: ours)
+    session._sock = ours
+    return session
+
+
 def test_a_transport_that_never_answers_ends_the_session_not_the_check(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     monkeypatch.setattr(session_module, "OPEN_WAIT", 0.3)
-    ours, theirs = socket.socketpair()
-    try:
-        session = Session(lambda: ours)
-        with pytest.raises(SessionGone):
-            session.run(["true"])
-        assert b"'true'\n" in theirs.recv(4096)  # it was sent the token and the no-op
-        with pytest.raises(SessionGone):  # and stays gone: the next command takes an exec
-            session.run(["true"])
-    finally:
-        theirs.close()
+    ours, theirs = pair
+    session = Session(lambda: ours)
+    with pytest.raises(SessionGone):
+        session.run(["true"])
+    assert b"'true'\n" in theirs.recv(4096)  # it was sent the token and the no-op
+    with pytest.raises(SessionGone):  # and stays gone: the next command takes an exec
+        session.run(["true"])
 
 
 def _frame(stream: int, data: bytes) -> bytes:
@@ -121,39 +135,30 @@ def test_an_ssh_transport_is_read_as_it_comes(tmp_path: Path) -> None:
         os.close(write_end)
 
 
-def test_a_command_stopped_midway_ends_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_command_stopped_midway_ends_the_session(
+    monkeypatch: pytest.MonkeyPatch, pair: tuple[socket.socket, socket.socket]
+) -> None:
     """What is left of its output must never be read as the next command's."""
-    ours, theirs = socket.socketpair()
-    try:
-        session = Session(lambda: ours)
-        session._sock = ours  # opened: the no-op is not asked
+    session = _opened(pair[0])
 
-        def stopped(*_args: object) -> None:
-            raise KeyboardInterrupt
+    def stopped(*_args: object) -> None:
+        raise KeyboardInterrupt
 
-        monkeypatch.setattr(session, "_read", stopped)
-        with pytest.raises(KeyboardInterrupt):
-            session.run(["sleep", "9"])
-        monkeypatch.undo()
-        with pytest.raises(SessionGone):
-            session.run(["true"])
-    finally:
-        theirs.close()
-        ours.close()
+    monkeypatch.setattr(session, "_read", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        session.run(["sleep", "9"])
+    monkeypatch.undo()
+    with pytest.raises(SessionGone):
+        session.run(["true"])
 
 
 def test_a_shell_that_stops_answering_mid_command_ends_the_session(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, pair: tuple[socket.socket, socket.socket]
 ) -> None:
     """A stopped shell (SIGSTOP) never writes its end-of-command line: no wait for ever."""
     monkeypatch.setattr(session_module, "QUERY_LIMIT", 0.3)
-    ours, theirs = socket.socketpair()
-    try:
-        session = Session(lambda: ours)
-        session._sock = ours  # opened: the no-op is not asked
-        with pytest.raises(SessionGone):
-            session.run(["systemctl", "show"])  # nothing ever answers on `theirs`
-        with pytest.raises(SessionGone):
-            session.run(["true"])
-    finally:
-        theirs.close()
+    session = _opened(pair[0])
+    with pytest.raises(SessionGone):
+        session.run(["systemctl", "show"])  # nothing ever answers on `theirs`
+    with pytest.raises(SessionGone):
+        session.run(["true"])
